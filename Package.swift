@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+// Keel: an etcd-compatible key-value store. No package dependencies (see README).
+import PackageDescription
+
+let package = Package(
+    name: "Keel",
+    products: [
+        .executable(name: "keel", targets: ["keel"]),
+        .executable(name: "keelctl", targets: ["keelctl"]),
+        .executable(name: "keelsim", targets: ["keelsim"]),
+    ],
+    targets: [
+        // Pure, deterministic, stdlib only.
+        .target(name: "Core"),
+        // Linearizability checker: stdlib only, imports nothing of ours.
+        .target(name: "Checker"),
+        // Deterministic simulator driving Core.
+        .target(name: "SimNet", dependencies: ["Core", "Checker"]),
+        // Our own C shim for epoll, eventfd, timerfd, fdatasync.
+        .target(name: "CKeelLinux"),
+        // Real network and disk driver of Core.
+        .target(name: "RealNet", dependencies: ["Core", "CKeelLinux"]),
+        .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
+        .executableTarget(name: "keelctl", dependencies: ["Core"], path: "Sources/Ctl"),
+        .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker"], path: "Sources/Sim"),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"]),
+        .testTarget(name: "TidyTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

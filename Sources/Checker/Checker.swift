@@ -1,0 +1,2 @@
+/// Jepsen-style linearizability checker (issue #3).
+public enum CheckerPlaceholder {}
