@@ -1,0 +1,114 @@
+/// Snapshots: sending them in resumable chunks, installing them, and compacting after a local one
+/// (thesis §5).
+extension Raft {
+    /// Starts or continues sending the newest snapshot to `progress[k]`.
+    mutating func sendSnapshot(to k: Int) {
+        if progress[k].state != .snapshot || progress[k].snapshotIndex != snapshot.meta.index {
+            progress[k].becomeSnapshot(index: snapshot.meta.index)
+        }
+        sendSnapshotChunk(to: k)
+    }
+
+    mutating func sendSnapshotChunk(to k: Int) {
+        let total = UInt64(snapshot.data.count)
+        let offset = min(progress[k].snapshotAcked, total)
+        let end = min(offset + UInt64(config.snapshotChunkBytes), total)
+        let bytes = Array(snapshot.data[Int(offset)..<Int(end)])
+        let chunk = SnapshotChunk(meta: snapshot.meta, offset: offset, total: total, bytes: bytes)
+        progress[k].snapshotIdleTicks = 0
+        send(to: progress[k].id, .snapshot(chunk))
+    }
+
+    /// Resends the current chunk to members whose transfer went quiet (a lost chunk or answer).
+    mutating func tickSnapshotTransfers() {
+        for k in progress.indices where progress[k].state == .snapshot {
+            progress[k].snapshotIdleTicks += 1
+            if progress[k].snapshotIdleTicks >= config.snapshotResendTicks {
+                if progress[k].snapshotIndex != snapshot.meta.index {
+                    progress[k].becomeSnapshot(index: snapshot.meta.index)
+                }
+                sendSnapshotChunk(to: k)
+            }
+        }
+    }
+
+    mutating func handleSnapshotResponse(from member: MemberID, _ r: SnapshotResponse) {
+        guard let k = progressIndex(member) else { return }
+        progress[k].recentActive = true
+        if r.done {
+            _ = progress[k].maybeUpdate(r.index)
+            if progress[k].state == .snapshot { progress[k].becomeProbe() }
+            sendAppends(to: k, allowEmpty: true)
+            return
+        }
+        guard progress[k].state == .snapshot else { return }
+        if r.index != progress[k].snapshotIndex || r.index != snapshot.meta.index {
+            progress[k].becomeSnapshot(index: snapshot.meta.index)
+        } else {
+            progress[k].snapshotAcked = r.received
+        }
+        sendSnapshotChunk(to: k)
+    }
+
+    mutating func handleSnapshotChunk(from leaderID: MemberID, _ c: SnapshotChunk) {
+        let index = c.meta.index
+        if index <= log.committed || log.matches(index: index, term: c.meta.term) {
+            // We already hold everything the snapshot covers.
+            log.commit(to: min(max(index, log.committed), log.lastIndex))
+            incomingSnapshot = nil
+            sendDurable(to: leaderID, .snapshotResponse(SnapshotResponse(index: index, received: c.total, done: true)))
+            return
+        }
+        if incomingSnapshot?.meta != c.meta || incomingSnapshot?.total != c.total {
+            guard c.offset == 0 else {
+                send(to: leaderID, .snapshotResponse(SnapshotResponse(index: index, received: 0, done: false)))
+                return
+            }
+            incomingSnapshot = IncomingSnapshot(meta: c.meta, total: c.total, bytes: [])
+            incomingSnapshot!.bytes.reserveCapacity(Int(c.total))
+        }
+        let received = UInt64(incomingSnapshot!.bytes.count)
+        if c.offset == received {
+            incomingSnapshot!.bytes.append(contentsOf: c.bytes)
+        }
+        let have = UInt64(incomingSnapshot!.bytes.count)
+        invariant(have <= c.total, "snapshot bytes \(have) exceed total \(c.total)")
+        guard have == c.total else {
+            send(to: leaderID, .snapshotResponse(SnapshotResponse(index: index, received: have, done: false)))
+            return
+        }
+        let complete = Snapshot(meta: c.meta, data: incomingSnapshot!.bytes)
+        incomingSnapshot = nil
+        install(complete)
+        sendDurable(to: leaderID, .snapshotResponse(SnapshotResponse(index: index, received: have, done: true)))
+    }
+
+    /// Replaces our log and membership with a leader's snapshot; the Replica restores its state machine.
+    mutating func install(_ snap: Snapshot) {
+        invariant(snap.meta.index > log.committed, "installing snapshot \(snap.meta.index) at commit \(log.committed)")
+        log.restore(index: snap.meta.index, term: snap.meta.term)
+        conf = snap.meta.conf
+        persist.snapshotToSave = (snap, false)
+        installedSnapshot = snap
+        snapshot = snap
+    }
+
+    /// Records a snapshot the state machine took at `log.applied`; it is saved with the next persist batch.
+    public mutating func saveLocalSnapshot(_ snap: Snapshot) {
+        invariant(snap.meta.index <= log.applied, "snapshot \(snap.meta.index) past applied \(log.applied)")
+        invariant(snap.meta.index > snapshot.meta.index, "snapshot \(snap.meta.index) not newer than \(snapshot.meta.index)")
+        persist.snapshotToSave = (snap, true)
+    }
+
+    /// Whether a local snapshot is waiting to become durable.
+    public var isSavingSnapshot: Bool { persist.snapshotToSave != nil || persist.savingSnapshotIndex != nil }
+
+    /// Called when a local snapshot is durable: use it for followers, compact the log behind it.
+    mutating func localSnapshotDurable(_ snap: Snapshot) {
+        if snap.meta.index > snapshot.meta.index { snapshot = snap }
+        let retained = config.logEntriesRetained
+        let through = snap.meta.index.value > retained ? LogIndex(snap.meta.index.value - retained) : .zero
+        log.compact(through: min(through, log.applied))
+        releasableThrough = snap.meta.index
+    }
+}

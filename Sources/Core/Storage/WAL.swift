@@ -1,0 +1,79 @@
+/// Writes persist batches to segment files and releases what a durable snapshot made redundant.
+///
+/// Layout in the data directory: `wal-<seq>.log` segments (a new one is cut at every snapshot, starting
+/// with a snapshot marker and the hard state) and `snap-<index>.snap` files. A segment is deleted once a
+/// durable snapshot covers every entry it holds.
+public struct WAL: Sendable {
+    /// Segments oldest first, with the highest entry index written to each. The last one is appended to.
+    public private(set) var segments: [(seq: UInt64, maxIndex: LogIndex)]
+    private var writer = ByteWriter(capacity: 1 << 16)
+    /// Batches written, for metrics.
+    public private(set) var batchesWritten: UInt64 = 0
+
+    public init(segments: [(seq: UInt64, maxIndex: LogIndex)]) {
+        self.segments = segments.isEmpty ? [(0, .zero)] : segments
+    }
+
+    public static func segmentName(_ seq: UInt64) -> String { "wal-\(hex64(seq)).log" }
+
+    public static func segmentSeq(ofFile name: String) -> UInt64? {
+        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.count == 24 else { return nil }
+        return UInt64(name.dropFirst(4).prefix(16), radix: 16)
+    }
+
+    var currentName: String { WAL.segmentName(segments[segments.count - 1].seq) }
+
+    /// Writes one batch and makes it durable: the snapshot file first (atomically), then the records.
+    public mutating func write<D: Disk>(_ batch: PersistBatch, to disk: inout D) throws(DiskError) {
+        writer.reset()
+        if let snap = batch.snapshot {
+            try disk.writeAtomically(SnapshotCodec.fileName(index: snap.meta.index), SnapshotCodec.encode(snap))
+            segments.append((segments[segments.count - 1].seq + 1, .zero))
+            WALRecord.snapshotMarker(index: snap.meta.index, term: snap.meta.term, resetsLog: batch.snapshotResetsLog)
+                .encode(into: &writer)
+        }
+        WALRecord.hardState(batch.hardState).encode(into: &writer)
+        for entry in batch.entries { WALRecord.entry(entry).encode(into: &writer) }
+        if let last = batch.entries.last, last.index > segments[segments.count - 1].maxIndex {
+            segments[segments.count - 1].maxIndex = last.index
+        }
+        let name = currentName
+        try disk.append(name, writer.bytes)
+        try disk.sync(name)
+        batchesWritten += 1
+    }
+
+    /// Deletes segments and snapshot files made redundant by the durable snapshot at `index`.
+    public mutating func release<D: Disk>(through index: LogIndex, on disk: inout D) throws(DiskError) {
+        var dropped = 0
+        while dropped < segments.count - 1 && segments[dropped].maxIndex <= index { dropped += 1 }
+        for k in 0..<dropped { try disk.remove(WAL.segmentName(segments[k].seq)) }
+        segments.removeFirst(dropped)
+        for name in disk.fileNames() {
+            if let snapIndex = SnapshotCodec.index(ofFile: name), snapIndex < index { try disk.remove(name) }
+        }
+        invariant(!segments.isEmpty, "the current segment is never released")
+    }
+
+    /// Writes the first segment of a brand-new member of a new cluster: every initial member as a voter,
+    /// in entries 1...n of term 1, committed (etcd bootstraps the same way).
+    public static func bootstrap<D: Disk>(members: [(id: MemberID, context: [UInt8])], on disk: inout D)
+        throws(DiskError)
+    {
+        invariant(!members.isEmpty, "a cluster needs a member")
+        invariant(disk.fileNames().isEmpty, "bootstrap needs an empty data directory")
+        let sorted = members.sorted { $0.id < $1.id }
+        var writer = ByteWriter()
+        let count = UInt64(sorted.count)
+        WALRecord.hardState(HardState(term: 1, vote: .none, commit: LogIndex(count))).encode(into: &writer)
+        for (k, member) in sorted.enumerated() {
+            let change = ConfChange(kind: .addVoter, member: member.id, context: member.context)
+            let data = change.entryData(header: EntryHeader(proposer: .none, requestID: 0))
+            let entry = Entry(term: 1, index: LogIndex(UInt64(k + 1)), kind: .confChange, data: data)
+            WALRecord.entry(entry).encode(into: &writer)
+        }
+        let name = segmentName(0)
+        try disk.append(name, writer.bytes)
+        try disk.sync(name)
+    }
+}

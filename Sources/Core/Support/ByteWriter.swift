@@ -1,0 +1,53 @@
+/// Appends little-endian integers and length-prefixed bytes to a reusable buffer.
+public struct ByteWriter: Sendable {
+    public var bytes: [UInt8]
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Empties the buffer and keeps its storage, for reuse on a hot path.
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    public var count: Int { bytes.count }
+
+    public mutating func u8(_ value: UInt8) { bytes.append(value) }
+
+    public mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    public mutating func u32(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func u64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
+
+    /// A u32 length then the bytes.
+    public mutating func blob(_ value: [UInt8]) {
+        u32(UInt32(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    /// A u32 length then the UTF-8 bytes.
+    public mutating func string(_ value: String) {
+        var copy = value
+        copy.withUTF8 { utf8 in
+            u32(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// Overwrites four bytes at `offset` (used to back-patch lengths and checksums).
+    public mutating func patchU32(_ value: UInt32, at offset: Int) {
+        invariant(offset + 4 <= bytes.count, "patch at \(offset) past end \(bytes.count)")
+        let le = value.littleEndian
+        bytes[offset] = UInt8(truncatingIfNeeded: le)
+        bytes[offset + 1] = UInt8(truncatingIfNeeded: le >> 8)
+        bytes[offset + 2] = UInt8(truncatingIfNeeded: le >> 16)
+        bytes[offset + 3] = UInt8(truncatingIfNeeded: le >> 24)
+    }
+}
