@@ -1,0 +1,111 @@
+import Core
+import Glibc
+import SimNet
+
+/// Writes a line to stderr (Swift 6 forbids touching Glibc's global `stderr`).
+func printError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Writes to stderr without a newline (progress lines).
+func printErrorRaw(_ text: String) {
+    var copy = text
+    copy.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+let usage = """
+usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
+                      [--clients N] [--keys N] [--history FILE]
+       keelsim sweep  --seeds N [--from S] [run options]
+       keelsim replay --seed S --trace [run options]
+       keelsim check  FILE [--html OUT] [--timeout SECONDS]
+       keelsim check-bench [--ops N] [--keys K] [--processes P] [--seed S]
+"""
+
+/// A flag error: one line saying what is wrong, then usage, exit 2.
+struct FlagError: Error {
+    var message: String
+}
+
+/// Parsed options shared by run, sweep and replay.
+struct SimFlags {
+    var seed: UInt64?
+    var seeds: Int?
+    var from: UInt64 = 1
+    var members = 3
+    var ops = 200
+    var faults = FaultProfile.all
+    var clients = 5
+    var keys = 3
+    var trace = false
+    var historyPath: String?
+
+    static func parse(_ arguments: ArraySlice<String>) throws(FlagError) -> SimFlags {
+        var flags = SimFlags()
+        var rest = arguments
+        func value(_ name: String) throws(FlagError) -> String {
+            guard let v = rest.popFirst() else { throw FlagError(message: "\(name) needs a value") }
+            return v
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(FlagError) -> Int {
+            let text = try value(name)
+            guard let n = Int(text), range.contains(n) else {
+                throw FlagError(message: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            }
+            return n
+        }
+        func seedValue(_ name: String) throws(FlagError) -> UInt64 {
+            let text = try value(name)
+            guard let n = UInt64(text) ?? (text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : nil) else {
+                throw FlagError(message: "\(name) must be an unsigned 64-bit integer, got '\(text)'")
+            }
+            return n
+        }
+        while let flag = rest.popFirst() {
+            switch flag {
+            case "--seed": flags.seed = try seedValue(flag)
+            case "--seeds": flags.seeds = try integer(flag, 1...10_000_000)
+            case "--from": flags.from = try seedValue(flag)
+            case "--members":
+                flags.members = try integer(flag, 1...9)
+            case "--ops": flags.ops = try integer(flag, 1...10_000_000)
+            case "--clients": flags.clients = try integer(flag, 1...1000)
+            case "--keys": flags.keys = try integer(flag, 1...10_000)
+            case "--faults":
+                let text = try value(flag)
+                guard let profile = FaultProfile(rawValue: text) else {
+                    throw FlagError(message: "--faults must be none, network, crash, disk or all, got '\(text)'")
+                }
+                flags.faults = profile
+            case "--trace": flags.trace = true
+            case "--history": flags.historyPath = try value(flag)
+            default: throw FlagError(message: "unknown flag '\(flag)'")
+            }
+        }
+        return flags
+    }
+
+    func options(seed: UInt64) -> SimOptions {
+        var options = SimOptions(seed: seed)
+        options.members = members
+        options.ops = ops
+        options.faults = faults
+        options.clients = clients
+        options.keys = keys
+        options.trace = trace
+        return options
+    }
+
+    /// The flags that reproduce a run, for failure reports.
+    func reproduceArguments(seed: UInt64) -> String {
+        "--seed \(seed) --members \(members) --ops \(ops) --faults \(faults.rawValue) --clients \(clients) --keys \(keys)"
+    }
+}
+
+/// Monotonic wall-clock seconds (drivers may read clocks; Core may not).
+func wallSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

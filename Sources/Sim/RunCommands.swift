@@ -1,0 +1,121 @@
+import Checker
+import Core
+import Glibc
+import SimNet
+
+/// Exit codes (TigerBeetle's convention): 128 liveness, 129 correctness.
+func exitCode(_ failure: SimFailure) -> Int32 {
+    failure.kind == .liveness ? 128 : 129
+}
+
+func summary(_ report: SimReport, wall: Double) -> String {
+    let s = report.stats
+    let virtual = Double(s.virtualTime) / 1e6
+    let speed = wall > 0 ? Int(virtual / wall) : 0
+    return """
+    ops: \(s.opsOk) ok, \(s.opsFail) fail, \(s.opsInfo) info | messages \(s.messagesSent) sent, \
+    \(s.messagesDropped) dropped, \(s.messagesDuplicated) duplicated, \(s.messagesCorrupted) corrupted
+    faults: \(s.crashes) crashes, \(s.restarts) restarts, \(s.pauses) pauses, \(s.partitions) partitions, \
+    \(s.diskCorruptions) corruptions (\(s.refusedStarts) refused starts), \(s.writeFailures) write failures, \
+    \(s.tornBytes) torn bytes; \(s.membershipChanges) membership steps, \(s.transfers) transfers
+    raft: \(s.leaderElections) leader elections, \(s.persistBatches) persist batches
+    time: \(formatSeconds(virtual)) virtual in \(formatSeconds(wall)) wall (\(speed)x), \(s.events) events
+    history: \(report.verdict)
+    """
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    let millis = Int((seconds * 1000).rounded())
+    let frac = String(millis % 1000)
+    return "\(millis / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)s"
+}
+
+func reportFailure(_ failure: SimFailure, seed: UInt64, flags: SimFlags) {
+    print("FAILED seed=\(seed): \(failure)")
+    print("first bad event: #\(failure.event) at t=\(failure.time)us")
+    print("reproduce: swift run -c release keelsim replay \(flags.reproduceArguments(seed: seed)) --trace")
+}
+
+func runCommand(_ arguments: ArraySlice<String>, replay: Bool) throws(FlagError) -> Int32 {
+    var flags = try SimFlags.parse(arguments)
+    guard let seed = flags.seed else { throw FlagError(message: "--seed is required") }
+    if replay && !flags.trace { throw FlagError(message: "replay needs --trace") }
+    if replay { flags.trace = true }
+    print("seed=\(seed) (reproduce: keelsim replay \(flags.reproduceArguments(seed: seed)) --trace)")
+    let start = wallSeconds()
+    let report = Simulator(options: flags.options(seed: seed)).run()
+    let wall = wallSeconds() - start
+    print(summary(report, wall: wall))
+    if let path = flags.historyPath { writeFile(path, report.history.jsonLines()) }
+    print("digest: \(report.digest.hex)")
+    if let failure = report.failure {
+        reportFailure(failure, seed: seed, flags: flags)
+        return exitCode(failure)
+    }
+    return 0
+}
+
+func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
+    let flags = try SimFlags.parse(arguments)
+    guard let count = flags.seeds else { throw FlagError(message: "--seeds is required") }
+    if flags.trace { throw FlagError(message: "sweep does not trace; replay one seed instead") }
+    print("sweep: \(count) seeds from \(flags.from), \(flags.members) members, faults \(flags.faults.rawValue), "
+          + "\(flags.ops) ops each")
+    let start = wallSeconds()
+    var failures: [(UInt64, SimFailure)] = []
+    var totals = SimStats()
+    var verdicts: [String: Int] = [:]
+    for k in 0..<count {
+        let seed = flags.from &+ UInt64(k)
+        printErrorRaw("\rseed \(seed) (\(k + 1)/\(count)), \(failures.count) failed   ")
+        let report = Simulator(options: flags.options(seed: seed)).run()
+        add(report.stats, to: &totals)
+        verdicts[report.verdict.hasPrefix("unknown") ? "unknown" : report.verdict, default: 0] += 1
+        if let failure = report.failure {
+            failures.append((seed, failure))
+            printError("")
+            reportFailure(failure, seed: seed, flags: flags)
+        }
+        if (k + 1) % 100 == 0 {
+            printError("")
+            print("progress: \(k + 1)/\(count) seeds, \(failures.count) failed, \(formatSeconds(wallSeconds() - start))")
+        }
+    }
+    printError("")
+    let wall = wallSeconds() - start
+    let virtual = Double(totals.virtualTime) / 1e6
+    print("sweep done: \(count) seeds, \(failures.count) failed, wall \(formatSeconds(wall)), "
+          + "virtual \(formatSeconds(virtual)) (\(Int(virtual / max(wall, 1e-9)))x), "
+          + "\(Int(Double(totals.opsOk + totals.opsFail + totals.opsInfo) / max(wall, 1e-9))) client ops/s")
+    print("ops: \(totals.opsOk) ok, \(totals.opsFail) fail, \(totals.opsInfo) info; crashes \(totals.crashes), "
+          + "partitions \(totals.partitions), corruptions \(totals.diskCorruptions), elections \(totals.leaderElections), "
+          + "membership steps \(totals.membershipChanges)")
+    print("histories: " + verdicts.keys.sorted().map { "\($0) \(verdicts[$0]!)" }.joined(separator: ", "))
+    if !failures.isEmpty {
+        print("failing seeds: " + failures.map { String($0.0) }.joined(separator: " "))
+        return exitCode(failures[0].1)
+    }
+    return 0
+}
+
+func add(_ s: SimStats, to t: inout SimStats) {
+    t.events += s.events
+    t.virtualTime += s.virtualTime
+    t.opsOk += s.opsOk
+    t.opsFail += s.opsFail
+    t.opsInfo += s.opsInfo
+    t.crashes += s.crashes
+    t.partitions += s.partitions
+    t.diskCorruptions += s.diskCorruptions
+    t.leaderElections += s.leaderElections
+    t.membershipChanges += s.membershipChanges
+}
+
+func writeFile(_ path: String, _ text: String) {
+    guard let file = fopen(path, "w") else {
+        printError("keelsim: cannot write \(path): errno \(errno)")
+        return
+    }
+    fputs(text, file)
+    fclose(file)
+}

@@ -1,0 +1,344 @@
+import Core
+
+/// The nemesis's memory: partitions in force, the membership change under way, admin requests in flight.
+struct NemesisState {
+    enum Churn: Equatable {
+        case idle
+        case removing(MemberID)
+        case adding(MemberID)
+        case promoting(MemberID)
+    }
+
+    var partitionSerial: UInt64 = 0
+    var corrupted = false
+    var churn = Churn.idle
+    var adminSerial: UInt64 = 0
+    var adminInFlight: UInt64?
+    var nextMemberID: UInt64 = 0
+}
+
+extension Simulator {
+    /// Picks and performs one fault allowed by the run's profile.
+    func nemesisAct() {
+        let profile = options.faults
+        var actions: [() -> Void] = []
+        if profile.network {
+            actions += [partitionRandom, partitionRandom, isolateLeader, oneWayPartition, flapPartition, networkNoise]
+        }
+        if profile.crash { actions += [crashRandom, crashRandom, pauseRandom, crashLeader] }
+        if profile.disk { actions += [slowDisk, failWrite, crashRandom, corruptMember] }
+        if profile.membership { actions += [churnStep, churnStep, transferLeader] }
+        guard !actions.isEmpty else { return }
+        actions[prng.int(below: actions.count)]()
+    }
+
+    var liveSlots: [Int] { nodes.indices.filter { nodes[$0].state != .retired && nodes[$0].state != .refused } }
+
+    var leaderSlot: Int? {
+        nodes.indices.filter { nodes[$0].state == .up && nodes[$0].replica?.raft.role == .leader }
+            .max { nodes[$0].replica!.raft.term < nodes[$1].replica!.raft.term }
+    }
+
+    /// Faults that take a member out keep a majority of the voters running (as the leader sees them).
+    func canTakeDown() -> Bool {
+        let voters = currentVoters()
+        let up = voters.filter { v in slot(of: v).map { nodes[$0].state == .up } ?? false }.count
+        return up - 1 >= voters.count / 2 + 1
+    }
+
+    /// The voters in the newest configuration any running member has applied.
+    func currentVoters() -> [MemberID] {
+        let running = nodes.indices.filter { nodes[$0].state == .up }
+        guard let newest = running.max(by: { nodes[$0].replica!.applied < nodes[$1].replica!.applied }) else {
+            return []
+        }
+        return nodes[newest].replica!.raft.conf.voters
+    }
+
+    func healAfter() -> UInt64 { 200 * Time.millisecond + UInt64(prng.int(below: 3000)) * Time.millisecond }
+
+    // MARK: Network
+
+    func cut(_ a: [Int], _ b: [Int], oneWay: Bool, serial: UInt64) {
+        for x in a {
+            for y in b where x != y {
+                network.blocked.append((x, y, serial))
+                if !oneWay { network.blocked.append((y, x, serial)) }
+            }
+        }
+    }
+
+    func newPartition(_ a: [Int], _ b: [Int], oneWay: Bool, shape: String) {
+        nemesis.partitionSerial += 1
+        stats.partitions += 1
+        cut(a, b, oneWay: oneWay, serial: nemesis.partitionSerial)
+        let names = { (s: [Int]) in s.map { "n\(self.nodes[$0].id)" }.joined(separator: ",") }
+        traceLine("nemesis: \(shape) partition [\(names(a))] \(oneWay ? "-/->" : "<-/->") [\(names(b))]")
+        mixTrace(20, nemesis.partitionSerial)
+        schedule(after: healAfter(), .heal(.partition(serial: nemesis.partitionSerial)))
+    }
+
+    func partitionRandom() {
+        var live = liveSlots
+        prng.shuffle(&live)
+        let split = 1 + prng.int(below: max(1, live.count - 1))
+        newPartition(Array(live[..<split]), Array(live[split...]), oneWay: false,
+                     shape: split * 2 < live.count ? "minority" : "majority")
+    }
+
+    func isolateLeader() {
+        guard let leader = leaderSlot else { return partitionRandom() }
+        newPartition([leader], liveSlots.filter { $0 != leader }, oneWay: false, shape: "isolated-leader")
+    }
+
+    func oneWayPartition() {
+        let live = liveSlots
+        if let leader = leaderSlot, prng.chance(Ratio(1, 2)) {
+            newPartition([leader], live.filter { $0 != leader }, oneWay: true, shape: "leader-mute")
+        } else {
+            let a = live[prng.int(below: live.count)]
+            newPartition([a], live.filter { $0 != a }, oneWay: true, shape: "one-way")
+        }
+    }
+
+    func flapPartition() {
+        var live = liveSlots
+        prng.shuffle(&live)
+        let a = Array(live[..<(live.count / 2)])
+        let b = Array(live[(live.count / 2)...])
+        for k in 0..<6 {
+            nemesis.partitionSerial += 1
+            let serial = nemesis.partitionSerial
+            let start = UInt64(k) * 400 * Time.millisecond
+            // Each flap: cut now+start, heal 200ms later.
+            queue.push(now + start, .heal(.flap(a: a, b: b, serial: serial)))
+            queue.push(now + start + 200 * Time.millisecond, .heal(.partition(serial: serial)))
+        }
+        stats.partitions += 1
+        traceLine("nemesis: flapping partition")
+    }
+
+    func networkNoise() {
+        network.drop = Ratio(UInt64(prng.int(in: 1...20)), 100)
+        network.duplicate = Ratio(UInt64(prng.int(in: 1...10)), 100)
+        network.corrupt = Ratio(UInt64(prng.int(in: 1...5)), 100)
+        network.longDelay = Ratio(UInt64(prng.int(in: 1...20)), 100)
+        traceLine("nemesis: lossy network drop \(network.drop) dup \(network.duplicate) corrupt \(network.corrupt)")
+        mixTrace(21)
+        schedule(after: healAfter(), .heal(.network))
+    }
+
+    // MARK: Processes
+
+    func crashRandom() {
+        guard canTakeDown() else { return }
+        let up = liveSlots.filter { nodes[$0].state == .up }
+        guard !up.isEmpty else { return }
+        let slot = up[prng.int(below: up.count)]
+        traceLine("nemesis: crash n\(nodes[slot].id)")
+        crash(slot, restartAfter: healAfter())
+    }
+
+    func crashLeader() {
+        guard canTakeDown(), let leader = leaderSlot else { return }
+        traceLine("nemesis: crash leader n\(nodes[leader].id)")
+        crash(leader, restartAfter: healAfter())
+    }
+
+    func pauseRandom() {
+        guard canTakeDown() else { return }
+        let up = liveSlots.filter { nodes[$0].state == .up }
+        guard !up.isEmpty else { return }
+        let slot = up[prng.int(below: up.count)]
+        nodes[slot].state = .paused
+        stats.pauses += 1
+        traceLine("nemesis: pause n\(nodes[slot].id)")
+        mixTrace(22, UInt64(slot))
+        schedule(after: healAfter(), .resume(slot: slot))
+    }
+
+    // MARK: Disks
+
+    func slowDisk() {
+        let live = liveSlots
+        let slot = live[prng.int(below: live.count)]
+        nodes[slot].slowDiskUntil = now + healAfter()
+        traceLine("nemesis: slow disk on n\(nodes[slot].id)")
+        mixTrace(23, UInt64(slot))
+    }
+
+    func failWrite() {
+        guard canTakeDown() else { return }
+        let live = liveSlots.filter { nodes[$0].state == .up }
+        guard !live.isEmpty else { return }
+        let slot = live[prng.int(below: live.count)]
+        nodes[slot].disk.failNextWrite = true
+        traceLine("nemesis: next write fails on n\(nodes[slot].id)")
+        mixTrace(24, UInt64(slot))
+    }
+
+    /// Crashes one member and flips a bit in its durable data (at most once a run, and only with enough
+    /// members that the rest keep a quorum). It will most likely refuse to start; the others carry on.
+    func corruptMember() {
+        // A permanent loss only when the cluster can afford it: three or more voters, all of them healthy,
+        // and no membership change under way.
+        let voters = currentVoters()
+        let healthy = voters.filter { v in self.slot(of: v).map { nodes[$0].state == .up } ?? false }
+        guard !nemesis.corrupted, nemesis.churn == .idle, voters.count >= 3, healthy.count == voters.count else {
+            return
+        }
+        let up = liveSlots.filter { nodes[$0].state == .up }
+        guard !up.isEmpty else { return }
+        let slot = up[prng.int(below: up.count)]
+        crash(slot, restartAfter: nil)
+        guard let (file, offset) = nodes[slot].disk.corrupt(prng: &prng) else { return }
+        nemesis.corrupted = true
+        nodes[slot].corrupted = true
+        stats.diskCorruptions += 1
+        traceLine("nemesis: corrupt n\(nodes[slot].id) \(file) at offset \(offset)")
+        mixTrace(25, UInt64(slot), UInt64(offset))
+        schedule(after: Time.second, .restart(slot: slot))
+    }
+
+    // MARK: Membership and leadership
+
+    func transferLeader() {
+        guard let leader = leaderSlot, nemesis.adminInFlight == nil else { return }
+        let conf = nodes[leader].replica!.raft.conf
+        let targets = conf.voters.filter { $0 != nodes[leader].id }
+        guard !targets.isEmpty else { return }
+        let target = targets[prng.int(below: targets.count)]
+        stats.transfers += 1
+        traceLine("nemesis: transfer leadership n\(nodes[leader].id) -> n\(target)")
+        sendAdmin(.transferLeadership(to: target), slot: leader)
+    }
+
+    /// Advances a replace-a-member cycle: remove a voter, retire it, add a new learner, promote it.
+    func churnStep() {
+        guard nemesis.adminInFlight == nil, let leader = leaderSlot else { return }
+        let conf = nodes[leader].replica!.raft.conf
+        let target = liveSlots.filter { nodes[$0].state == .up }
+        let anyLive = target.isEmpty ? leader : target[prng.int(below: target.count)]
+        switch nemesis.churn {
+        case .idle:
+            guard conf.voters.count >= 3, conf.learners.isEmpty else { return }
+            // Replace a broken member first; never remove one if the rest would lack a healthy quorum.
+            let isUp = { (v: MemberID) in self.slot(of: v).map { self.nodes[$0].state == .up } ?? false }
+            let broken = conf.voters.first { v in self.slot(of: v).map { self.nodes[$0].corrupted } ?? false }
+            let victim = broken ?? conf.voters[prng.int(below: conf.voters.count)]
+            let remaining = conf.voters.filter { $0 != victim }
+            guard remaining.filter(isUp).count >= remaining.count / 2 + 1 else { return }
+            nemesis.churn = .removing(victim)
+            traceLine("nemesis: remove member n\(victim)")
+            sendAdmin(.removeMember(victim), slot: anyLive)
+        case .removing(let victim):
+            if conf.isMember(victim) {
+                sendAdmin(.removeMember(victim), slot: anyLive)
+                return
+            }
+            if let slot = slot(of: victim) {
+                crash(slot, restartAfter: nil)
+                nodes[slot].state = .retired
+            }
+            if nemesis.nextMemberID == 0 { nemesis.nextMemberID = UInt64(options.members + 1) }
+            let newID = MemberID(nemesis.nextMemberID)
+            nemesis.nextMemberID += 1
+            nemesis.churn = .adding(newID)
+            stats.membershipChanges += 1
+            traceLine("nemesis: add learner n\(newID)")
+            sendAdmin(.addMember(newID, learner: true, context: Array("n\(newID)".utf8)), slot: anyLive)
+        case .adding(let newID):
+            guard conf.isMember(newID) else {
+                sendAdmin(.addMember(newID, learner: true, context: Array("n\(newID)".utf8)), slot: anyLive)
+                return
+            }
+            if slot(of: newID) == nil {
+                nodes.append(SimNode(id: newID, tickInterval: driftedTickInterval()))
+                start(nodes.count - 1)
+            }
+            nemesis.churn = .promoting(newID)
+            churnStep()
+        case .promoting(let newID):
+            if conf.isVoter(newID) {
+                nemesis.churn = .idle
+                stats.membershipChanges += 1
+                traceLine("nemesis: n\(newID) is a voter")
+                return
+            }
+            traceLine("nemesis: promote n\(newID)")
+            sendAdmin(.promoteMember(newID), slot: anyLive)
+        }
+    }
+
+    func sendAdmin(_ operation: Operation, slot: Int) {
+        nemesis.adminSerial += 1
+        nemesis.adminInFlight = nemesis.adminSerial
+        mixTrace(26, nemesis.adminSerial)
+        workload.admin(operation, serial: nemesis.adminSerial, slot: slot, sim: self)
+        schedule(after: 5 * Time.second, .adminTimeout(serial: nemesis.adminSerial))
+    }
+
+    func nemesisAdminReply(serial: UInt64, _ result: ReplyResult) {
+        guard nemesis.adminInFlight == serial else { return }
+        nemesis.adminInFlight = nil
+        traceLine("nemesis: admin request \(serial) answered \(result)")
+    }
+
+    func nemesisAdminTimeout(_ serial: UInt64) {
+        if nemesis.adminInFlight == serial { nemesis.adminInFlight = nil }
+    }
+
+    // MARK: Healing
+
+    func heal(_ action: HealAction) {
+        switch action {
+        case .partition(let serial):
+            network.blocked.removeAll { $0.serial == serial }
+            mixTrace(27, serial)
+        case .flap(let a, let b, let serial):
+            guard healedAt == nil else { return }
+            cut(a, b, oneWay: false, serial: serial)
+            mixTrace(28, serial)
+        case .network:
+            network.drop = .zero
+            network.duplicate = .zero
+            network.corrupt = .zero
+            network.longDelay = .zero
+            mixTrace(29)
+        case .slowDisk(let slot):
+            nodes[slot].slowDiskUntil = 0
+        }
+    }
+
+    /// Ends every fault: the cluster must now elect a leader and finish the work within the bound.
+    func finalHeal() {
+        healedAt = now
+        network = NetworkState()
+        traceLine("nemesis: final heal")
+        mixTrace(30)
+        for slot in nodes.indices {
+            nodes[slot].slowDiskUntil = 0
+            nodes[slot].disk.failNextWrite = false
+            switch nodes[slot].state {
+            case .paused: resume(slot)
+            case .down:
+                stats.restarts += 1
+                start(slot)
+            default: break
+            }
+        }
+        workload.startProbes(self)
+    }
+
+    /// All running members of the leader's configuration have applied everything committed.
+    func isConverged() -> Bool {
+        guard let leader = leaderSlot else { return false }
+        let raft = nodes[leader].replica!.raft
+        let commit = raft.log.committed
+        guard raft.log.applied == commit else { return false }
+        for slot in nodes.indices where nodes[slot].state == .up && raft.conf.isMember(nodes[slot].id) {
+            if nodes[slot].replica!.applied != commit { return false }
+        }
+        return true
+    }
+}

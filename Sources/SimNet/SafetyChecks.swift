@@ -1,0 +1,187 @@
+import Core
+
+/// Raft's safety properties, checked as the run goes (thesis Figure 3.2), and state digests.
+struct SafetyChecks {
+    /// What we noticed about a member before it stepped.
+    struct Before {
+        var role: Role
+        var term: Term
+        var applied: LogIndex
+    }
+
+    /// The entry applied at each index (index i at [i - 1]), by whoever applied it first.
+    var committed: [(term: Term, print: UInt64, appliedAt: UInt64)] = []
+    var leaderOfTerm: [UInt64: MemberID] = [:]
+    /// When any member first reached each term.
+    var termFirstSeen: [UInt64: UInt64] = [:]
+    /// State digest at each applied index, and who recorded it.
+    var digestAt: [UInt64: (digest: UInt64, member: MemberID)] = [:]
+    var entriesChecked = 0
+
+    func snapshotBefore(_ replica: Replica) -> Before {
+        Before(role: replica.raft.role, term: replica.raft.term, applied: replica.applied)
+    }
+
+    mutating func observeBoot(slot: Int, replica: Replica, sim: Simulator) {
+        noteTerm(replica.raft.term, sim: sim)
+    }
+
+    mutating func noteTerm(_ term: Term, sim: Simulator) {
+        if termFirstSeen[term.value] == nil { termFirstSeen[term.value] = sim.now }
+    }
+
+    mutating func observeStep(slot: Int, before: Before, sim: Simulator) {
+        guard let replica = sim.nodes[slot].replica else { return }
+        let raft = replica.raft
+        let id = replica.id
+        if raft.term < before.term {
+            sim.fail(.correctness, "term-monotonic", "n\(id) term went from \(before.term) to \(raft.term)")
+        }
+        noteTerm(raft.term, sim: sim)
+        if raft.role == .leader {
+            if let other = leaderOfTerm[raft.term.value], other != id {
+                sim.fail(.correctness, "election-safety", "n\(other) and n\(id) both lead term \(raft.term)")
+                return
+            }
+            leaderOfTerm[raft.term.value] = id
+            if before.role != .leader || before.term != raft.term {
+                sim.stats.leaderElections += 1
+                sim.traceLine("n\(id) becomes leader of term \(raft.term)")
+                checkLeaderCompleteness(raft, sim: sim)
+            }
+        }
+        if replica.applied > before.applied {
+            checkApplied(replica, from: before.applied, sim: sim)
+        }
+    }
+
+    /// Every entry applied anywhere before this leader's term began must be in its log (thesis §3.6.3).
+    mutating func checkLeaderCompleteness(_ raft: Raft, sim: Simulator) {
+        guard let termStart = termFirstSeen[raft.term.value] else { return }
+        for (k, record) in committed.enumerated() {
+            if record.appliedAt >= termStart { break }
+            let index = LogIndex(UInt64(k + 1))
+            if index <= raft.log.compactedIndex || record.term.value == 0 { continue }
+            guard let term = raft.log.term(at: index) else {
+                sim.fail(.correctness, "leader-completeness",
+                         "n\(raft.id) leads term \(raft.term) without committed entry \(index) (log ends at \(raft.log.lastIndex))")
+                return
+            }
+            if term != record.term {
+                sim.fail(.correctness, "leader-completeness",
+                         "n\(raft.id) leads term \(raft.term) with term \(term) at \(index); committed was \(record.term)")
+                return
+            }
+        }
+    }
+
+    /// State machine safety: no two members apply different entries at one index; equal digests at
+    /// equal applied indexes.
+    mutating func checkApplied(_ replica: Replica, from old: LogIndex, sim: Simulator) {
+        let log = replica.raft.log
+        let applied = replica.applied
+        var first = old.next
+        if log.compactedIndex >= first {
+            // A snapshot was installed: its position must agree with what was committed there.
+            let snapIndex = log.compactedIndex
+            if snapIndex.value <= UInt64(committed.count) {
+                let record = committed[Int(snapIndex.value) - 1]
+                if record.term.value != 0 && record.term != log.compactedTerm {
+                    sim.fail(.correctness, "state-machine-safety",
+                             "n\(replica.id) installed a snapshot at \(snapIndex) term \(log.compactedTerm); committed term was \(record.term)")
+                    return
+                }
+            }
+            first = snapIndex.next
+        }
+        if first <= applied {
+            for i in first.value...applied.value {
+                let entry = log.entry(at: LogIndex(i))
+                let print = fingerprint(entry.data, kind: entry.kind.rawValue)
+                entriesChecked += 1
+                let slot = Int(i) - 1
+                while committed.count < slot { committed.append((.zero, 0, sim.now)) }
+                if committed.count == slot {
+                    committed.append((entry.term, print, sim.now))
+                } else if committed[slot].term.value == 0 {
+                    committed[slot] = (entry.term, print, committed[slot].appliedAt)
+                } else if committed[slot].term != entry.term || committed[slot].print != print {
+                    sim.fail(.correctness, "state-machine-safety",
+                             "n\(replica.id) applied term \(entry.term) at \(i); another member applied term \(committed[slot].term)")
+                    return
+                }
+            }
+        }
+        let digest = replica.machine.digest
+        if let recorded = digestAt[applied.value] {
+            if recorded.digest != digest {
+                sim.fail(.correctness, "state-digest",
+                         "n\(replica.id) and n\(recorded.member) differ in state at applied index \(applied)")
+            }
+        } else {
+            digestAt[applied.value] = (digest, replica.id)
+        }
+    }
+}
+
+extension Simulator {
+    /// Checks at the end of a run: log matching across members, convergence, durability.
+    func finalChecks() {
+        let running = nodes.indices.filter { nodes[$0].state == .up }
+        for a in running {
+            for b in running where a < b {
+                checkLogMatching(nodes[a].replica!.raft, nodes[b].replica!.raft)
+                if failure != nil { return }
+            }
+        }
+        checkAcknowledgedWrites()
+    }
+
+    /// If two logs hold an entry with the same index and term, they are identical up to it (thesis §3.5).
+    func checkLogMatching(_ x: Raft, _ y: Raft) {
+        let low = max(x.log.firstIndex, y.log.firstIndex)
+        let high = min(x.log.lastIndex, y.log.lastIndex)
+        guard low <= high else { return }
+        var matched = false
+        var i = high
+        while i >= low {
+            let ex = x.log.entry(at: i)
+            let ey = y.log.entry(at: i)
+            if ex.term == ey.term {
+                matched = true
+                if ex != ey {
+                    fail(.correctness, "log-matching", "n\(x.id) and n\(y.id) hold different entries at \(i) in term \(ex.term)")
+                    return
+                }
+            } else if matched {
+                fail(.correctness, "log-matching", "n\(x.id) and n\(y.id) agree above \(i) but differ at it")
+                return
+            }
+            if i.value == 0 { break }
+            i = i.previous
+        }
+    }
+
+    /// Every write a client heard succeed is in the committed log, at the index it was told.
+    func checkAcknowledgedWrites() {
+        guard let leader = leaderSlot else { return }
+        let log = nodes[leader].replica!.raft.log
+        for ack in workload.acknowledged {
+            guard ack.index.value <= UInt64(checks.committed.count) else {
+                fail(.correctness, "durability", "acknowledged write at \(ack.index) was never applied anywhere")
+                return
+            }
+            guard ack.index > log.compactedIndex, ack.index <= log.lastIndex else { continue }
+            let entry = log.entry(at: ack.index)
+            guard let (_, command) = try? RegisterCommand.decode(entryData: entry.data) else {
+                fail(.correctness, "durability", "entry \(ack.index) of an acknowledged write is not a command")
+                return
+            }
+            if command != ack.command {
+                fail(.correctness, "durability", "acknowledged \(ack.command) at \(ack.index) but the log holds \(command)")
+                return
+            }
+            checks.entriesChecked += 1
+        }
+    }
+}

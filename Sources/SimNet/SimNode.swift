@@ -1,0 +1,72 @@
+import Core
+
+/// One simulated member process: its Replica (when running), its disk and its faults.
+struct SimNode {
+    enum State: Equatable {
+        case up
+        /// Crashed; restarts at the scheduled time (or at the final heal).
+        case down
+        /// Stopped (SIGSTOP): everything addressed to it waits in `inbox`.
+        case paused
+        /// Recovery refused its corrupted data directory; it stays down.
+        case refused
+        /// Removed from the cluster and its process retired.
+        case retired
+    }
+
+    let id: MemberID
+    var replica: Replica?
+    var disk = SimDisk()
+    var wal = WAL(segments: [])
+    var state: State = .down
+    /// Bumped at every crash, so events from an earlier life are ignored.
+    var incarnation: UInt32 = 0
+    /// Virtual microseconds per tick; differs a little per member (clock drift).
+    var tickInterval: UInt64
+    /// Completion time of the last persist in flight (completions are FIFO).
+    var lastPersistDone: UInt64 = 0
+    var slowDiskUntil: UInt64 = 0
+    /// Events held while paused.
+    var inbox: [SimEvent] = []
+    /// A bit was flipped in its durable data.
+    var corrupted = false
+
+    init(id: MemberID, tickInterval: UInt64) {
+        self.id = id
+        self.tickInterval = tickInterval
+    }
+
+    var isRunning: Bool { state == .up }
+
+    mutating func write(_ batch: PersistBatch) throws(DiskError) {
+        try wal.write(batch, to: &disk)
+    }
+
+    mutating func release(through index: LogIndex) throws(DiskError) {
+        try wal.release(through: index, on: &disk)
+    }
+}
+
+/// Something that happens at a point of virtual time.
+enum SimEvent {
+    case tick(slot: Int, incarnation: UInt32)
+    case deliver(slot: Int, Message)
+    case persisted(slot: Int, incarnation: UInt32, seq: UInt64)
+    case request(slot: Int, ClientRequest)
+    case reply(client: Int, ClientReply)
+    case clientTimeout(client: Int, serial: UInt64)
+    case clientNext(client: Int)
+    case nemesis
+    case heal(HealAction)
+    case restart(slot: Int)
+    case resume(slot: Int)
+    case adminTimeout(serial: UInt64)
+}
+
+/// A fault to undo later.
+enum HealAction {
+    case partition(serial: UInt64)
+    case network
+    case slowDisk(slot: Int)
+    case flap(a: [Int], b: [Int], serial: UInt64)
+}

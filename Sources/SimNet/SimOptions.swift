@@ -1,0 +1,52 @@
+import Core
+
+/// Which faults a run injects.
+public enum FaultProfile: String, CaseIterable, Sendable {
+    case none, network, crash, disk, all
+
+    var network: Bool { self == .network || self == .all }
+    var crash: Bool { self == .crash || self == .all }
+    var disk: Bool { self == .disk || self == .all }
+    var membership: Bool { self == .all }
+}
+
+/// One simulated run's parameters. The seed decides everything else.
+public struct SimOptions: Sendable {
+    public var seed: UInt64
+    public var members: Int = 3
+    /// Client operations to invoke before the final heal.
+    public var ops: Int = 200
+    public var faults: FaultProfile = .all
+    public var clients: Int = 5
+    public var keys: Int = 3
+    /// Print every event (keelsim replay --trace).
+    public var trace: Bool = false
+    /// Bug switch for the simulator's own tests: run a deliberately broken Core variant (none here).
+    public var replica = ReplicaConfig.simulation
+
+    public init(seed: UInt64) { self.seed = seed }
+}
+
+extension ReplicaConfig {
+    /// Settings that make snapshots, compaction and snapshot transfer happen often in short runs.
+    public static var simulation: ReplicaConfig {
+        var config = ReplicaConfig()
+        config.raft.electionTicks = 10
+        config.raft.heartbeatTicks = 1
+        config.raft.messageBytesMax = 4096
+        config.raft.inflightMessagesMax = 8
+        config.raft.snapshotChunkBytes = 512
+        config.raft.logEntriesRetained = 20
+        config.snapshotCount = 40
+        config.requestTimeoutTicks = 50
+        return config
+    }
+}
+
+/// Virtual time is in microseconds.
+enum Time {
+    static let millisecond: UInt64 = 1_000
+    static let second: UInt64 = 1_000_000
+    /// One tick of a member's clock (etcd's default --heartbeat-interval).
+    static let tick: UInt64 = 100 * millisecond
+}

@@ -1,0 +1,384 @@
+import Checker
+import Core
+
+/// What broke, where, and when.
+public struct SimFailure: Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case correctness, liveness
+    }
+    public var kind: Kind
+    public var check: String
+    public var detail: String
+    /// Virtual microseconds, and the index of the event being handled.
+    public var time: UInt64
+    public var event: Int
+
+    public var description: String {
+        "\(kind) check '\(check)' failed at t=\(formatTime(time)) (event \(event)): \(detail)"
+    }
+}
+
+/// Counts of what a run did.
+public struct SimStats: Sendable {
+    public var events = 0
+    public var virtualTime: UInt64 = 0
+    public var opsOk = 0
+    public var opsFail = 0
+    public var opsInfo = 0
+    public var messagesSent = 0
+    public var messagesDropped = 0
+    public var messagesDuplicated = 0
+    public var messagesCorrupted = 0
+    public var crashes = 0
+    public var restarts = 0
+    public var pauses = 0
+    public var partitions = 0
+    public var diskCorruptions = 0
+    public var refusedStarts = 0
+    public var writeFailures = 0
+    public var tornBytes = 0
+    public var leaderElections = 0
+    public var membershipChanges = 0
+    public var transfers = 0
+    public var snapshotsInstalled = 0
+    public var persistBatches = 0
+
+    public init() {}
+}
+
+/// The result of one run.
+public struct SimReport: Sendable {
+    public var options: SimOptions
+    public var digest: TraceDigest
+    public var failure: SimFailure?
+    public var stats: SimStats
+    public var history: History
+    public var verdict: String
+}
+
+func formatTime(_ micros: UInt64) -> String {
+    let ms = micros / 1000
+    let frac = micros % 1000
+    let digits = String(frac)
+    return "\(ms).\(String(repeating: "0", count: 3 - digits.count))\(digits)ms"
+}
+
+/// Drives a cluster of Replicas through virtual time with a seeded network, disks and nemesis.
+///
+/// Every choice comes from `prng`, seeded by the run's seed; Replicas get their own streams derived from
+/// it. The same seed on the same binary replays the same run event for event (see `digest`).
+public final class Simulator {
+    let options: SimOptions
+    var prng: Prng
+    var now: UInt64 = 0
+    var queue = EventQueue<SimEvent>()
+    var nodes: [SimNode] = []
+    var effects = Effects()
+    var digest = TraceDigest()
+    var stats = SimStats()
+    var failure: SimFailure?
+    var network = NetworkState()
+    var workload: Workload
+    var checks = SafetyChecks()
+    var nemesis = NemesisState()
+    /// Set once the workload finished invoking: faults are healed and liveness is measured.
+    var healedAt: UInt64?
+    var codecWriter = ByteWriter(capacity: 4096)
+
+    public init(options: SimOptions) {
+        self.options = options
+        prng = Prng(seed: options.seed, stream: 0xC1A5)
+        workload = Workload(options: options)
+    }
+
+    /// Runs the whole scenario and its checks.
+    public func run() -> SimReport {
+        boot()
+        workload.start(self)
+        if options.faults != .none { schedule(after: 500 * Time.millisecond, .nemesis) }
+        let deadline: UInt64 = 3600 * Time.second
+        while failure == nil, let (time, event) = queue.pop() {
+            invariant(time >= now, "time went backwards")
+            now = time
+            stats.events += 1
+            handle(event)
+            if healedAt == nil && workload.invocationsDone { finalHeal() }
+            if let healed = healedAt, workload.isFinished(self) {
+                _ = healed
+                break
+            }
+            if now > deadline {
+                fail(.liveness, "run-time", "no progress within \(deadline / Time.second)s of virtual time")
+            }
+            if let healed = healedAt, now > healed + livenessBound {
+                fail(.liveness, "liveness", "pending operations did not complete within "
+                     + "\(livenessBound / Time.tick) ticks after all faults healed: \(workload.pendingSummary())")
+            }
+        }
+        if failure == nil { finalChecks() }
+        stats.virtualTime = now
+        var verdict = "not checked"
+        if failure == nil { verdict = checkHistory() }
+        return SimReport(options: options, digest: digest, failure: failure, stats: stats,
+                         history: workload.history, verdict: verdict)
+    }
+
+    /// Liveness bound after the final heal: a leader and completion of every pending operation.
+    var livenessBound: UInt64 { 400 * Time.tick }
+
+    // MARK: Boot, crash, restart
+
+    func boot() {
+        var members: [(id: MemberID, context: [UInt8])] = []
+        for k in 0..<options.members {
+            let id = MemberID(UInt64(k + 1))
+            members.append((id, Array("n\(k + 1)".utf8)))
+            nodes.append(SimNode(id: id, tickInterval: driftedTickInterval()))
+        }
+        for slot in nodes.indices {
+            do {
+                try WAL.bootstrap(members: members, on: &nodes[slot].disk)
+            } catch {
+                invariant(false, "bootstrap on a fresh SimDisk failed: \(error)")
+            }
+            nodes[slot].disk.completeSync()
+            start(slot)
+        }
+    }
+
+    func driftedTickInterval() -> UInt64 {
+        // Up to ±2% clock drift between members.
+        Time.tick - 2 * Time.millisecond + UInt64(prng.int(below: 4001))
+    }
+
+    /// Recovers a member from its disk and starts stepping it.
+    func start(_ slot: Int) {
+        let recovered: Recovered
+        do {
+            recovered = try Recovery.recover(from: &nodes[slot].disk)
+        } catch {
+            if nodes[slot].corrupted {
+                nodes[slot].state = .refused
+                stats.refusedStarts += 1
+                traceLine("n\(nodes[slot].id) refuses to start: \(error)")
+                mixTrace(17, UInt64(slot))
+                return
+            }
+            fail(.correctness, "recovery", "n\(nodes[slot].id) could not recover an uncorrupted disk: \(error)")
+            return
+        }
+        stats.tornBytes += recovered.tornBytesTruncated
+        nodes[slot].wal = recovered.wal
+        let seed = options.seed ^ (UInt64(nodes[slot].incarnation) << 32)
+        nodes[slot].replica = Replica(id: nodes[slot].id, config: options.replica, seed: seed, boot: recovered.boot)
+        nodes[slot].state = .up
+        nodes[slot].lastPersistDone = now
+        checks.observeBoot(slot: slot, replica: nodes[slot].replica!, sim: self)
+        traceLine("n\(nodes[slot].id) starts (incarnation \(nodes[slot].incarnation), "
+                  + "log \(recovered.boot.snapshot.meta.index)+\(recovered.boot.entries.count), "
+                  + "term \(recovered.boot.hardState.term))")
+        mixTrace(16, UInt64(slot))
+        // Stepping once lets the Replica apply what recovery found committed.
+        step(slot, .tick)
+        scheduleTick(slot)
+    }
+
+    func crash(_ slot: Int, restartAfter: UInt64?) {
+        guard nodes[slot].state == .up || nodes[slot].state == .paused else { return }
+        stats.crashes += 1
+        nodes[slot].replica = nil
+        nodes[slot].state = .down
+        nodes[slot].inbox.removeAll()
+        nodes[slot].incarnation += 1
+        let lost = nodes[slot].disk.crash(prng: &prng, tornWrites: options.faults.disk || options.faults.crash)
+        traceLine("n\(nodes[slot].id) crashes (\(lost) unsynced bytes lost or torn)")
+        mixTrace(18, UInt64(slot))
+        if let delay = restartAfter { schedule(after: delay, .restart(slot: slot)) }
+    }
+
+    func scheduleTick(_ slot: Int) {
+        schedule(after: nodes[slot].tickInterval, .tick(slot: slot, incarnation: nodes[slot].incarnation))
+    }
+
+    func schedule(after delay: UInt64, _ event: SimEvent) {
+        queue.push(now + delay, event)
+    }
+
+    // MARK: Events
+
+    func handle(_ event: SimEvent) {
+        switch event {
+        case .tick(let slot, let incarnation):
+            guard nodes[slot].incarnation == incarnation, nodes[slot].state != .down,
+                  nodes[slot].state != .refused, nodes[slot].state != .retired else { return }
+            if nodes[slot].state == .paused { return }  // Resuming reschedules the tick.
+            mixTrace(1, UInt64(slot))
+            step(slot, .tick)
+            scheduleTick(slot)
+        case .deliver(let slot, let message):
+            if deferIfPaused(slot, event) { return }
+            guard nodes[slot].state == .up else { return }
+            mixTrace(2, UInt64(slot), message.from.value, message.term.value)
+            traceMessage("recv", message)
+            step(slot, .received(message))
+        case .persisted(let slot, let incarnation, let seq):
+            guard nodes[slot].incarnation == incarnation else { return }
+            if deferIfPaused(slot, event) { return }
+            guard nodes[slot].state == .up else { return }
+            mixTrace(3, UInt64(slot), seq)
+            nodes[slot].disk.completeSync()
+            step(slot, .persisted(seq: seq))
+        case .request(let slot, let request):
+            if deferIfPaused(slot, event) { return }
+            guard nodes[slot].state == .up else { return }  // maybe: lost with the crashed process.
+            mixTrace(4, UInt64(slot), request.id)
+            step(slot, .request(request))
+        case .reply(let client, let reply):
+            mixTrace(5, UInt64(client), reply.id)
+            workload.receive(reply, client: client, sim: self)
+        case .clientTimeout(let client, let serial):
+            workload.timeout(client: client, serial: serial, sim: self)
+        case .clientNext(let client):
+            workload.next(client: client, sim: self)
+        case .nemesis:
+            guard healedAt == nil else { return }
+            nemesisAct()
+            schedule(after: 300 * Time.millisecond + UInt64(prng.int(below: 1200)) * Time.millisecond, .nemesis)
+        case .heal(let action):
+            heal(action)
+        case .restart(let slot):
+            guard nodes[slot].state == .down, healedAt == nil || true else { return }
+            stats.restarts += 1
+            start(slot)
+        case .resume(let slot):
+            resume(slot)
+        case .adminTimeout(let serial):
+            nemesisAdminTimeout(serial)
+        }
+    }
+
+    func deferIfPaused(_ slot: Int, _ event: SimEvent) -> Bool {
+        guard nodes[slot].state == .paused else { return false }
+        nodes[slot].inbox.append(event)
+        return true
+    }
+
+    func resume(_ slot: Int) {
+        guard nodes[slot].state == .paused else { return }
+        nodes[slot].state = .up
+        traceLine("n\(nodes[slot].id) resumes with \(nodes[slot].inbox.count) held events")
+        mixTrace(19, UInt64(slot))
+        let held = nodes[slot].inbox
+        nodes[slot].inbox.removeAll()
+        // A stopped process wakes to one timer expiry, then everything that queued in its sockets.
+        step(slot, .tick)
+        for event in held where nodes[slot].state == .up { handle(event) }
+        if nodes[slot].state == .up { scheduleTick(slot) }
+    }
+
+    /// Steps one member and carries out its effects.
+    func step(_ slot: Int, _ input: Input) {
+        guard nodes[slot].replica != nil else { return }
+        let before = checks.snapshotBefore(nodes[slot].replica!)
+        effects.removeAll()
+        nodes[slot].replica!.step(input, into: &effects)
+        checks.observeStep(slot: slot, before: before, sim: self)
+        if failure != nil { return }
+        let produced = effects.items
+        for effect in produced {
+            switch effect {
+            case .send(let message):
+                route(message, from: slot)
+            case .persist(let batch):
+                persist(batch, slot: slot)
+                if nodes[slot].state != .up { return }
+            case .reply(let reply):
+                workload.replyFromMember(reply, slot: slot, sim: self)
+            case .releaseStorage(let through):
+                do {
+                    try nodes[slot].release(through: through)
+                } catch {
+                    invariant(false, "SimDisk release failed: \(error)")
+                }
+            }
+        }
+    }
+
+    func persist(_ batch: PersistBatch, slot: Int) {
+        stats.persistBatches += 1
+        do {
+            try nodes[slot].write(batch)
+        } catch {
+            // A failed write is fatal to the process, as in etcd: crash, restart later from disk.
+            stats.writeFailures += 1
+            traceLine("n\(nodes[slot].id) write failed: \(error)")
+            crash(slot, restartAfter: Time.second)
+            return
+        }
+        var latency = 500 + UInt64(prng.int(below: 3000))
+        if now < nodes[slot].slowDiskUntil { latency += UInt64(prng.int(below: 200)) * Time.millisecond }
+        let done = max(now + latency, nodes[slot].lastPersistDone)
+        nodes[slot].lastPersistDone = done
+        queue.push(done, .persisted(slot: slot, incarnation: nodes[slot].incarnation, seq: batch.seq))
+    }
+
+    // MARK: Failure and trace
+
+    func fail(_ kind: SimFailure.Kind, _ check: String, _ detail: String) {
+        guard failure == nil else { return }
+        failure = SimFailure(kind: kind, check: check, detail: detail, time: now, event: stats.events)
+        traceLine("FAILURE: \(check): \(detail)")
+    }
+
+    func mixTrace(_ kind: UInt64, _ a: UInt64 = 0, _ b: UInt64 = 0, _ c: UInt64 = 0) {
+        digest.mix(now)
+        digest.mix(kind)
+        digest.mix(a)
+        digest.mix(b)
+        digest.mix(c)
+    }
+
+    func traceLine(_ line: @autoclosure () -> String) {
+        guard options.trace else { return }
+        print("[\(formatTime(now))] \(line())")
+    }
+
+    func traceMessage(_ verb: String, _ m: Message) {
+        guard options.trace else { return }
+        traceLine("n\(m.to) \(verb) \(m.kind) from n\(m.from) term \(m.term)\(messageDetail(m))")
+    }
+
+    func slot(of member: MemberID) -> Int? {
+        nodes.firstIndex { $0.id == member }
+    }
+}
+
+func messageDetail(_ m: Message) -> String {
+    switch m.body {
+    case .append(let a):
+        " prev (\(a.prevIndex),\(a.prevTerm)) entries \(a.entries.count) commit \(a.commit)"
+    case .appendResponse(let r):
+        r.reject ? " reject \(r.index) hint (\(r.hintIndex),\(r.hintTerm))" : " ack \(r.index)"
+    case .vote(let v): " last (\(v.lastIndex),\(v.lastTerm))\(v.transfer ? " transfer" : "")"
+    case .voteResponse(let v): v.granted ? " granted" : " rejected"
+    case .heartbeat(let h): " commit \(h.commit) ctx \(h.context)"
+    case .snapshot(let s): " index \(s.meta.index) bytes \(s.offset)+\(s.bytes.count)/\(s.total)"
+    case .snapshotResponse(let s): " index \(s.index) received \(s.received)\(s.done ? " done" : "")"
+    default: ""
+    }
+}
+
+extension Simulator {
+    /// Checks the clients' history with the Checker under a deterministic budget.
+    func checkHistory() -> String {
+        switch Linearizability.check(workload.history, budget: Budget(statesMax: 2_000_000)) {
+        case .linearizable:
+            return "linearizable"
+        case .notLinearizable(let violation):
+            fail(.correctness, "linearizability", "key \(violation.key): \(violation.explanation)")
+            return "not linearizable"
+        case .unknown(let reason):
+            return "unknown (\(reason))"
+        }
+    }
+}

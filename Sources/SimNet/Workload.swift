@@ -1,0 +1,253 @@
+import Checker
+import Core
+
+/// Concurrent clients with timeouts, recording what they saw as a history (HISTORY-FORMAT.md).
+///
+/// Each client has one operation in flight. A timeout records `info` and the client continues under a
+/// new process id, as in Jepsen. After the final heal, probe writes (one per key) must succeed: that is
+/// the liveness check.
+struct Workload {
+    struct Pending {
+        var requestID: UInt64
+        var serial: UInt64
+        var f: Function
+        var key: String
+        var value: Value
+        var isProbe: Bool
+    }
+
+    struct Client {
+        var process: Int
+        var pending: Pending?
+        var leaderHint = MemberID.none
+    }
+
+    enum Owner {
+        case client(Int)
+        case admin(serial: UInt64)
+    }
+
+    let options: SimOptions
+    var clients: [Client] = []
+    var history = History()
+    var invoked = 0
+    var nextProcess = 0
+    var nextRequestID: UInt64 = 1
+    var nextSerial: UInt64 = 1
+    var owners: [UInt64: Owner] = [:]
+    /// Values seen per key (for cas expectations), newest last; bounded.
+    var seen: [String: [String]] = [:]
+    var valueCounter = 0
+    var probesNeeded = 0
+    var probesAcked = 0
+    var probing = false
+    /// Writes acknowledged to clients, with the command and index they were told.
+    var acknowledged: [(index: LogIndex, command: RegisterCommand)] = []
+    let clientTimeout: UInt64 = 3 * Time.second
+
+    init(options: SimOptions) {
+        self.options = options
+    }
+
+    var invocationsDone: Bool { invoked >= options.ops }
+
+    mutating func start(_ sim: Simulator) {
+        for k in 0..<options.clients {
+            clients.append(Client(process: nextProcess))
+            nextProcess += 1
+            sim.schedule(after: UInt64(sim.prng.int(below: 500)) * Time.millisecond + Time.second, .clientNext(client: k))
+        }
+    }
+
+    /// Starts the probe phase: one successful write per key is required after the heal.
+    mutating func startProbes(_ sim: Simulator) {
+        probing = true
+        probesNeeded = options.keys
+        for k in clients.indices where clients[k].pending == nil {
+            sim.schedule(after: Time.millisecond, .clientNext(client: k))
+        }
+    }
+
+    func isFinished(_ sim: Simulator) -> Bool {
+        probing && probesAcked >= probesNeeded && clients.allSatisfy { $0.pending == nil } && sim.isConverged()
+    }
+
+    func pendingSummary() -> String {
+        let pending = clients.compactMap { $0.pending }.map { "\($0.f) \($0.key)" }
+        return "probes \(probesAcked)/\(probesNeeded) acknowledged, in flight: [\(pending.joined(separator: ", "))]"
+    }
+
+    mutating func next(client k: Int, sim: Simulator) {
+        guard clients[k].pending == nil else { return }
+        if probing {
+            guard probesAcked < probesNeeded else { return }
+            invoke(client: k, f: .write, key: "k\(probesAcked % options.keys)", isProbe: true, sim: sim)
+            return
+        }
+        guard invoked < options.ops else { return }
+        invoked += 1
+        let key = "k\(sim.prng.int(below: options.keys))"
+        let roll = sim.prng.int(below: 100)
+        let f: Function = roll < 35 ? .read : roll < 65 ? .write : roll < 90 ? .cas : .delete
+        invoke(client: k, f: f, key: key, isProbe: false, sim: sim)
+    }
+
+    mutating func invoke(client k: Int, f: Function, key: String, isProbe: Bool, sim: Simulator) {
+        let operation: Operation
+        let value: Value
+        switch f {
+        case .read:
+            operation = .read(key: key, serializable: false)
+            value = .null
+        case .write, .append:
+            let v = freshValue(client: k)
+            operation = .write(key: key, value: v)
+            value = .string(v)
+        case .cas:
+            let candidates = seen[key] ?? []
+            let expected = candidates.isEmpty ? "none" : candidates[sim.prng.int(below: candidates.count)]
+            let new = freshValue(client: k)
+            operation = .cas(key: key, expected: expected, new: new)
+            value = .pair(expected, new)
+        case .delete:
+            operation = .delete(key: key)
+            value = .null
+        }
+        let requestID = nextRequestID
+        nextRequestID += 1
+        let serial = nextSerial
+        nextSerial += 1
+        owners[requestID] = .client(k)
+        clients[k].pending = Pending(requestID: requestID, serial: serial, f: f, key: key, value: value, isProbe: isProbe)
+        history.append(Event(process: clients[k].process, type: .invoke, f: f, key: key, value: value,
+                             time: Int64(sim.now) * 1000))
+        let slot = chooseTarget(client: k, sim: sim)
+        sim.traceLine("client \(clients[k].process) invokes \(f) \(key) \(describe(value)) at n\(sim.nodes[slot].id)")
+        sim.schedule(after: 50 + UInt64(sim.prng.int(below: 400)),
+                     .request(slot: slot, ClientRequest(id: requestID, operation: operation)))
+        sim.schedule(after: clientTimeout, .clientTimeout(client: k, serial: serial))
+    }
+
+    mutating func freshValue(client k: Int) -> String {
+        valueCounter += 1
+        return "v\(valueCounter)"
+    }
+
+    func chooseTarget(client k: Int, sim: Simulator) -> Int {
+        if !clients[k].leaderHint.isNone, sim.prng.chance(Ratio(1, 2)), let slot = sim.slot(of: clients[k].leaderHint),
+           sim.nodes[slot].state != .retired {
+            return slot
+        }
+        let live = sim.nodes.indices.filter { sim.nodes[$0].state != .retired && sim.nodes[$0].state != .refused }
+        return live[sim.prng.int(below: live.count)]
+    }
+
+    /// A member answered: the reply travels back to its client (or to the nemesis's admin).
+    mutating func replyFromMember(_ reply: ClientReply, slot: Int, sim: Simulator) {
+        guard let owner = owners[reply.id] else { return }
+        switch owner {
+        case .client(let k):
+            sim.schedule(after: 50 + UInt64(sim.prng.int(below: 400)), .reply(client: k, reply))
+        case .admin(let serial):
+            owners[reply.id] = nil
+            sim.nemesisAdminReply(serial: serial, reply.result)
+        }
+    }
+
+    mutating func receive(_ reply: ClientReply, client k: Int, sim: Simulator) {
+        guard let pending = clients[k].pending, pending.requestID == reply.id else { return }
+        owners[reply.id] = nil
+        var type: EventType
+        var value = pending.value
+        switch reply.result {
+        case .value(let v, _):
+            type = .ok
+            value = v.map { .string($0) } ?? .null
+            if let v { remember(v, key: pending.key) }
+        case .applied(let index):
+            type = .ok
+            if case .string(let v) = pending.value {
+                remember(v, key: pending.key)
+                acknowledged.append((index, .write(key: pending.key, value: v)))
+            } else {
+                acknowledged.append((index, .delete(key: pending.key)))
+            }
+        case .cas(let succeeded, let index):
+            type = succeeded ? .ok : .fail
+            if case .pair(let expected, let new) = pending.value {
+                if succeeded { remember(new, key: pending.key) }
+                acknowledged.append((index, .cas(key: pending.key, expected: expected, new: new)))
+            }
+        case .failed(.timedOut):
+            type = .info
+        case .failed(.notLeader(let leader)):
+            type = .fail
+            if !leader.isNone { clients[k].leaderHint = leader }
+        case .failed:
+            type = .fail
+        case .membership, .transferStarted:
+            invariant(false, "client received an admin reply")
+            type = .info
+        }
+        complete(client: k, type: type, value: value, sim: sim)
+    }
+
+    mutating func timeout(client k: Int, serial: UInt64, sim: Simulator) {
+        guard let pending = clients[k].pending, pending.serial == serial else { return }
+        owners[pending.requestID] = nil
+        complete(client: k, type: .info, value: pending.value, sim: sim)
+    }
+
+    mutating func complete(client k: Int, type: EventType, value: Value, sim: Simulator) {
+        let pending = clients[k].pending!
+        history.append(Event(process: clients[k].process, type: type, f: pending.f, key: pending.key, value: value,
+                             time: Int64(sim.now) * 1000))
+        sim.traceLine("client \(clients[k].process) \(type) \(pending.f) \(pending.key) \(describe(value))")
+        sim.mixTrace(8, UInt64(clients[k].process), UInt64(typeCode(type)))
+        switch type {
+        case .ok: sim.stats.opsOk += 1
+        case .fail: sim.stats.opsFail += 1
+        case .info: sim.stats.opsInfo += 1
+        case .invoke: break
+        }
+        if pending.isProbe && type == .ok { probesAcked += 1 }
+        if type == .info {
+            clients[k].process = nextProcess  // Jepsen: a process whose outcome is unknown never returns.
+            nextProcess += 1
+        }
+        clients[k].pending = nil
+        // Think time; after a failure, back off as etcd's client does before retrying.
+        let pause = type == .ok ? UInt64(sim.prng.int(below: 20)) : 100 + UInt64(sim.prng.int(below: 200))
+        sim.schedule(after: pause * Time.millisecond + 1, .clientNext(client: k))
+    }
+
+    mutating func remember(_ value: String, key: String) {
+        seen[key, default: []].append(value)
+        if seen[key]!.count > 4 { seen[key]!.removeFirst() }
+    }
+
+    /// Sends an administrative request (membership change, leadership transfer) to a member.
+    mutating func admin(_ operation: Operation, serial: UInt64, slot: Int, sim: Simulator) {
+        let requestID = nextRequestID
+        nextRequestID += 1
+        owners[requestID] = .admin(serial: serial)
+        sim.schedule(after: 100, .request(slot: slot, ClientRequest(id: requestID, operation: operation)))
+    }
+}
+
+func describe(_ value: Value) -> String {
+    switch value {
+    case .null: "nil"
+    case .string(let s): s
+    case .pair(let a, let b): "[\(a) \(b)]"
+    }
+}
+
+func typeCode(_ type: EventType) -> Int {
+    switch type {
+    case .invoke: 0
+    case .ok: 1
+    case .fail: 2
+    case .info: 3
+    }
+}
