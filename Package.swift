@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
         .executableTarget(name: "keelctl", dependencies: ["Core"], path: "Sources/Ctl"),
         .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker"], path: "Sources/Sim"),
-        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "SimNet"]),
         .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"]),
         .testTarget(name: "TidyTests"),

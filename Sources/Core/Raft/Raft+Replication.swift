@@ -129,7 +129,10 @@ extension Raft {
         guard let k = progressIndex(member) else { return }
         progress[k].recentActive = true
         progress[k].probeSent = false
-        if progress[k].match < log.lastIndex { sendAppends(to: k, allowEmpty: false) }
+        // Appends may have been lost: free one in-flight slot, and send an append (empty if need be) whose
+        // acknowledgement or rejection resynchronizes us with the follower.
+        if progress[k].state == .replicate && progress[k].inflights.isFull { progress[k].inflights.freeFirst() }
+        if progress[k].match < log.lastIndex { sendAppends(to: k, allowEmpty: true) }
         if conf.isVoter(member) { acknowledgeRead(from: member, context: r.context) }
     }
 

@@ -1,0 +1,135 @@
+import Core
+import SimNet
+
+/// A hand-driven cluster for behaviour tests: messages wait in a queue until delivered, persists complete
+/// when told (or at once with `autoPersist`), and links can be cut.
+struct TestCluster {
+    var replicas: [MemberID: Replica] = [:]
+    var disks: [MemberID: SimDisk] = [:]
+    var wals: [MemberID: WAL] = [:]
+    var inflight: [Message] = []
+    var pendingPersists: [MemberID: [PersistBatch]] = [:]
+    var replies: [ClientReply] = []
+    var cut: Set<MemberID> = []
+    var autoPersist = true
+    var config: ReplicaConfig
+    var nextRequest: UInt64 = 1
+
+    init(members: [UInt64], config: ReplicaConfig = TestCluster.defaultConfig) {
+        self.config = config
+        let ids = members.map { MemberID($0) }
+        for id in ids {
+            var disk = SimDisk()
+            try! WAL.bootstrap(members: ids.map { ($0, []) }, on: &disk)
+            disk.completeSync()
+            disks[id] = disk
+            boot(id)
+        }
+    }
+
+    static var defaultConfig: ReplicaConfig {
+        var c = ReplicaConfig()
+        c.raft.electionTicks = 10
+        c.snapshotCount = 1000
+        return c
+    }
+
+    /// Recovers a member from its disk and starts it (used at creation and after `crash`).
+    mutating func boot(_ id: MemberID, seed: UInt64 = 7) {
+        var disk = disks[id] ?? SimDisk()
+        let recovered = try! Recovery.recover(from: &disk)
+        disks[id] = disk
+        wals[id] = recovered.wal
+        replicas[id] = Replica(id: id, config: config, seed: seed, boot: recovered.boot)
+        var effects = Effects()
+        replicas[id]!.step(.tick, into: &effects)
+        handle(effects, from: id)
+    }
+
+    /// Adds a brand-new member with an empty disk (it will learn the cluster from the leader).
+    mutating func addEmpty(_ id: MemberID) {
+        disks[id] = SimDisk()
+        boot(id)
+    }
+
+    mutating func crash(_ id: MemberID) {
+        var prng = Prng(seed: 1)
+        _ = disks[id]!.crash(prng: &prng, tornWrites: false)
+        replicas[id] = nil
+        pendingPersists[id] = nil
+        inflight.removeAll { $0.to == id }
+    }
+
+    var ids: [MemberID] { replicas.keys.sorted() }
+
+    mutating func step(_ id: MemberID, _ input: Input) {
+        guard replicas[id] != nil else { return }
+        var effects = Effects()
+        replicas[id]!.step(input, into: &effects)
+        handle(effects, from: id)
+    }
+
+    mutating func handle(_ effects: Effects, from id: MemberID) {
+        for effect in effects.items {
+            switch effect {
+            case .send(let m): inflight.append(m)
+            case .persist(let batch):
+                try! wals[id]!.write(batch, to: &disks[id]!)
+                pendingPersists[id, default: []].append(batch)
+            case .reply(let r): replies.append(r)
+            case .releaseStorage(let through): try! wals[id]!.release(through: through, on: &disks[id]!)
+            }
+        }
+        if autoPersist { completePersists(id) }
+    }
+
+    mutating func completePersists(_ id: MemberID) {
+        while let batch = pendingPersists[id]?.first {
+            pendingPersists[id]!.removeFirst()
+            disks[id]!.completeSync()
+            step(id, .persisted(seq: batch.seq))
+        }
+    }
+
+    mutating func tick(_ id: MemberID, times: Int = 1) {
+        for _ in 0..<times { step(id, .tick) }
+    }
+
+    mutating func tickAll(times: Int = 1) {
+        for _ in 0..<times { for id in ids { tick(id) } }
+    }
+
+    /// Delivers queued messages (and those they cause) until the network is quiet.
+    mutating func deliverAll(limit: Int = 100_000) {
+        var delivered = 0
+        while !inflight.isEmpty && delivered < limit {
+            let m = inflight.removeFirst()
+            delivered += 1
+            if cut.contains(m.from) || cut.contains(m.to) { continue }
+            step(m.to, .received(m))
+        }
+    }
+
+    /// Ticks one member until it campaigns, then settles the network.
+    mutating func elect(_ id: MemberID) {
+        for _ in 0..<40 where replicas[id]!.raft.role != .leader {
+            tick(id)
+            deliverAll()
+        }
+    }
+
+    var leaders: [MemberID] { ids.filter { replicas[$0]!.raft.role == .leader } }
+
+    mutating func request(_ id: MemberID, _ operation: Operation) -> UInt64 {
+        let requestID = nextRequest
+        nextRequest += 1
+        step(id, .request(ClientRequest(id: requestID, operation: operation)))
+        return requestID
+    }
+
+    func reply(_ requestID: UInt64) -> ReplyResult? {
+        replies.first { $0.id == requestID }?.result
+    }
+
+    func raft(_ id: UInt64) -> Raft { replicas[MemberID(id)]!.raft }
+}
