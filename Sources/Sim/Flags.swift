@@ -51,7 +51,8 @@ struct SimFlags {
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(FlagError) -> Int {
             let text = try value(name)
             guard let n = Int(text), range.contains(n) else {
-                throw FlagError(message: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+                throw FlagError(message: "\(name) must be an integer in "
+                                + "\(range.lowerBound)...\(range.upperBound), got '\(text)'")
             }
             return n
         }
@@ -99,7 +100,8 @@ struct SimFlags {
 
     /// The flags that reproduce a run, for failure reports.
     func reproduceArguments(seed: UInt64) -> String {
-        "--seed \(seed) --members \(members) --ops \(ops) --faults \(faults.rawValue) --clients \(clients) --keys \(keys)"
+        "--seed \(seed) --members \(members) --ops \(ops) --faults \(faults.rawValue) "
+            + "--clients \(clients) --keys \(keys)"
     }
 }
 

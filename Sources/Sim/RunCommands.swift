@@ -78,7 +78,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
         }
         if (k + 1) % 100 == 0 {
             printError("")
-            print("progress: \(k + 1)/\(count) seeds, \(failures.count) failed, \(formatSeconds(wallSeconds() - start))")
+            let elapsed = formatSeconds(wallSeconds() - start)
+            print("progress: \(k + 1)/\(count) seeds, \(failures.count) failed, \(elapsed)")
         }
     }
     printError("")
@@ -88,7 +89,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "virtual \(formatSeconds(virtual)) (\(Int(virtual / max(wall, 1e-9)))x), "
           + "\(Int(Double(totals.opsOk + totals.opsFail + totals.opsInfo) / max(wall, 1e-9))) client ops/s")
     print("ops: \(totals.opsOk) ok, \(totals.opsFail) fail, \(totals.opsInfo) info; crashes \(totals.crashes), "
-          + "partitions \(totals.partitions), corruptions \(totals.diskCorruptions), elections \(totals.leaderElections), "
+          + "partitions \(totals.partitions), corruptions \(totals.diskCorruptions), "
+          + "elections \(totals.leaderElections), "
           + "membership steps \(totals.membershipChanges)")
     print("histories: " + verdicts.keys.sorted().map { "\($0) \(verdicts[$0]!)" }.joined(separator: ", "))
     if !failures.isEmpty {

@@ -64,12 +64,14 @@ struct SafetyChecks {
             if index <= raft.log.compactedIndex || record.term.value == 0 { continue }
             guard let term = raft.log.term(at: index) else {
                 sim.fail(.correctness, "leader-completeness",
-                         "n\(raft.id) leads term \(raft.term) without committed entry \(index) (log ends at \(raft.log.lastIndex))")
+                         "n\(raft.id) leads term \(raft.term) without committed entry \(index) "
+                         + "(log ends at \(raft.log.lastIndex))")
                 return
             }
             if term != record.term {
                 sim.fail(.correctness, "leader-completeness",
-                         "n\(raft.id) leads term \(raft.term) with term \(term) at \(index); committed was \(record.term)")
+                         "n\(raft.id) leads term \(raft.term) with term \(term) at \(index); "
+                         + "committed was \(record.term)")
                 return
             }
         }
@@ -88,7 +90,8 @@ struct SafetyChecks {
                 let record = committed[Int(snapIndex.value) - 1]
                 if record.term.value != 0 && record.term != log.compactedTerm {
                     sim.fail(.correctness, "state-machine-safety",
-                             "n\(replica.id) installed a snapshot at \(snapIndex) term \(log.compactedTerm); committed term was \(record.term)")
+                             "n\(replica.id) installed a snapshot at \(snapIndex) term \(log.compactedTerm); "
+                             + "committed term was \(record.term)")
                     return
                 }
             }
@@ -107,7 +110,8 @@ struct SafetyChecks {
                     committed[slot] = (entry.term, print, committed[slot].appliedAt)
                 } else if committed[slot].term != entry.term || committed[slot].print != print {
                     sim.fail(.correctness, "state-machine-safety",
-                             "n\(replica.id) applied term \(entry.term) at \(i); another member applied term \(committed[slot].term)")
+                             "n\(replica.id) applied term \(entry.term) at \(i); "
+                             + "another member applied term \(committed[slot].term)")
                     return
                 }
             }
@@ -150,7 +154,8 @@ extension Simulator {
             if ex.term == ey.term {
                 matched = true
                 if ex != ey {
-                    fail(.correctness, "log-matching", "n\(x.id) and n\(y.id) hold different entries at \(i) in term \(ex.term)")
+                    fail(.correctness, "log-matching",
+                         "n\(x.id) and n\(y.id) hold different entries at \(i) in term \(ex.term)")
                     return
                 }
             } else if matched {
@@ -178,7 +183,8 @@ extension Simulator {
                 return
             }
             if command != ack.command {
-                fail(.correctness, "durability", "acknowledged \(ack.command) at \(ack.index) but the log holds \(command)")
+                fail(.correctness, "durability",
+                     "acknowledged \(ack.command) at \(ack.index) but the log holds \(command)")
                 return
             }
             checks.entriesChecked += 1

@@ -55,7 +55,8 @@ struct Workload {
         for k in 0..<options.clients {
             clients.append(Client(process: nextProcess))
             nextProcess += 1
-            sim.schedule(after: UInt64(sim.prng.int(below: 500)) * Time.millisecond + Time.second, .clientNext(client: k))
+            let start = UInt64(sim.prng.int(below: 500)) * Time.millisecond + Time.second
+            sim.schedule(after: start, .clientNext(client: k))
         }
     }
 
@@ -118,7 +119,8 @@ struct Workload {
         let serial = nextSerial
         nextSerial += 1
         owners[requestID] = .client(k)
-        clients[k].pending = Pending(requestID: requestID, serial: serial, f: f, key: key, value: value, isProbe: isProbe)
+        clients[k].pending = Pending(requestID: requestID, serial: serial, f: f, key: key, value: value,
+                                     isProbe: isProbe)
         history.append(Event(process: clients[k].process, type: .invoke, f: f, key: key, value: value,
                              time: Int64(sim.now) * 1000))
         let slot = chooseTarget(client: k, sim: sim)

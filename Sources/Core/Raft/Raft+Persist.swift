@@ -69,7 +69,8 @@ extension Raft {
         let lastIndex = entries.last?.index ?? .zero
         let lastTerm = entries.last?.term ?? .zero
         persist.inflight.append((persist.issued, lastIndex, lastTerm, snap, local))
-        return PersistBatch(seq: persist.issued, hardState: hard, snapshot: snap, snapshotResetsLog: snap != nil && !local,
+        return PersistBatch(seq: persist.issued, hardState: hard, snapshot: snap,
+                            snapshotResetsLog: snap != nil && !local,
                             entries: Array(entries))
     }
 

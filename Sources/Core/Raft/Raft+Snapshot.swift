@@ -96,7 +96,8 @@ extension Raft {
     /// Records a snapshot the state machine took at `log.applied`; it is saved with the next persist batch.
     public mutating func saveLocalSnapshot(_ snap: Snapshot) {
         invariant(snap.meta.index <= log.applied, "snapshot \(snap.meta.index) past applied \(log.applied)")
-        invariant(snap.meta.index > snapshot.meta.index, "snapshot \(snap.meta.index) not newer than \(snapshot.meta.index)")
+        invariant(snap.meta.index > snapshot.meta.index,
+                  "snapshot \(snap.meta.index) not newer than \(snapshot.meta.index)")
         persist.snapshotToSave = (snap, true)
     }
 

@@ -89,7 +89,9 @@ extension WALRecord {
         while offset < bytes.count {
             let remaining = bytes.count - offset
             if remaining < headerSize || bytes[offset...].allSatisfy({ $0 == 0 }) {
-                guard isLast else { throw .corrupt(file: file, offset: offset, reason: "truncated record in a sealed segment") }
+                guard isLast else {
+                    throw .corrupt(file: file, offset: offset, reason: "truncated record in a sealed segment")
+                }
                 scan.tornTail = true
                 break
             }
@@ -106,7 +108,9 @@ extension WALRecord {
                 throw .corrupt(file: file, offset: offset, reason: "record length \(length) over limit")
             }
             if remaining - headerSize < length {
-                guard isLast else { throw .corrupt(file: file, offset: offset, reason: "record past end of a sealed segment") }
+                guard isLast else {
+                    throw .corrupt(file: file, offset: offset, reason: "record past end of a sealed segment")
+                }
                 scan.tornTail = true
                 break
             }
