@@ -32,7 +32,7 @@ func formatSeconds(_ seconds: Double) -> String {
 
 func reportFailure(_ failure: SimFailure, seed: UInt64, flags: SimFlags) {
     print("FAILED seed=\(seed): \(failure)")
-    print("first bad event: #\(failure.event) at t=\(failure.time)us")
+    print("first bad event: #\(failure.event) at t=\(failure.time)us: \(failure.eventDescription)")
     print("reproduce: swift run -c release keelsim replay \(flags.reproduceArguments(seed: seed)) --trace")
 }
 

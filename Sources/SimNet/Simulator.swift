@@ -12,6 +12,8 @@ public struct SimFailure: Sendable, CustomStringConvertible {
     /// Virtual microseconds, and the index of the event being handled.
     public var time: UInt64
     public var event: Int
+    /// The event during which the check failed, in words.
+    public var eventDescription: String
 
     public var description: String {
         "\(kind) check '\(check)' failed at t=\(formatTime(time)) (event \(event)): \(detail)"
@@ -84,6 +86,8 @@ public final class Simulator {
     /// Set once the workload finished invoking: faults are healed and liveness is measured.
     var healedAt: UInt64?
     var codecWriter = ByteWriter(capacity: 4096)
+    /// The event being handled, named in failure reports.
+    var current: SimEvent?
 
     public init(options: SimOptions) {
         self.options = options
@@ -101,6 +105,7 @@ public final class Simulator {
             invariant(time >= now, "time went backwards")
             now = time
             stats.events += 1
+            current = event
             handle(event)
             if healedAt == nil && workload.invocationsDone { finalHeal() }
             if let healed = healedAt, workload.isFinished(self) {
@@ -326,7 +331,8 @@ public final class Simulator {
 
     func fail(_ kind: SimFailure.Kind, _ check: String, _ detail: String) {
         guard failure == nil else { return }
-        failure = SimFailure(kind: kind, check: check, detail: detail, time: now, event: stats.events)
+        failure = SimFailure(kind: kind, check: check, detail: detail, time: now, event: stats.events,
+                             eventDescription: current.map { describe($0) } ?? "boot")
         traceLine("FAILURE: \(check): \(detail)")
     }
 
@@ -350,6 +356,25 @@ public final class Simulator {
 
     func slot(of member: MemberID) -> Int? {
         nodes.firstIndex { $0.id == member }
+    }
+
+    func describe(_ event: SimEvent) -> String {
+        let name = { (slot: Int) in "n\(self.nodes[slot].id)" }
+        switch event {
+        case .tick(let slot, _): return "tick of \(name(slot))"
+        case .deliver(let slot, let m):
+            return "\(name(slot)) receives \(m.kind) from n\(m.from) term \(m.term)\(messageDetail(m))"
+        case .persisted(let slot, _, let seq): return "\(name(slot)) persist batch \(seq) durable"
+        case .request(let slot, let r): return "\(name(slot)) receives client request \(r.id): \(r.operation)"
+        case .reply(let client, let r): return "client \(client) receives reply \(r.id): \(r.result)"
+        case .clientTimeout(let client, _): return "client \(client) times out"
+        case .clientNext(let client): return "client \(client) invokes its next operation"
+        case .nemesis: return "nemesis acts"
+        case .heal(let action): return "heal \(action)"
+        case .restart(let slot): return "restart of \(name(slot))"
+        case .resume(let slot): return "resume of \(name(slot))"
+        case .adminTimeout: return "admin request times out"
+        }
     }
 }
 
