@@ -25,8 +25,8 @@ extension Simulator {
         if profile.network {
             actions += [partitionRandom, partitionRandom, isolateLeader, oneWayPartition, flapPartition, networkNoise]
         }
-        if profile.crash { actions += [crashRandom, crashRandom, pauseRandom, crashLeader] }
-        if profile.disk { actions += [slowDisk, failWrite, crashRandom, corruptMember] }
+        if profile.crash { actions += [crashRandom, crashRandom, pauseRandom, crashLeader, powerLoss] }
+        if profile.disk { actions += [slowDisk, failWrite, crashRandom, corruptMember, powerLoss] }
         if profile.membership { actions += [churnStep, churnStep, transferLeader] }
         guard !actions.isEmpty else { return }
         actions[prng.int(below: actions.count)]()
@@ -143,6 +143,21 @@ extension Simulator {
         guard canTakeDown(), let leader = leaderSlot else { return }
         traceLine("nemesis: crash leader n\(nodes[leader].id)")
         crash(leader, restartAfter: healAfter())
+    }
+
+    /// A correlated failure (a rack or data centre losing power): a majority, or every member, crashes at
+    /// the same instant, losing whatever was not yet durable, and they come back a little later.
+    /// Only durable acknowledgements survive this; it is what proves "nothing acknowledged is ever lost".
+    func powerLoss() {
+        var up = liveSlots.filter { nodes[$0].state == .up }
+        guard !up.isEmpty else { return }
+        prng.shuffle(&up)
+        let count = prng.chance(Ratio(1, 2)) ? up.count : up.count / 2 + 1
+        traceLine("nemesis: power loss on \(count) of \(up.count) running members")
+        mixTrace(31, UInt64(count))
+        for slot in up.prefix(count) {
+            crash(slot, restartAfter: 100 * Time.millisecond + UInt64(prng.int(below: 2000)) * Time.millisecond)
+        }
     }
 
     func pauseRandom() {
