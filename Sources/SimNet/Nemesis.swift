@@ -23,7 +23,7 @@ extension Simulator {
         let profile = options.faults
         var actions: [() -> Void] = []
         if profile.network {
-            actions += [partitionRandom, partitionRandom, isolateLeader, oneWayPartition, flapPartition, networkNoise]
+            actions += [partitionRandom, isolateLeader, oneWayPartition, bridgePartition, flapPartition, networkNoise]
         }
         if profile.crash { actions += [crashRandom, crashRandom, pauseRandom, crashLeader, powerLoss] }
         if profile.disk { actions += [slowDisk, failWrite, crashRandom, corruptMember, powerLoss] }
@@ -84,6 +84,18 @@ extension Simulator {
         let split = 1 + prng.int(below: max(1, live.count - 1))
         newPartition(Array(live[..<split]), Array(live[split...]), oneWay: false,
                      shape: split * 2 < live.count ? "minority" : "majority")
+    }
+
+    /// Jepsen's bridge: two halves cut from each other, one member in the middle talking to both.
+    func bridgePartition() {
+        var live = liveSlots
+        guard live.count >= 3 else { return partitionRandom() }
+        prng.shuffle(&live)
+        let bridge = live[0]
+        let rest = Array(live.dropFirst())
+        let a = Array(rest[..<(rest.count / 2)])
+        let b = Array(rest[(rest.count / 2)...])
+        newPartition(a, b, oneWay: false, shape: "bridge(n\(nodes[bridge].id))")
     }
 
     func isolateLeader() {

@@ -73,7 +73,8 @@ public struct SimDisk: Disk, Sendable {
     /// Power loss: keeps the durable state and a random prefix of the volatile writes; the last kept
     /// append may be cut short (a torn write). - Returns: bytes lost or torn, for the trace.
     public mutating func crash(prng: inout Prng, tornWrites: Bool) -> Int {
-        let keep = volatile.isEmpty ? 0 : prng.int(below: volatile.count + 1)
+        // Half the time every unsynced write is gone; otherwise a random prefix of them reached the platter.
+        let keep = volatile.isEmpty || prng.chance(Ratio(1, 2)) ? 0 : prng.int(below: volatile.count + 1)
         var lost = 0
         for k in 0..<volatile.count {
             if k < keep {

@@ -33,7 +33,7 @@ extension ReplicaConfig {
         var config = ReplicaConfig()
         config.raft.electionTicks = 10
         config.raft.heartbeatTicks = 1
-        config.raft.messageBytesMax = 4096
+        config.raft.messageBytesMax = 256
         config.raft.inflightMessagesMax = 8
         config.raft.snapshotChunkBytes = 512
         config.raft.logEntriesRetained = 20
