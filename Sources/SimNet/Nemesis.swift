@@ -25,6 +25,9 @@ extension Simulator {
         if profile.network {
             actions += [partitionRandom, isolateLeader, oneWayPartition, bridgePartition, flapPartition, networkNoise]
         }
+        if profile.network && profile.crash {
+            actions += [bridgeWithoutLeader]
+        }
         if profile.crash { actions += [crashRandom, crashRandom, pauseRandom, crashLeader, powerLoss] }
         if profile.disk { actions += [slowDisk, failWrite, crashRandom, corruptMember, powerLoss] }
         if profile.membership { actions += [churnStep, churnStep, transferLeader] }
@@ -96,6 +99,14 @@ extension Simulator {
         let a = Array(rest[..<(rest.count / 2)])
         let b = Array(rest[(rest.count / 2)...])
         newPartition(a, b, oneWay: false, shape: "bridge(n\(nodes[bridge].id))")
+    }
+
+    /// The leader dies and the survivors are bridged: both halves campaign through the one in the middle.
+    func bridgeWithoutLeader() {
+        guard let leader = leaderSlot, canTakeDown() else { return bridgePartition() }
+        traceLine("nemesis: crash leader n\(nodes[leader].id) and bridge the rest")
+        crash(leader, restartAfter: healAfter())
+        bridgePartition()
     }
 
     func isolateLeader() {

@@ -46,7 +46,9 @@ extension Simulator {
 
     func networkDelay() -> UInt64 {
         var delay = 100 + UInt64(prng.int(below: 900))
-        if prng.chance(network.longDelay) {
+        // Under network faults a small tail of messages is always late (real networks have tail latency).
+        let tail = options.faults.network && network.longDelay == .zero ? Ratio(1, 100) : network.longDelay
+        if prng.chance(tail) {
             delay += UInt64(prng.int(in: 5...400)) * Time.millisecond  // A long tail: reordering across ticks.
         }
         return delay
