@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 int ckeel_errno(void) { return errno; }
@@ -161,4 +162,11 @@ const char *ckeel_readdir_name(DIR *dir) {
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
         return entry->d_name;
     }
+}
+
+void ckeel_name_thread(const char *name) {
+    char buffer[16];
+    strncpy(buffer, name, 15);
+    buffer[15] = 0;
+    pthread_setname_np(pthread_self(), buffer);
 }

@@ -301,3 +301,16 @@ enum Syscall {
         return names
     }
 }
+
+/// `Array.withUnsafeBytes` and friends rethrow untyped errors; these keep `throws(Errno)` typed.
+extension Array where Element == UInt8 {
+    @inline(__always)
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(Errno) -> R) throws(Errno) -> R {
+        try withUnsafeBytes { raw in Result { () throws(Errno) -> R in try body(raw) } }.get()
+    }
+
+    @inline(__always)
+    mutating func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws(Errno) -> R) throws(Errno) -> R {
+        try withUnsafeMutableBytes { raw in Result { () throws(Errno) -> R in try body(raw) } }.get()
+    }
+}

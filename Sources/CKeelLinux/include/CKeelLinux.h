@@ -83,6 +83,8 @@ long ckeel_pread(int fd, void *bytes, unsigned long count, long long offset);
 long ckeel_pwrite(int fd, const void *bytes, unsigned long count, long long offset);
 /// ftruncate().
 int ckeel_ftruncate(int fd, long long size);
+/// pthread_setname_np(pthread_self(), name): names the calling thread (first 15 bytes) for ps and gdb.
+void ckeel_name_thread(const char *name);
 /// readdir(): the next entry's name, skipping "." and "..", or NULL at the end (errno 0) or on failure.
 const char *ckeel_readdir_name(DIR *dir);
 
