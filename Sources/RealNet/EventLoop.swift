@@ -346,8 +346,8 @@ public final class EventLoop {
         }
     }
 
-    /// Sends what the kernel takes. `inHandler`: called from a handler's `write`, so `writable` is left for
-    /// the next writability event rather than called back into the handler.
+    /// Sends what the kernel takes. `inHandler`: called from a handler's `write`, so `writable` is not
+    /// called back into the handler (which sees `isWriteBlocked` turn false itself).
     private func flush(_ connection: Connection, inHandler: Bool = false) {
         while !connection.writeQueue.isEmpty {
             let result: IOResult<Int>
@@ -364,11 +364,13 @@ public final class EventLoop {
             case .processed(let sent): connection.consumeSent(sent)
             }
         }
-        if !inHandler && connection.readPaused && connection.queuedBytes <= config.writeQueueBytesLow {
+        if connection.readPaused && connection.queuedBytes <= config.writeQueueBytesLow {
             connection.readPaused = false
             update(connection)
-            connection.handler?.writable(connection)
-            if connection.state == .closed || connection.state == .failed { return }
+            if !inHandler {
+                connection.handler?.writable(connection)
+                if connection.state == .closed || connection.state == .failed { return }
+            }
         }
         if connection.state == .closing && connection.writeQueue.isEmpty {
             startLingering(connection)
