@@ -306,7 +306,9 @@ public final class EventLoop {
             guard let raw = connection.fd?.rawValue else { return }
             let result: IOResult<Int>
             do {
-                result = try readBuffer.withMutableBytes { (buffer) throws(Errno) in try Syscall.read(raw, into: buffer) }
+                result = try readBuffer.withMutableBytes { (buffer) throws(Errno) in
+                    try Syscall.read(raw, into: buffer)
+                }
             } catch {
                 finishClose(connection, error: error)
                 return

@@ -122,7 +122,7 @@ public final class FileDisk: Disk {
     public func truncate(_ name: String, size: Int) throws(DiskError) {
         precondition(size >= 0, "negative truncate size")
         do {
-            let file = try Syscall.openForAppending(path(name))
+            let file = try Syscall.openForWriting(path(name))
             try Syscall.truncate(file.rawValue, size: size)
             try Syscall.fdatasync(file.rawValue)
             syncCount += 1
@@ -207,7 +207,7 @@ public final class FileDisk: Disk {
             if appendName == name, let fd = appendFD?.rawValue {
                 try Syscall.fdatasync(fd)
             } else {
-                let file = try Syscall.openForAppending(path(name))
+                let file = try Syscall.openForReading(path(name))  // fdatasync needs no write access.
                 try Syscall.fdatasync(file.rawValue)
             }
             syncCount += 1

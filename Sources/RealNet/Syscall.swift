@@ -217,6 +217,11 @@ enum Syscall {
         OwnedFD(taking: try blocking("open(O_RDONLY)") { path.withCString { ckeel_open_read($0) } })
     }
 
+    /// `open(2)` with `O_WRONLY` of an existing file.
+    static func openForWriting(_ path: String) throws(Errno) -> OwnedFD {
+        OwnedFD(taking: try blocking("open(O_WRONLY)") { path.withCString { ckeel_open_write($0) } })
+    }
+
     /// `open(2)` with `O_WRONLY | O_CREAT | O_APPEND`, mode 0644.
     static func openForAppending(_ path: String) throws(Errno) -> OwnedFD {
         OwnedFD(taking: try blocking("open(O_APPEND)") { path.withCString { ckeel_open_append($0) } })

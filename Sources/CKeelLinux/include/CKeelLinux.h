@@ -63,6 +63,8 @@ long ckeel_sendv(int fd, const struct iovec *vectors, int count);
 
 /// open(path, O_RDONLY | O_CLOEXEC).
 int ckeel_open_read(const char *path);
+/// open(path, O_WRONLY | O_CLOEXEC): an existing file, for ftruncate.
+int ckeel_open_write(const char *path);
 /// open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644).
 int ckeel_open_append(const char *path);
 /// open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644).

@@ -187,16 +187,15 @@ public struct HTTPRequestParser: Sendable {
         pending.method = HTTPRequestParser.method(head[pending.methodRange])
     }
 
+    private static let methods: [(name: [UInt8], method: HTTPMethod)] = [
+        (Array("GET".utf8), .get), (Array("POST".utf8), .post), (Array("PUT".utf8), .put),
+        (Array("DELETE".utf8), .delete), (Array("OPTIONS".utf8), .options), (Array("HEAD".utf8), .head),
+        (Array("PATCH".utf8), .patch),
+    ]
+
+    /// Methods are case-sensitive (RFC 9110 section 9.1).
     private static func method(_ name: ArraySlice<UInt8>) -> HTTPMethod {
-        switch name.count {
-        case 3: if name.elementsEqual("GET".utf8) { return .get } else if name.elementsEqual("PUT".utf8) { return .put }
-        case 4: if name.elementsEqual("POST".utf8) { return .post } else if name.elementsEqual("HEAD".utf8) { return .head }
-        case 5: if name.elementsEqual("PATCH".utf8) { return .patch }
-        case 6: if name.elementsEqual("DELETE".utf8) { return .delete }
-        case 7: if name.elementsEqual("OPTIONS".utf8) { return .options }
-        default: break
-        }
-        return .other
+        methods.first { $0.name.elementsEqual(name) }?.method ?? .other
     }
 
     /// Keep-alive, `Expect`, and the body framing: Transfer-Encoding (chunked only) wins over

@@ -289,8 +289,10 @@ public enum JSONValueError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case .typeMismatch(let found, let goType): "json: cannot unmarshal \(found.goName) into Go value of type \(goType)"
-        case .notAnInteger(let literal, let goType): "json: cannot unmarshal number \(literal) into Go value of type \(goType)"
+        case .typeMismatch(let found, let goType):
+            "json: cannot unmarshal \(found.goName) into Go value of type \(goType)"
+        case .notAnInteger(let literal, let goType):
+            "json: cannot unmarshal number \(literal) into Go value of type \(goType)"
         case .base64(let error): error.description
         case .syntax(let message): message
         }
