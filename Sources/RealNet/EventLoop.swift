@@ -328,7 +328,7 @@ public final class EventLoop {
                 connection.handler?.endOfInput(connection)
                 return
             case .processed(let count):
-                if connection.state == .lingering { continue }  // Discarded: we already said goodbye.
+                if connection.state != .open { continue }  // Discarded: we already said goodbye.
                 readBuffer.withUnsafeBytes { buffer in
                     connection.handler?.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]), on: connection)
                 }
