@@ -27,6 +27,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"]),
         .testTarget(name: "TidyTests"),
+        .testTarget(name: "RealNetTests", dependencies: ["RealNet", "Core"]),
     ],
     swiftLanguageModes: [.v6]
 )

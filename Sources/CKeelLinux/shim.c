@@ -1,4 +1,21 @@
+#define _GNU_SOURCE
 #include "CKeelLinux.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <pthread.h>
+#include <sys/stat.h>
+
+int ckeel_errno(void) { return errno; }
+void ckeel_set_errno(int value) { errno = value; }
+
+int ckeel_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
 int ckeel_epoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long long data) {
     struct epoll_event ev;
@@ -18,4 +35,139 @@ int ckeel_epoll_wait(int epfd, unsigned int *events, unsigned long long *data, i
     return n;
 }
 
+int ckeel_eventfd(int nonblocking) { return eventfd(0, EFD_CLOEXEC | (nonblocking ? EFD_NONBLOCK : 0)); }
+
+int ckeel_timerfd(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+
+int ckeel_timerfd_set(int fd, long long initial_ns, long long interval_ns) {
+    struct itimerspec spec;
+    spec.it_value.tv_sec = initial_ns / 1000000000LL;
+    spec.it_value.tv_nsec = initial_ns % 1000000000LL;
+    spec.it_interval.tv_sec = interval_ns / 1000000000LL;
+    spec.it_interval.tv_nsec = interval_ns % 1000000000LL;
+    return timerfd_settime(fd, 0, &spec, NULL);
+}
+
+int ckeel_tcp_socket(int family) {
+    return socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+int ckeel_set_reuseaddr(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+}
+
+int ckeel_set_nodelay(int fd) {
+    int one = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static int numeric_address(int family, const char *host, int port, struct sockaddr_storage *out, socklen_t *len) {
+    struct addrinfo hints, *found = NULL;
+    char service[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = family == 6 ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    snprintf(service, sizeof service, "%d", port);
+    if (getaddrinfo(host, service, &hints, &found) != 0 || found == NULL) return -2;
+    memcpy(out, found->ai_addr, found->ai_addrlen);
+    *len = found->ai_addrlen;
+    freeaddrinfo(found);
+    return 0;
+}
+
+int ckeel_bind(int fd, int family, const char *host, int port) {
+    struct sockaddr_storage address;
+    socklen_t length;
+    if (numeric_address(family, host, port, &address, &length) != 0) return -2;
+    return bind(fd, (struct sockaddr *)&address, length);
+}
+
+int ckeel_connect(int fd, int family, const char *host, int port) {
+    struct sockaddr_storage address;
+    socklen_t length;
+    if (numeric_address(family, host, port, &address, &length) != 0) return -2;
+    return connect(fd, (struct sockaddr *)&address, length);
+}
+
+int ckeel_socket_error(int fd) {
+    int value = 0;
+    socklen_t length = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return -1;
+    return value;
+}
+
+int ckeel_listen(int fd, int backlog) { return listen(fd, backlog); }
+
+int ckeel_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+int ckeel_local_port(int fd) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) != 0) return -1;
+    if (address.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&address)->sin_port);
+    if (address.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return -1;
+}
+
+int ckeel_shutdown_write(int fd) { return shutdown(fd, SHUT_WR); }
+
+int ckeel_address_family(const char *host) {
+    unsigned char buffer[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, host, buffer) == 1) return 4;
+    if (inet_pton(AF_INET6, host, buffer) == 1) return 6;
+    return 0;
+}
+
+long ckeel_send(int fd, const void *bytes, unsigned long count) { return send(fd, bytes, count, MSG_NOSIGNAL); }
+
+long ckeel_sendv(int fd, const struct iovec *vectors, int count) {
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = (struct iovec *)vectors;
+    message.msg_iovlen = (size_t)count;
+    return sendmsg(fd, &message, MSG_NOSIGNAL);
+}
+
+int ckeel_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+int ckeel_open_write(const char *path) { return open(path, O_WRONLY | O_CLOEXEC); }
+int ckeel_open_append(const char *path) { return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644); }
+int ckeel_open_truncate(const char *path) { return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }
+int ckeel_open_directory(const char *path) { return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+int ckeel_mkdir(const char *path) { return mkdir(path, 0700); }
 int ckeel_fdatasync(int fd) { return fdatasync(fd); }
+int ckeel_fsync(int fd) { return fsync(fd); }
+
+long long ckeel_file_size(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    return (long long)st.st_size;
+}
+
+long ckeel_pread(int fd, void *bytes, unsigned long count, long long offset) {
+    return pread(fd, bytes, count, (off_t)offset);
+}
+
+long ckeel_pwrite(int fd, const void *bytes, unsigned long count, long long offset) {
+    return pwrite(fd, bytes, count, (off_t)offset);
+}
+
+int ckeel_ftruncate(int fd, long long size) { return ftruncate(fd, (off_t)size); }
+
+const char *ckeel_readdir_name(DIR *dir) {
+    for (;;) {
+        errno = 0;
+        struct dirent *entry = readdir(dir);
+        if (entry == NULL) return NULL;
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+        return entry->d_name;
+    }
+}
+
+void ckeel_name_thread(const char *name) {
+    char buffer[16];
+    strncpy(buffer, name, 15);
+    buffer[15] = 0;
+    pthread_setname_np(pthread_self(), buffer);
+}

@@ -1,7 +1,13 @@
 import CKeelLinux
 import Core
 
-/// The real-network driver of Core. Filled by the daemon issue (#5).
+/// The real-network driver of Core (DESIGN.md, The daemon). The pieces the daemon wires:
+/// - `EventLoop` (one thread: epoll, listeners with a `ConnectionHandler` per connection, timers, `onWake`);
+/// - `DiskThread` with `WALWorker` (group commit of Core's `WAL` over `FileDisk`, completions via the
+///   loop's `LoopSignal`);
+/// - `HTTPRequestParser` / `HTTPResponse` (HTTP/1.1 in etcd's shapes), `JSONDocument` / `JSONWriter` /
+///   `Base64` (proto3 JSON as etcd's gateway speaks it);
+/// - `Syscall`, `Errno`, `OwnedFD`: every system call, through one retry loop.
 public enum RealNet {
     /// Version string reported by `/version` once the daemon exists.
     public static let serverVersion = "3.4.23"

@@ -1,0 +1,248 @@
+import Core
+
+/// Core's `Disk` over a real directory: one file per name, appends with `O_APPEND`, durability with
+/// `fdatasync` of the file and `fsync` of the directory when a file was created, renamed or removed.
+///
+/// A class, not a struct: it owns descriptors (the directory, the file being appended to), which are
+/// resources with identity. Use it from one thread at a time (the disk thread; recovery before that).
+///
+/// Group commit: between `beginGroup()` and `endGroup()`, `sync(_:)` only notes the file; `endGroup()`
+/// then syncs each noted file once. Core's `WAL.write` syncs after every batch, so writing N batches in one
+/// group costs one `fdatasync` instead of N (DESIGN.md, Storage: group commit).
+public final class FileDisk: Disk {
+    /// The directory, without a trailing slash.
+    public let directory: String
+    private let directoryFD: OwnedFD
+    /// The file last appended to and its open `O_APPEND` descriptor: the WAL appends to one segment.
+    private var appendName: String?
+    private var appendFD: OwnedFD?
+    /// A file was created, renamed or removed since the directory was last synced.
+    private var directoryDirty = false
+    /// Inside a group: names whose sync is deferred to `endGroup`, in first-sync order, no duplicates.
+    private var grouping = false
+    private var deferredSyncs: [String] = []
+    /// Calls to `fdatasync`/`fsync`, for tests and metrics.
+    public private(set) var syncCount = 0
+
+    /// Suffix of the temporary file `writeAtomically` renames into place; leftovers are removed at open.
+    public static let temporarySuffix = ".tmp"
+
+    /// Opens (creating if missing, mode 0700) a data directory and removes temporary files a crash left.
+    public init(directory: String) throws(DiskError) {
+        var path = directory
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        precondition(!path.isEmpty, "FileDisk needs a directory path")
+        self.directory = path
+        do {
+            try Syscall.makeDirectory(path)
+        } catch {
+            if error != .exists { throw FileDisk.map(error, file: path, operation: "mkdir") }
+        }
+        do {
+            directoryFD = try Syscall.openDirectory(path)
+        } catch {
+            throw FileDisk.map(error, file: path, operation: "open")
+        }
+        for name in try listNames() where name.hasSuffix(FileDisk.temporarySuffix) {
+            try unlinkFile(name)
+        }
+    }
+
+    // MARK: Disk
+
+    /// Regular file names, sorted. A directory that cannot be listed any more is fatal: returning fewer
+    /// names could make recovery think the member is new.
+    public func fileNames() -> [String] {
+        do {
+            return try listNames()
+        } catch {
+            fatalError("data directory \(directory) cannot be listed: \(error)")
+        }
+    }
+
+    public func read(_ name: String) throws(DiskError) -> [UInt8] {
+        do throws(Errno) {
+            let file = try Syscall.openForReading(path(name))
+            let size = try Syscall.fileSize(file.rawValue)
+            var bytes = [UInt8](repeating: 0, count: size)
+            var done = 0
+            try bytes.withMutableBytes { (buffer) throws(Errno) in
+                while done < size {
+                    let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
+                    let count = try Syscall.pread(file.rawValue, into: rest, offset: done)
+                    if count == 0 { break }  // maybe: the file shrank under us.
+                    done += count
+                }
+            }
+            if done < size { bytes.removeSubrange(done...) }
+            return bytes
+        } catch {
+            throw FileDisk.map(error, file: name, error == .notFound ? "open" : "read")
+        }
+    }
+
+    public func append(_ name: String, _ bytes: [UInt8]) throws(DiskError) {
+        precondition(FileDisk.isPlain(name), "bad file name \(name)")
+        let fd = try appendDescriptor(name)
+        do throws(Errno) {
+            try bytes.withBytes { (raw) throws(Errno) in try Syscall.writeAll(fd, raw) }
+        } catch {
+            closeAppendFile()  // maybe: a short write on ENOSPC; the torn tail is recovery's to cut.
+            throw FileDisk.map(error, file: name, "write")
+        }
+    }
+
+    public func sync(_ name: String) throws(DiskError) {
+        if grouping {
+            if !deferredSyncs.contains(name) { deferredSyncs.append(name) }
+            return
+        }
+        try syncNow(name)
+    }
+
+    public func writeAtomically(_ name: String, _ bytes: [UInt8]) throws(DiskError) {
+        precondition(FileDisk.isPlain(name), "bad file name \(name)")
+        if appendName == name { closeAppendFile() }
+        let temporary = name + FileDisk.temporarySuffix
+        do throws(Errno) {
+            let file = try Syscall.openTruncating(path(temporary))
+            try bytes.withBytes { (raw) throws(Errno) in try Syscall.writeAll(file.rawValue, raw) }
+            try Syscall.fdatasync(file.rawValue)
+            syncCount += 1
+            file.close()
+            try Syscall.rename(path(temporary), path(name))
+        } catch {
+            try? unlinkFile(temporary)
+            throw FileDisk.map(error, file: name, "write atomically")
+        }
+        directoryDirty = true
+        try syncDirectory()
+    }
+
+    public func truncate(_ name: String, size: Int) throws(DiskError) {
+        precondition(size >= 0, "negative truncate size")
+        do {
+            let file = try Syscall.openForWriting(path(name))
+            try Syscall.truncate(file.rawValue, size: size)
+            try Syscall.fdatasync(file.rawValue)
+            syncCount += 1
+        } catch {
+            throw FileDisk.map(error, file: name, "truncate")
+        }
+    }
+
+    /// Removes a file and syncs the directory. Removing a missing file does nothing (as `SimDisk`).
+    public func remove(_ name: String) throws(DiskError) {
+        if appendName == name { closeAppendFile() }
+        do {
+            try Syscall.unlink(path(name))
+        } catch {
+            if error == .notFound { return }
+            throw FileDisk.map(error, file: name, "unlink")
+        }
+        directoryDirty = true
+        try syncDirectory()
+    }
+
+    // MARK: Group commit
+
+    /// Defers `sync(_:)` calls until `endGroup()`.
+    public func beginGroup() {
+        precondition(!grouping, "groups do not nest")
+        precondition(deferredSyncs.isEmpty, "a group left syncs behind")
+        grouping = true
+    }
+
+    /// Whether a group is open.
+    public var isGrouping: Bool { grouping }
+
+    /// Syncs every file synced during the group, once each, in first-sync order.
+    public func endGroup() throws(DiskError) {
+        precondition(grouping, "endGroup without beginGroup")
+        grouping = false
+        let names = deferredSyncs
+        deferredSyncs.removeAll(keepingCapacity: true)
+        for name in names { try syncNow(name) }
+        precondition(deferredSyncs.isEmpty, "a sync was deferred outside a group")
+    }
+
+    // MARK: Helpers
+
+    private func path(_ name: String) -> String { directory + "/" + name }
+
+    private static func isPlain(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.utf8.contains(UInt8(ascii: "/"))
+    }
+
+    private func listNames() throws(DiskError) -> [String] {
+        do {
+            return try Syscall.listDirectory(directory).sorted()
+        } catch {
+            throw FileDisk.map(error, file: directory, operation: "list")
+        }
+    }
+
+    private func appendDescriptor(_ name: String) throws(DiskError) -> Int32 {
+        if appendName == name, let fd = appendFD?.rawValue { return fd }
+        closeAppendFile()
+        do {
+            let file = try Syscall.openForAppending(path(name))
+            if try Syscall.fileSize(file.rawValue) == 0 { directoryDirty = true }  // maybe: just created.
+            let raw = file.rawValue
+            appendFD = consume file
+            appendName = name
+            return raw
+        } catch {
+            throw FileDisk.map(error, file: name, "open")
+        }
+    }
+
+    private func closeAppendFile() {
+        if let file = appendFD.take() { file.close() }
+        appendName = nil
+    }
+
+    private func syncNow(_ name: String) throws(DiskError) {
+        do {
+            if appendName == name, let fd = appendFD?.rawValue {
+                try Syscall.fdatasync(fd)
+            } else {
+                let file = try Syscall.openForReading(path(name))  // fdatasync needs no write access.
+                try Syscall.fdatasync(file.rawValue)
+            }
+            syncCount += 1
+        } catch {
+            throw FileDisk.map(error, file: name, "fdatasync")
+        }
+        try syncDirectory()
+    }
+
+    private func syncDirectory() throws(DiskError) {
+        guard directoryDirty else { return }
+        do {
+            try Syscall.fsync(directoryFD.rawValue)
+        } catch {
+            throw FileDisk.map(error, file: directory, operation: "fsync")
+        }
+        syncCount += 1
+        directoryDirty = false
+    }
+
+    private func unlinkFile(_ name: String) throws(DiskError) {
+        do { try Syscall.unlink(path(name)) } catch { throw FileDisk.map(error, file: name, operation: "unlink") }
+        directoryDirty = true
+    }
+
+    private static func map(_ error: Errno, file: String, _ operation: String) -> DiskError {
+        map(error, file: file, operation: operation)
+    }
+
+    /// ENOSPC and EDQUOT are `noSpace`, ENOENT is `notFound`, the rest `ioFailed` with the errno.
+    static func map(_ error: Errno, file: String, operation: String) -> DiskError {
+        switch error {
+        case .noSpace, .quotaExceeded: .noSpace(file: file)
+        case .notFound: .notFound(file: file)
+        default: .ioFailed(file: file, operation: operation, code: error.rawValue)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Core
+import Glibc
+import Synchronization
+import Testing
+
+@testable import RealNet
+
+@Suite struct FileDiskTests {
+    @Test("append, sync, read, sorted names; missing files are notFound")
+    func appendAndRead() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let disk = try FileDisk(directory: directory.path + "/data/")
+        #expect(disk.fileNames().isEmpty)
+        try disk.append("b.log", Array("hello ".utf8))
+        try disk.append("b.log", Array("world".utf8))
+        try disk.append("a.log", [1, 2, 3])
+        try disk.sync("b.log")
+        try disk.sync("a.log")
+        #expect(disk.fileNames() == ["a.log", "b.log"])
+        #expect(try disk.read("b.log") == Array("hello world".utf8))
+        #expect(try disk.read("a.log") == [1, 2, 3])
+        #expect(throws: DiskError.notFound(file: "c.log")) { try disk.read("c.log") }
+        let reopened = try FileDisk(directory: directory.path + "/data")
+        #expect(try reopened.read("b.log") == Array("hello world".utf8))
+    }
+
+    @Test("writeAtomically replaces whole and leaves no temporary; leftovers are removed at open")
+    func atomicWrite() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let disk = try FileDisk(directory: directory.path)
+        try disk.append("snap", Array("old contents, longer".utf8))
+        try disk.writeAtomically("snap", Array("new".utf8))
+        #expect(try disk.read("snap") == Array("new".utf8))
+        #expect(disk.fileNames() == ["snap"])
+        try disk.append("x" + FileDisk.temporarySuffix, [1])
+        #expect(try FileDisk(directory: directory.path).fileNames() == ["snap"])
+    }
+
+    @Test("truncate and remove; removing a missing file does nothing")
+    func truncateAndRemove() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let disk = try FileDisk(directory: directory.path)
+        try disk.append("f", Array(0..<100))
+        try disk.truncate("f", size: 10)
+        #expect(try disk.read("f") == Array(0..<10))
+        try disk.append("f", [200])
+        #expect(try disk.read("f") == Array(0..<10) + [200])
+        try disk.remove("f")
+        try disk.remove("f")
+        #expect(disk.fileNames().isEmpty)
+        #expect(throws: DiskError.notFound(file: "g")) { try disk.truncate("g", size: 0) }
+    }
+
+    @Test("a group syncs each file once, however many syncs it asked for")
+    func groupCommit() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let disk = try FileDisk(directory: directory.path)
+        try disk.append("wal", [0])
+        try disk.sync("wal")
+        let before = disk.syncCount
+        disk.beginGroup()
+        for k in 1...10 {
+            try disk.append("wal", [UInt8(k)])
+            try disk.sync("wal")
+        }
+        #expect(disk.syncCount == before)
+        try disk.endGroup()
+        #expect(disk.syncCount == before + 1)
+        #expect(try disk.read("wal") == Array(0...10))
+    }
+
+    @Test("disk errors map to DiskError: ENOSPC is noSpace, ENOENT notFound")
+    func errorMapping() {
+        #expect(FileDisk.map(.noSpace, file: "f", operation: "write") == .noSpace(file: "f"))
+        #expect(FileDisk.map(.quotaExceeded, file: "f", operation: "write") == .noSpace(file: "f"))
+        #expect(FileDisk.map(.notFound, file: "f", operation: "open") == .notFound(file: "f"))
+        #expect(FileDisk.map(.permissionDenied, file: "f", operation: "open")
+            == .ioFailed(file: "f", operation: "open", code: Errno.permissionDenied.rawValue))
+    }
+
+    func entries(_ range: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
+        range.map { Entry(term: Term(term), index: LogIndex($0), data: Array("e\($0)".utf8)) }
+    }
+
+    @Test("Core's WAL over FileDisk recovers every batch, and a torn tail is cut")
+    func walRecovery() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var disk = try FileDisk(directory: directory.path)
+        try WAL.bootstrap(members: [(1, []), (2, [])], on: &disk)
+        var wal = try Recovery.recover(from: &disk).wal
+        try wal.write(PersistBatch(seq: 1, hardState: HardState(term: 2), snapshot: nil,
+                                   entries: entries(3...6, term: 2)), to: &disk)
+        try wal.write(PersistBatch(seq: 2, hardState: HardState(term: 3), snapshot: nil,
+                                   entries: entries(5...5, term: 3)), to: &disk)
+        var reopened = try FileDisk(directory: directory.path)
+        let recovered = try Recovery.recover(from: &reopened)
+        #expect(recovered.boot.entries.map(\.index.value) == [1, 2, 3, 4, 5])
+        #expect(recovered.boot.hardState.term == Term(3))
+        #expect(recovered.tornBytesTruncated == 0)
+
+        let segment = WAL.segmentName(0)
+        let size = try reopened.read(segment).count
+        try reopened.truncate(segment, size: size - 3)
+        var torn = try FileDisk(directory: directory.path)
+        let afterTear = try Recovery.recover(from: &torn)
+        #expect(afterTear.tornBytesTruncated > 0)
+        #expect(afterTear.boot.entries.map(\.index.value) == [1, 2, 3, 4, 5, 6])
+        #expect(try Recovery.recover(from: &torn).tornBytesTruncated == 0)
+    }
+}
+
+@Suite struct DiskThreadTests {
+    @Test("the disk thread persists batches in order, groups them, wakes the caller; recovery sees them all")
+    func groupCommitThread() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var disk = try FileDisk(directory: directory.path)
+        try WAL.bootstrap(members: [(1, [])], on: &disk)
+        let wal = try Recovery.recover(from: &disk).wal
+        let wakes = Counter()
+        let thread = try DiskThread(worker: WALWorker(wal: wal, disk: disk), wake: { wakes.add() })
+        let batchCount = 200
+        for seq in 1...batchCount {
+            let index = UInt64(seq + 1)
+            let entry = Entry(term: 2, index: LogIndex(index), data: Array("v\(seq)".utf8))
+            thread.submit(.persist(PersistBatch(seq: UInt64(seq), hardState: HardState(term: 2, commit: 1),
+                                                snapshot: nil, entries: [entry])))
+        }
+        var completions: [WALCompletion] = []
+        var buffer: [WALCompletion] = []
+        let finished = eventually {
+            thread.takeCompletions(into: &buffer)
+            completions.append(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+            return completions.count >= batchCount
+        }
+        #expect(finished)
+        #expect(completions == (1...batchCount).map { .persisted(seq: UInt64($0)) })
+        #expect(wakes.current >= 1 && wakes.current <= batchCount)
+        thread.stop()
+        thread.stop()
+        var reopened = try FileDisk(directory: directory.path)
+        let recovered = try Recovery.recover(from: &reopened)
+        #expect(recovered.boot.entries.count == batchCount + 1)
+        #expect(recovered.boot.entries.last?.data == Array("v\(batchCount)".utf8))
+    }
+
+    struct SlowWorker: DiskWorker {
+        let groups: Counter
+        mutating func perform(_ jobs: [Int], into completions: inout [Int]) {
+            groups.add()
+            usleep(2000)
+            completions.append(contentsOf: jobs)
+        }
+    }
+
+    @Test("jobs queued while a group runs form the next group; stop performs what is queued")
+    func grouping() throws {
+        let groups = Counter()
+        let thread = try DiskThread(worker: SlowWorker(groups: groups), wake: {})
+        for job in 0..<100 { thread.submit(job) }
+        thread.stop()
+        var done: [Int] = []
+        thread.takeCompletions(into: &done)
+        #expect(done == Array(0..<100))
+        #expect(groups.current < 100)
+    }
+}
