@@ -163,9 +163,9 @@ public struct CompactionResponse: Equatable, Sendable {
 /// key existed before; the hub strips it for watchers that did not ask.
 public struct WriteResult<Response: Equatable & Sendable>: Equatable, Sendable {
     public var response: Response
-    public var events: [Event]
+    public var events: [KVEvent]
 
-    public init(response: Response, events: [Event]) {
+    public init(response: Response, events: [KVEvent]) {
         self.response = response
         self.events = events
     }

@@ -4,22 +4,22 @@ extension KVStore {
     ///
     /// This is the history a watch replays (etcd reads it from its backend by revision).
     /// - Precondition: `compactRevision <= from`; `through <= currentRevision`.
-    public func events(in range: KeyRange, from: Revision, through: Revision) -> [Event] {
+    public func events(in range: KeyRange, from: Revision, through: Revision) -> [KVEvent] {
         invariant(from >= compactRevision, "history before the compact revision \(compactRevision) is gone")
         invariant(through <= currentRevision, "history after the current revision does not exist")
         guard from <= through else { return [] }
-        var found: [(revision: FullRevision, event: Event)] = []
+        var found: [(revision: FullRevision, event: KVEvent)] = []
         for k in positions(in: range) {
             let keyIndex = index[k]
             var r = keyIndex.position(atOrBefore: from.previous).map { $0 + 1 } ?? 0
             while r < keyIndex.records.count && keyIndex.records[r].revision.main <= through {
                 let record = keyIndex.records[r]
-                let event: Event
+                let event: KVEvent
                 if let kv = record.kv {
-                    event = Event(type: .put, kv: kv, prevKV: keyIndex.previous(of: r))
+                    event = KVEvent(type: .put, kv: kv, prevKV: keyIndex.previous(of: r))
                 } else {
                     let kv = KeyValue(key: keyIndex.key, modRevision: record.revision.main)
-                    event = Event(type: .delete, kv: kv, prevKV: keyIndex.previous(of: r))
+                    event = KVEvent(type: .delete, kv: kv, prevKV: keyIndex.previous(of: r))
                 }
                 found.append((record.revision, event))
                 r += 1

@@ -3,7 +3,7 @@ struct WriteBatch {
     /// The revision the write gets if it changes anything: the current revision + 1.
     let revision: Revision
     /// The events made so far, in order; their count is the next sub-revision.
-    var events: [Event] = []
+    var events: [KVEvent] = []
 
     init(revision: Revision) { self.revision = revision }
 
@@ -69,7 +69,7 @@ extension KVStore {
             if !previousLease.isNone { lessor.detach(request.key, from: previousLease) }
             if !lease.isNone { lessor.attach(request.key, to: lease) }
         }
-        batch.events.append(Event(type: .put, kv: kv, prevKV: previous))
+        batch.events.append(KVEvent(type: .put, kv: kv, prevKV: previous))
         return PutResponse(revision: .zero, prevKV: request.prevKV ? previous : nil)
     }
 
@@ -98,7 +98,7 @@ extension KVStore {
             let key = index[k].key
             index[k].append(KeyRecord(revision: batch.nextRevision, kv: nil))
             if !previous.lease.isNone { lessor.detach(key, from: previous.lease) }
-            batch.events.append(Event(type: .delete, kv: KeyValue(key: key, modRevision: batch.revision),
+            batch.events.append(KVEvent(type: .delete, kv: KeyValue(key: key, modRevision: batch.revision),
                                       prevKV: previous))
             response.deleted += 1
             if request.prevKV { response.prevKVs.append(previous) }

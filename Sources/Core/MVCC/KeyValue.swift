@@ -27,16 +27,17 @@ public struct KeyValue: Equatable, Sendable {
     public var size: Int { key.count + value.count + 40 }
 }
 
-/// What happened to a key (etcd's `mvccpb.Event.EventType`).
-public enum EventType: Int, Sendable, Equatable {
-    case put = 0
-    case delete = 1
-}
-
-/// One change to one key, as watchers see it (etcd's `mvccpb.Event`).
+/// One change to one key, as watchers see it (etcd's `mvccpb.Event`; named `KVEvent` because the Checker's
+/// history has its own `Event`).
 ///
 /// For a delete, `kv` holds only the key and the delete's `modRevision`, as etcd sends it.
-public struct Event: Equatable, Sendable {
+public struct KVEvent: Equatable, Sendable {
+    /// What happened to the key (etcd's `Event.EventType`).
+    public enum EventType: Int, Sendable, Equatable {
+        case put = 0
+        case delete = 1
+    }
+
     public var type: EventType
     public var kv: KeyValue
     /// The key's value just before this change, when it existed (and is still in the history).
