@@ -29,8 +29,9 @@ extension KVStore {
         return WriteResult(response: response, events: batch.events)
     }
 
-    /// The checks etcd makes before accepting a put (in its API layer).
-    static func validate(_ request: PutRequest) throws(APIError) {
+    /// The checks etcd makes before accepting a put (in its API layer, before proposing): `emptyKey`,
+    /// `valueProvided`, `leaseProvided`. `put` makes them too.
+    public static func validate(_ request: PutRequest) throws(APIError) {
         if request.key.isEmpty { throw .emptyKey }
         if request.ignoreValue && !request.value.isEmpty { throw .valueProvided }
         if request.ignoreLease && !request.lease.isNone { throw .leaseProvided }

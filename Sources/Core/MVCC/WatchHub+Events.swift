@@ -77,8 +77,15 @@ extension WatchHub {
     /// `streamsWithWork` lists the stream). Cancels watchers whose history was compacted away.
     public mutating func take(from stream: WatchStreamID, store: KVStore) -> [WatchResponse] {
         guard streams[stream] != nil else { return [] }
-        for id in streams[stream]!.sortedWatchIDs where !streams[stream]!.watchers[id]!.synced {
-            catchUp(id, on: stream, store: store)
+        for id in streams[stream]!.sortedWatchIDs {
+            // Catch up until synced, out of room, or stuck behind a full outbox (a window without events for
+            // this watcher costs no room, so several windows may pass in one call). A watcher whose history is
+            // compacted away is cancelled even when the outbox is full.
+            while let watcher = streams[stream]!.watchers[id], !watcher.synced,
+                  hasRoom(on: stream) || watcher.nextRevision < store.compactRevision {
+                catchUp(id, on: stream, store: store)
+                if streams[stream]!.watchers[id]?.nextRevision == watcher.nextRevision { break }
+            }
         }
         answerProgressRequest(on: stream, store: store)
         let responses = streams[stream]!.outbox
@@ -86,6 +93,11 @@ extension WatchHub {
         streams[stream]!.outboxEvents = 0
         streams[stream]!.outboxBytes = 0
         return responses
+    }
+
+    /// Whether the stream's outbox is below both limits.
+    func hasRoom(on stream: WatchStreamID) -> Bool {
+        streams[stream]!.outboxEvents < config.outboxEventsMax && streams[stream]!.outboxBytes < config.outboxBytesMax
     }
 
     /// Reads one unsynced watcher's missed events from history into the outbox: whole revisions, at most
