@@ -79,6 +79,7 @@ import Testing
         #expect(try s.leaseRevoke(5).response.revision == 5)
         #expect(apiError { try s.put(PutRequest(key: b("k1"), value: b("1"), lease: 1000)) } == .leaseNotFound)
         #expect(s.leaseLeases().leases == [])
+        s.checkConsistency()
     }
 
     @Test("leader timers: expiry in ticks, keep-alive, retry, promote extends, followers never expire")

@@ -92,6 +92,7 @@ struct ReferenceStore {
 
     /// Checks every readable revision of `store` against the reference, and the unreadable ones' errors.
     static func check(_ store: KVStore, _ reference: ReferenceStore) {
+        store.checkConsistency()
         #expect(store.currentRevision == reference.current)
         #expect(store.compactRevision == reference.compactRevision)
         let first = max(1, reference.compactRevision.value)

@@ -20,3 +20,29 @@ extension KVStore {
         return CompactionResponse(revision: currentRevision)
     }
 }
+
+extension KVStore {
+    /// Checks every invariant of the store with a full scan, trapping on the first broken one. Expensive: for
+    /// tests and the simulator's checks, not the hot path.
+    public func checkConsistency() {
+        invariant(currentRevision >= 1 && compactRevision >= .zero, "revisions out of range")
+        invariant(compactRevision <= currentRevision, "compact revision \(compactRevision) > \(currentRevision)")
+        var leaseKeys: [LeaseID: [[UInt8]]] = [:]
+        for k in index.indices {
+            let keyIndex = index[k]
+            invariant(k == 0 || Bytes.less(index[k - 1].key, keyIndex.key), "index not sorted at \(k)")
+            invariant(!keyIndex.records.isEmpty, "empty key history")
+            invariant(keyIndex.records.last!.revision.main <= currentRevision, "record after the current revision")
+            let beforeCompact = keyIndex.records.filter { $0.revision.main < compactRevision }
+            invariant(beforeCompact.count <= 1, "history before the compact revision kept")
+            invariant(beforeCompact.allSatisfy { !$0.isTombstone }, "tombstone before the compact revision kept")
+            if let live = keyIndex.latest, !live.lease.isNone {
+                leaseKeys[live.lease, default: []].append(keyIndex.key)
+            }
+        }
+        for id in lessor.ids {
+            invariant(lessor.lease(id)!.keys == (leaseKeys[id] ?? []), "lease \(id) keys differ from the live keys")
+        }
+        invariant(leaseKeys.keys.allSatisfy { lessor.lease($0) != nil }, "a live key names a missing lease")
+    }
+}

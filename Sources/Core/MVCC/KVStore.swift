@@ -107,12 +107,17 @@ public struct KVStore: Equatable, Sendable {
 
     /// A range at an already checked revision (inside a txn, `revision` may be the txn's pending one).
     func evaluate(_ request: RangeRequest, at revision: Revision) -> RangeResponse {
-        var kvs = liveKeys(in: KeyRange(key: request.key, rangeEnd: request.rangeEnd), at: revision)
-        let count = Int64(kvs.count)
-        if request.countOnly { return RangeResponse(revision: .zero, count: count) }
-        kvs.removeAll { !Self.passesFilters($0, request) }
+        let range = KeyRange(key: request.key, rangeEnd: request.rangeEnd)
         var order = request.sortOrder
         if request.sortTarget != .key && order == .none { order = .ascend }
+        let filtered = request.minModRevision > .zero || request.maxModRevision > .zero
+            || request.minCreateRevision > .zero || request.maxCreateRevision > .zero
+        if request.countOnly || (order == .none && !filtered) {
+            return evaluateInKeyOrder(request, range: range, at: revision)
+        }
+        var kvs = liveKeys(in: range, at: revision)
+        let count = Int64(kvs.count)
+        kvs.removeAll { !Self.passesFilters($0, request) }
         if order != .none { Self.sort(&kvs, by: request.sortTarget, descending: order == .descend) }
         var more = false
         if request.limit > 0 && kvs.count > request.limit {
@@ -123,6 +128,23 @@ public struct KVStore: Equatable, Sendable {
             for k in kvs.indices { kvs[k].value = [] }
         }
         return RangeResponse(revision: .zero, kvs: kvs, more: more, count: count)
+    }
+
+    /// A range without sorting or filters: counts every live key but copies only those the limit keeps.
+    func evaluateInKeyOrder(_ request: RangeRequest, range: KeyRange, at revision: Revision) -> RangeResponse {
+        let wanted = request.countOnly ? 0 : (request.limit > 0 ? Int(request.limit) : Int.max)
+        var response = RangeResponse(revision: .zero)
+        for k in positions(in: range) {
+            guard var kv = index[k].kv(at: revision) else { continue }
+            response.count += 1
+            if response.kvs.count < wanted {
+                if request.keysOnly { kv.value = [] }
+                response.kvs.append(kv)
+            } else if !request.countOnly {
+                response.more = true
+            }
+        }
+        return response
     }
 
     static func passesFilters(_ kv: KeyValue, _ request: RangeRequest) -> Bool {
