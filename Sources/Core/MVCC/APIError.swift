@@ -1,0 +1,67 @@
+/// gRPC status codes that etcd's KV, lease and watch errors carry (the numbers of `google.golang.org/grpc/codes`).
+public enum GRPCCode: Int, Sendable, Equatable {
+    case invalidArgument = 3
+    case notFound = 5
+    case failedPrecondition = 9
+    case outOfRange = 11
+}
+
+/// A client request that etcd rejects: the store's answer to bad input, never a bug (bugs trap).
+///
+/// `message` is etcd's text exactly as its JSON gateway shows it in `error` and `message`, **with** the
+/// `etcdserver: ` prefix (e.g. `etcdserver: mvcc: required revision has been compacted`), see
+/// `shared/etcd-api/API.md` §3. `code` is the gRPC code number for the error body's `code`; the API layer maps it
+/// to the HTTP status (3 → 400, 5 → 404, 9 → 412, 11 → 400).
+public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// An empty key in range, put, delete or a compare.
+    case emptyKey
+    /// `ignore_value`/`ignore_lease` on a missing key; also an empty txn op `{}`.
+    case keyNotFound
+    /// `ignore_value` together with a value.
+    case valueProvided
+    /// `ignore_lease` together with a lease.
+    case leaseProvided
+    /// A txn branch (or its compares) over the op limit (`--max-txn-ops`, 128 by default).
+    case tooManyOps
+    /// One txn writes a key twice (put+put, or put overlapping a delete).
+    case duplicateKey
+    /// A read, compaction or hash at a revision older than the compact revision.
+    case compacted
+    /// A read, compaction or hash at a revision newer than the current one.
+    case futureRevision
+    /// The lease of a put, revoke or attach does not exist.
+    case leaseNotFound
+    /// A grant with the ID of an existing lease.
+    case leaseExists
+    /// A grant with a TTL over `Lessor.ttlSecondsMax`.
+    case leaseTTLTooLarge
+
+    /// etcd's message, `etcdserver: ` prefix included.
+    public var message: String {
+        switch self {
+        case .emptyKey: "etcdserver: key is not provided"
+        case .keyNotFound: "etcdserver: key not found"
+        case .valueProvided: "etcdserver: value is provided"
+        case .leaseProvided: "etcdserver: lease is provided"
+        case .tooManyOps: "etcdserver: too many operations in txn request"
+        case .duplicateKey: "etcdserver: duplicate key given in txn request"
+        case .compacted: "etcdserver: mvcc: required revision has been compacted"
+        case .futureRevision: "etcdserver: mvcc: required revision is a future revision"
+        case .leaseNotFound: "etcdserver: requested lease not found"
+        case .leaseExists: "etcdserver: lease already exists"
+        case .leaseTTLTooLarge: "etcdserver: too large lease TTL"
+        }
+    }
+
+    /// The gRPC status code etcd answers with.
+    public var code: GRPCCode {
+        switch self {
+        case .emptyKey, .keyNotFound, .valueProvided, .leaseProvided, .tooManyOps, .duplicateKey: .invalidArgument
+        case .compacted, .futureRevision, .leaseTTLTooLarge: .outOfRange
+        case .leaseNotFound: .notFound
+        case .leaseExists: .failedPrecondition
+        }
+    }
+
+    public var description: String { "\(message) (code \(code.rawValue))" }
+}

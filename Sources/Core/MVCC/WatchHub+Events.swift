@@ -1,0 +1,145 @@
+extension WatchHub {
+    // MARK: Feeding writes
+
+    /// Feeds the events of the write just applied (all at `store.currentRevision`, in sub-revision order) to the
+    /// synced watchers: one response per watcher per revision, holding every event of the revision it wants.
+    /// A watcher whose events do not fit in its stream's outbox becomes unsynced, to be caught up by `take`.
+    /// - Precondition: the store applied exactly one write since the last call with events (watchers never
+    ///   miss a revision).
+    public mutating func notify(_ events: [KVEvent], store: KVStore) {
+        guard !events.isEmpty else { return }
+        let revision = store.currentRevision
+        invariant(events.allSatisfy { $0.kv.modRevision == revision }, "events must be of the current revision")
+        for stream in streams.keys.sorted() {
+            for id in streams[stream]!.sortedWatchIDs {
+                var watcher = streams[stream]!.watchers[id]!
+                guard watcher.synced && watcher.nextRevision <= revision else { continue }
+                invariant(watcher.nextRevision == revision, "synced watcher \(id) missed \(watcher.nextRevision)")
+                let wanted = Self.select(events, for: watcher)
+                if !wanted.isEmpty && !fits(wanted, on: stream) {
+                    watcher.synced = false
+                } else {
+                    if !wanted.isEmpty { queueEvents(wanted, revision: revision, for: watcher, on: stream) }
+                    watcher.nextRevision = revision.next
+                }
+                streams[stream]!.watchers[id] = watcher
+            }
+        }
+    }
+
+    /// The events `watcher` wants, in order, without `prevKV` unless it asked.
+    static func select(_ events: [KVEvent], for watcher: Watcher) -> [KVEvent] {
+        var wanted: [KVEvent] = []
+        for var event in events where watcher.range.contains(event.kv.key) {
+            if event.type == .put && watcher.noPut { continue }
+            if event.type == .delete && watcher.noDelete { continue }
+            if !watcher.prevKV { event.prevKV = nil }
+            wanted.append(event)
+        }
+        return wanted
+    }
+
+    /// Whether `events` fit in the stream's outbox; an empty outbox takes anything, so one big revision passes.
+    func fits(_ events: [KVEvent], on stream: WatchStreamID) -> Bool {
+        let s = streams[stream]!
+        if s.outbox.isEmpty { return true }
+        let bytes = events.reduce(0) { $0 + $1.size }
+        return s.outboxEvents + events.count <= config.outboxEventsMax && s.outboxBytes + bytes <= config.outboxBytesMax
+    }
+
+    /// Queues `events` (one or more whole revisions, the last being `revision`) for `watcher`, as one response
+    /// or, when the watcher asked and the response is too large, as fragments.
+    mutating func queueEvents(_ events: [KVEvent], revision: Revision, for watcher: Watcher, on stream: WatchStreamID) {
+        invariant(!events.isEmpty, "no empty event responses")
+        invariant(events.first!.kv.modRevision >= watcher.nextRevision, "event before the watcher's next revision")
+        invariant(events.last!.kv.modRevision <= revision, "event after the response revision")
+        let whole = WatchResponse(revision: revision, watchID: watcher.id, events: events)
+        guard watcher.fragment && events.count > 1 && whole.size >= config.fragmentBytesMax else {
+            queue(whole, on: stream)
+            return
+        }
+        var piece = WatchResponse(revision: revision, watchID: watcher.id, fragment: true)
+        for event in events {
+            if !piece.events.isEmpty && piece.size + event.size >= config.fragmentBytesMax {
+                queue(piece, on: stream)
+                piece.events = []
+            }
+            piece.events.append(event)
+        }
+        piece.fragment = false
+        queue(piece, on: stream)
+    }
+
+    // MARK: Sending
+
+    /// The responses to send on `stream` now, in order; empties its outbox. First catches up the stream's
+    /// unsynced watchers from the store's history, as far as the outbox limits allow (call again while
+    /// `streamsWithWork` lists the stream). Cancels watchers whose history was compacted away.
+    public mutating func take(from stream: WatchStreamID, store: KVStore) -> [WatchResponse] {
+        guard streams[stream] != nil else { return [] }
+        for id in streams[stream]!.sortedWatchIDs {
+            // Catch up until synced, out of room, or stuck behind a full outbox (a window without events for
+            // this watcher costs no room, so several windows may pass in one call). A watcher whose history is
+            // compacted away is cancelled even when the outbox is full.
+            while let watcher = streams[stream]!.watchers[id], !watcher.synced,
+                  hasRoom(on: stream) || watcher.nextRevision < store.compactRevision {
+                catchUp(id, on: stream, store: store)
+                if streams[stream]!.watchers[id]?.nextRevision == watcher.nextRevision { break }
+            }
+        }
+        answerProgressRequest(on: stream, store: store)
+        let responses = streams[stream]!.outbox
+        streams[stream]!.outbox = []
+        streams[stream]!.outboxEvents = 0
+        streams[stream]!.outboxBytes = 0
+        return responses
+    }
+
+    /// Whether the stream's outbox is below both limits.
+    func hasRoom(on stream: WatchStreamID) -> Bool {
+        streams[stream]!.outboxEvents < config.outboxEventsMax && streams[stream]!.outboxBytes < config.outboxBytesMax
+    }
+
+    /// Reads one unsynced watcher's missed events from history into the outbox: whole revisions, at most
+    /// `syncRevisionsMax` of them and as many as fit (at least one revision when the outbox is empty).
+    mutating func catchUp(_ id: WatchID, on stream: WatchStreamID, store: KVStore) {
+        var watcher = streams[stream]!.watchers[id]!
+        invariant(!watcher.synced, "catching up a synced watcher")
+        if watcher.nextRevision < store.compactRevision {
+            streams[stream]!.watchers[id] = nil
+            queue(WatchResponse(revision: .zero, watchID: id, canceled: true, compactRevision: store.compactRevision),
+                  on: stream)
+            return
+        }
+        let through = min(store.currentRevision, Revision(watcher.nextRevision.value + config.syncRevisionsMax - 1))
+        let history = Self.select(store.events(in: watcher.range, from: watcher.nextRevision, through: through),
+                                  for: watcher)
+        var taken = 0
+        var covered = through
+        var events = streams[stream]!.outboxEvents
+        var bytes = streams[stream]!.outboxBytes
+        let outboxWasEmpty = streams[stream]!.outbox.isEmpty
+        while taken < history.count {
+            let revision = history[taken].kv.modRevision
+            var end = taken
+            var revisionBytes = 0
+            while end < history.count && history[end].kv.modRevision == revision {
+                revisionBytes += history[end].size
+                end += 1
+            }
+            let first = taken == 0 && outboxWasEmpty
+            let over = events + end - taken > config.outboxEventsMax || bytes + revisionBytes > config.outboxBytesMax
+            if !first && over {
+                covered = revision.previous
+                break
+            }
+            events += end - taken
+            bytes += revisionBytes
+            taken = end
+        }
+        if taken > 0 { queueEvents(Array(history[0..<taken]), revision: covered, for: watcher, on: stream) }
+        watcher.nextRevision = covered.next
+        watcher.synced = covered == store.currentRevision
+        streams[stream]!.watchers[id] = watcher
+    }
+}

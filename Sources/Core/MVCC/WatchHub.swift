@@ -1,0 +1,187 @@
+/// etcd's watch machinery as a pure value: watchers on client streams, fed with each write's events, answering
+/// with `WatchResponse`s that the caller sends (etcd's `watchableStore` + `watchStream` + `serverWatchStream`).
+///
+/// **Guarantees**, for each watcher: events come in revision order, without duplicates or gaps; the events of
+/// one revision are never split across responses (except into `fragment`s, which the client joins); a watch
+/// resumed from its last event's revision + 1 gets exactly what it missed. Nothing is ever dropped silently.
+///
+/// **Synced and unsynced watchers**, as in etcd. A synced watcher is up to date: `notify` queues each new
+/// revision's events for it. An unsynced one is behind (it asked for history, or its stream's outbox was
+/// full); it is caught up from the store's history by `take`, in bounded batches of whole revisions, and is
+/// synced again once it reaches the current revision. If compaction removed the history it needs, it is
+/// cancelled with the compact revision (etcd's answer, transcript #122).
+///
+/// **Back-pressure.** Each stream has an outbox bounded by `Config.outboxEventsMax`/`outboxBytesMax`. The
+/// caller `take`s a stream's responses when it can send them; while it cannot, watchers whose events do not
+/// fit become unsynced instead of growing the outbox (etcd's slow-watcher "victims").
+public struct WatchHub: Equatable, Sendable {
+    /// Limits of the hub.
+    public struct Config: Equatable, Sendable {
+        /// A stream's outbox holds at most about this many events (one revision may pass it, to make progress).
+        public var outboxEventsMax: Int
+        /// A stream's outbox holds at most about this many bytes (one revision may pass it).
+        public var outboxBytesMax: Int
+        /// Responses over this many bytes are fragmented for watchers that asked (etcd: the max request size).
+        public var fragmentBytesMax: Int
+        /// A catch-up reads at most this many revisions at once (etcd's `watchBatchMaxRevs`).
+        public var syncRevisionsMax: Int64
+
+        public init(
+            outboxEventsMax: Int = 4096, outboxBytesMax: Int = 8 << 20, fragmentBytesMax: Int = 1_572_864,
+            syncRevisionsMax: Int64 = 1000
+        ) {
+            invariant(outboxEventsMax > 0 && outboxBytesMax > 0, "outbox limits must be positive")
+            invariant(fragmentBytesMax > 0 && syncRevisionsMax > 0, "fragment and sync limits must be positive")
+            self.outboxEventsMax = outboxEventsMax
+            self.outboxBytesMax = outboxBytesMax
+            self.fragmentBytesMax = fragmentBytesMax
+            self.syncRevisionsMax = syncRevisionsMax
+        }
+    }
+
+    /// One watcher.
+    struct Watcher: Equatable, Sendable {
+        let id: WatchID
+        let range: KeyRange
+        let noPut: Bool
+        let noDelete: Bool
+        let prevKV: Bool
+        let progressNotify: Bool
+        let fragment: Bool
+        /// The first revision whose events are not yet in the outbox. Invariant: never decreases.
+        var nextRevision: Revision
+        /// Whether `notify` feeds it (else `take` catches it up from history).
+        var synced: Bool
+    }
+
+    /// One client stream: its watchers and the responses waiting to be sent.
+    struct Stream: Equatable, Sendable {
+        var watchers: [WatchID: Watcher] = [:]
+        /// The next auto-assigned watch ID candidate (etcd's `nextID`).
+        var nextWatchID: Int64 = 0
+        /// Responses in the order they must be sent.
+        var outbox: [WatchResponse] = []
+        var outboxEvents = 0
+        var outboxBytes = 0
+        /// A progress request waits for every watcher to be synced.
+        var progressRequested = false
+
+        var sortedWatchIDs: [WatchID] { watchers.keys.sorted() }
+    }
+
+    public let config: Config
+    var streams: [WatchStreamID: Stream]
+    var nextStreamID: UInt64
+
+    public init(config: Config = Config()) {
+        self.config = config
+        streams = [:]
+        nextStreamID = 1
+    }
+
+    static let duplicateWatchIDReason = "mvcc: duplicate watch ID provided on the WatchStream"
+
+    // MARK: Streams
+
+    /// Opens a client stream. - Returns: its ID (never reused).
+    public mutating func openStream() -> WatchStreamID {
+        let id = WatchStreamID(nextStreamID)
+        nextStreamID += 1
+        streams[id] = Stream()
+        return id
+    }
+
+    /// Closes a stream, dropping its watchers and unsent responses.
+    public mutating func closeStream(_ stream: WatchStreamID) {
+        streams[stream] = nil
+    }
+
+    /// The open streams with something to send (queued responses, or watchers to catch up), sorted.
+    public var streamsWithWork: [WatchStreamID] {
+        streams.keys.sorted().filter { id in
+            let s = streams[id]!
+            return !s.outbox.isEmpty || s.watchers.values.contains { !$0.synced } || s.progressRequested
+        }
+    }
+
+    /// How many watchers a stream has.
+    public func watcherCount(on stream: WatchStreamID) -> Int { streams[stream]?.watchers.count ?? 0 }
+
+    /// Whether a watcher is synced (nil when it does not exist).
+    public func isSynced(_ id: WatchID, on stream: WatchStreamID) -> Bool? { streams[stream]?.watchers[id]?.synced }
+
+    // MARK: Requests
+
+    /// A create request: answers `created` (with the ID), or refuses a duplicate ID; a start revision before the
+    /// compact revision answers `created` then a cancel with the compact revision, as etcd does (#122).
+    /// - Precondition: the stream is open.
+    public mutating func create(_ request: WatchCreateRequest, on stream: WatchStreamID, store: KVStore) {
+        invariant(streams[stream] != nil, "create on closed stream \(stream)")
+        let current = store.currentRevision
+        var id = request.watchID
+        if id == .auto {
+            while streams[stream]!.watchers[WatchID(streams[stream]!.nextWatchID)] != nil {
+                streams[stream]!.nextWatchID += 1
+            }
+            id = WatchID(streams[stream]!.nextWatchID)
+            streams[stream]!.nextWatchID += 1
+        } else if streams[stream]!.watchers[id] != nil {
+            queue(WatchResponse(revision: current, watchID: .none, created: true, canceled: true,
+                                cancelReason: Self.duplicateWatchIDReason), on: stream)
+            return
+        }
+        queue(WatchResponse(revision: current, watchID: id, created: true), on: stream)
+        let start = request.startRevision
+        if start > .zero && start < store.compactRevision {
+            queue(WatchResponse(revision: .zero, watchID: id, canceled: true, compactRevision: store.compactRevision),
+                  on: stream)
+            return
+        }
+        let watcher = Watcher(
+            id: id, range: KeyRange(key: request.key, rangeEnd: request.rangeEnd),
+            noPut: request.filters.contains(.noPut), noDelete: request.filters.contains(.noDelete),
+            prevKV: request.prevKV, progressNotify: request.progressNotify, fragment: request.fragment,
+            nextRevision: start > .zero ? start : current.next, synced: start <= .zero || start > current)
+        streams[stream]!.watchers[id] = watcher
+        invariant(watcher.synced || watcher.nextRevision <= current, "an unsynced watcher must have history to read")
+    }
+
+    /// A cancel request: removes the watcher and answers `canceled`; an unknown ID gets no answer (#120).
+    public mutating func cancel(_ id: WatchID, on stream: WatchStreamID, store: KVStore) {
+        guard streams[stream]?.watchers.removeValue(forKey: id) != nil else { return }
+        queue(WatchResponse(revision: store.currentRevision, watchID: id, canceled: true), on: stream)
+    }
+
+    /// A progress request: a response with no events and watch ID -1 carrying the current revision (#120), sent
+    /// once every watcher of the stream is synced, so that it never claims events that are still to come.
+    public mutating func requestProgress(on stream: WatchStreamID, store: KVStore) {
+        guard streams[stream] != nil else { return }
+        streams[stream]!.progressRequested = true
+        answerProgressRequest(on: stream, store: store)
+    }
+
+    mutating func answerProgressRequest(on stream: WatchStreamID, store: KVStore) {
+        guard streams[stream]!.progressRequested, streams[stream]!.watchers.values.allSatisfy(\.synced) else { return }
+        streams[stream]!.progressRequested = false
+        queue(WatchResponse(revision: store.currentRevision, watchID: .none), on: stream)
+    }
+
+    /// The periodic progress notification (the caller calls it every interval, etcd's 10 minutes by default):
+    /// a response with no events at the current revision to every synced watcher that asked for them (#119).
+    public mutating func progressNotify(store: KVStore) {
+        for stream in streams.keys.sorted() {
+            for id in streams[stream]!.sortedWatchIDs {
+                let watcher = streams[stream]!.watchers[id]!
+                guard watcher.progressNotify && watcher.synced else { continue }
+                queue(WatchResponse(revision: store.currentRevision, watchID: id), on: stream)
+            }
+        }
+    }
+
+    /// Queues a response without limits (control responses are small and one per request).
+    mutating func queue(_ response: WatchResponse, on stream: WatchStreamID) {
+        streams[stream]!.outbox.append(response)
+        streams[stream]!.outboxEvents += response.events.count
+        streams[stream]!.outboxBytes += response.size
+    }
+}
