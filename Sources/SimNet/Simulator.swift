@@ -299,6 +299,8 @@ public final class Simulator {
                 if nodes[slot].state != .up { return }
             case .reply(let reply):
                 workload.replyFromMember(reply, slot: slot, sim: self)
+            case .watch(let stream, let responses):
+                workload.watchResponses(responses, stream: stream, slot: slot, sim: self)
             case .releaseStorage(let through):
                 do {
                     try nodes[slot].release(through: through)

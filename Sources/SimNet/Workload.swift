@@ -14,6 +14,7 @@ struct Workload {
         var key: String
         var value: Value
         var isProbe: Bool
+        var operation: Operation
     }
 
     struct Client {
@@ -42,7 +43,7 @@ struct Workload {
     var probesAcked = 0
     var probing = false
     /// Writes acknowledged to clients, with the command and index they were told.
-    var acknowledged: [(index: LogIndex, command: RegisterCommand)] = []
+    var acknowledged: [(index: LogIndex, operation: Operation)] = []
     let clientTimeout: UInt64 = 3 * Time.second
 
     init(options: SimOptions) {
@@ -96,22 +97,24 @@ struct Workload {
     mutating func invoke(client k: Int, f: Function, key: String, isProbe: Bool, sim: Simulator) {
         let operation: Operation
         let value: Value
+        let keyBytes = Array(key.utf8)
         switch f {
         case .read:
-            operation = .read(key: key, serializable: false)
+            operation = .range(RangeRequest(key: keyBytes))
             value = .null
         case .write, .append:
             let v = freshValue(client: k)
-            operation = .write(key: key, value: v)
+            operation = .put(PutRequest(key: keyBytes, value: Array(v.utf8)))
             value = .string(v)
         case .cas:
             let candidates = seen[key] ?? []
             let expected = candidates.isEmpty ? "none" : candidates[sim.prng.int(below: candidates.count)]
             let new = freshValue(client: k)
-            operation = .cas(key: key, expected: expected, new: new)
+            operation = .txn(TxnRequest(compare: [.value(keyBytes, .equal, Array(expected.utf8))],
+                                        success: [.put(PutRequest(key: keyBytes, value: Array(new.utf8)))]))
             value = .pair(expected, new)
         case .delete:
-            operation = .delete(key: key)
+            operation = .deleteRange(DeleteRangeRequest(key: keyBytes))
             value = .null
         }
         let requestID = nextRequestID
@@ -120,7 +123,7 @@ struct Workload {
         nextSerial += 1
         owners[requestID] = .client(k)
         clients[k].pending = Pending(requestID: requestID, serial: serial, f: f, key: key, value: value,
-                                     isProbe: isProbe)
+                                     isProbe: isProbe, operation: operation)
         history.append(Event(process: clients[k].process, type: .invoke, f: f, key: key, value: value,
                              time: Int64(sim.now) * 1000))
         let slot = chooseTarget(client: k, sim: sim)
@@ -162,24 +165,19 @@ struct Workload {
         var type: EventType
         var value = pending.value
         switch reply.result {
-        case .value(let v, _):
+        case .range(let response):
             type = .ok
+            let v = response.kvs.first.map { String(decoding: $0.value, as: UTF8.self) }
             value = v.map { .string($0) } ?? .null
             if let v { remember(v, key: pending.key) }
-        case .applied(let index):
+        case .put, .deleteRange:
             type = .ok
-            if case .string(let v) = pending.value {
-                remember(v, key: pending.key)
-                acknowledged.append((index, .write(key: pending.key, value: v)))
-            } else {
-                acknowledged.append((index, .delete(key: pending.key)))
-            }
-        case .cas(let succeeded, let index):
-            type = succeeded ? .ok : .fail
-            if case .pair(let expected, let new) = pending.value {
-                if succeeded { remember(new, key: pending.key) }
-                acknowledged.append((index, .cas(key: pending.key, expected: expected, new: new)))
-            }
+            if case .string(let v) = pending.value { remember(v, key: pending.key) }
+            acknowledged.append((reply.index, pending.operation))
+        case .txn(let response):
+            type = response.succeeded ? .ok : .fail
+            if response.succeeded, case .pair(_, let new) = pending.value { remember(new, key: pending.key) }
+            acknowledged.append((reply.index, pending.operation))
         case .failed(.timedOut):
             type = .info
         case .failed(.notLeader(let leader)):
@@ -187,8 +185,8 @@ struct Workload {
             if !leader.isNone { clients[k].leaderHint = leader }
         case .failed:
             type = .fail
-        case .membership, .transferStarted:
-            invariant(false, "client received an admin reply")
+        default:
+            invariant(false, "client received an unexpected reply \(reply.result)")
             type = .info
         }
         complete(client: k, type: type, value: value, sim: sim)
@@ -226,6 +224,11 @@ struct Workload {
     mutating func remember(_ value: String, key: String) {
         seen[key, default: []].append(value)
         if seen[key]!.count > 4 { seen[key]!.removeFirst() }
+    }
+
+    /// Watch responses a member produced for one of this workload's streams.
+    mutating func watchResponses(_ responses: [WatchResponse], stream: WatchStreamID, slot: Int, sim: Simulator) {
+        // The register workload opens no watch streams.
     }
 
     /// Sends an administrative request (membership change, leadership transfer) to a member.

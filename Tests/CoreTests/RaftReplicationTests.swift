@@ -8,14 +8,10 @@ import Testing
         c.elect(1)
         let id = c.request(1, .write(key: "k", value: "v"))
         c.deliverAll()
-        guard case .applied(let index) = c.reply(id) else {
-            Issue.record("no reply: \(String(describing: c.reply(id)))")
-            return
-        }
-        #expect(index == LogIndex(5))
+        #expect(c.appliedIndex(id) == LogIndex(5))
         c.tickAll()
         c.deliverAll()
-        for member in c.ids { #expect(c.replicas[member]!.machine.read("k") == "v") }
+        for member in c.ids { #expect(c.value(member.value, "k") == "v") }
     }
 
     @Test("a follower forwards a proposal to the leader and answers when it applies it")
@@ -26,7 +22,8 @@ import Testing
         c.deliverAll()
         c.tickAll()
         c.deliverAll()
-        #expect(c.reply(id) == .cas(succeeded: false, index: LogIndex(5)))
+        #expect(c.casSucceeded(id) == false)
+        #expect(c.appliedIndex(id) == LogIndex(5))
     }
 
     @Test("a follower with no known leader answers not-leader")
@@ -58,8 +55,8 @@ import Testing
         c.deliverAll()
         #expect(c.raft(1).role == .follower)
         #expect(c.raft(1).log.entries == c.raft(2).log.entries)
-        #expect(c.replicas[1]!.machine.read("a") == "kept")
-        #expect(c.replicas[1]!.machine.read("b") == nil)
+        #expect(c.value(1, "a") == "kept")
+        #expect(c.value(1, "b") == nil)
         #expect(c.reply(kept) != nil)
         #expect(c.reply(lost) == nil)  // Its fate is unknown to the client: it times out.
         c.tick(1, times: 80)
@@ -98,6 +95,6 @@ import Testing
         // Committed but not yet durable on the leader itself: it may not apply it yet.
         #expect(c.reply(id) == nil)
         c.completePersists(1)
-        #expect(c.reply(id) == .applied(index: LogIndex(5)))
+        #expect(c.appliedIndex(id) == LogIndex(5))
     }
 }

@@ -32,7 +32,7 @@ import Testing
         }
         #expect(chunks > 1)
         #expect(c.raft(3).log.compactedIndex > LogIndex(10))
-        for n in 0..<20 { #expect(c.replicas[3]!.machine.read("k\(n)") == "v\(n)") }
+        for n in 0..<20 { #expect(c.value(3, "k\(n)") == "v\(n)") }
         #expect(c.raft(3).log.applied == c.raft(1).log.applied)
     }
 
@@ -65,7 +65,7 @@ import Testing
         #expect(dropped)
         #expect(offsets.filter { $0 == 32 }.count == 2)  // Sent again after the loss...
         #expect(offsets.filter { $0 == 0 }.count == 1)  // ...without starting over.
-        for n in 0..<20 { #expect(c.replicas[3]!.machine.read("k\(n)") == "v\(n)") }
+        for n in 0..<20 { #expect(c.value(3, "k\(n)") == "v\(n)") }
     }
 
     @Test("a member restarts from its snapshot and the WAL after it")
@@ -88,6 +88,6 @@ import Testing
         c.tickAll()
         c.deliverAll()
         #expect(c.raft(2).log.applied == applied)
-        for n in 0..<12 { #expect(c.replicas[2]!.machine.read("k\(n)") == "v\(n)") }
+        for n in 0..<12 { #expect(c.value(2, "k\(n)") == "v\(n)") }
     }
 }

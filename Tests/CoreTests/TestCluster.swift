@@ -10,6 +10,7 @@ struct TestCluster {
     var inflight: [Message] = []
     var pendingPersists: [MemberID: [PersistBatch]] = [:]
     var replies: [ClientReply] = []
+    var watchResponses: [(WatchStreamID, [WatchResponse])] = []
     var cut: Set<MemberID> = []
     var autoPersist = true
     var config: ReplicaConfig
@@ -77,6 +78,7 @@ struct TestCluster {
                 try! wals[id]!.write(batch, to: &disks[id]!)
                 pendingPersists[id, default: []].append(batch)
             case .reply(let r): replies.append(r)
+            case .watch(let stream, let responses): watchResponses.append((stream, responses))
             case .releaseStorage(let through): try! wals[id]!.release(through: through, on: &disks[id]!)
             }
         }
@@ -132,4 +134,52 @@ struct TestCluster {
     }
 
     func raft(_ id: UInt64) -> Raft { replicas[MemberID(id)]!.raft }
+}
+
+/// Register-style shorthands over etcd's operations, for behaviour tests.
+extension Operation {
+    static func write(key: String, value: String) -> Operation {
+        .put(PutRequest(key: Array(key.utf8), value: Array(value.utf8)))
+    }
+
+    static func read(key: String, serializable: Bool) -> Operation {
+        .range(RangeRequest(key: Array(key.utf8), serializable: serializable))
+    }
+
+    static func cas(key: String, expected: String, new: String) -> Operation {
+        .txn(TxnRequest(compare: [.value(Array(key.utf8), .equal, Array(expected.utf8))],
+                        success: [.put(PutRequest(key: Array(key.utf8), value: Array(new.utf8)))]))
+    }
+}
+
+extension TestCluster {
+    func fullReply(_ requestID: UInt64) -> ClientReply? {
+        replies.first { $0.id == requestID }
+    }
+
+    /// The log index a write was applied at, if it was answered with success.
+    func appliedIndex(_ requestID: UInt64) -> LogIndex? {
+        guard let r = fullReply(requestID) else { return nil }
+        switch r.result {
+        case .put, .deleteRange, .txn, .membership: return r.index
+        default: return nil
+        }
+    }
+
+    /// A read's answer: nil if unanswered or failed, `.some(nil)` for an absent key.
+    func readValue(_ requestID: UInt64) -> String?? {
+        guard case .range(let response) = reply(requestID) else { return nil }
+        return .some(response.kvs.first.map { String(decoding: $0.value, as: UTF8.self) })
+    }
+
+    func casSucceeded(_ requestID: UInt64) -> Bool? {
+        guard case .txn(let response) = reply(requestID) else { return nil }
+        return response.succeeded
+    }
+
+    /// A key's value in a member's store.
+    func value(_ member: UInt64, _ key: String) -> String? {
+        let response = try? replicas[MemberID(member)]!.store.range(RangeRequest(key: Array(key.utf8)))
+        return response?.kvs.first.map { String(decoding: $0.value, as: UTF8.self) }
+    }
 }

@@ -30,6 +30,9 @@ public struct Message: Equatable, Sendable {
         case proposeResponse(ProposeResponse)
         case readIndex(ReadIndexRequest)
         case readIndexResponse(ReadIndexResponse)
+        /// Lease calls a follower forwards to the leader (handled by the Replica, not Raft).
+        case leaseForward(LeaseForward)
+        case leaseForwardResponse(LeaseForwardResponse)
     }
 
     /// A short name for traces.
@@ -48,6 +51,8 @@ public struct Message: Equatable, Sendable {
         case .proposeResponse: "proposeResponse"
         case .readIndex: "readIndex"
         case .readIndexResponse: "readIndexResponse"
+        case .leaseForward: "leaseForward"
+        case .leaseForwardResponse: "leaseForwardResponse"
         }
     }
 }

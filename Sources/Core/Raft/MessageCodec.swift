@@ -115,6 +115,17 @@ public enum MessageCodec {
             w.u64(r.context)
             w.u64(r.index.value)
             w.bool(r.failed)
+        case .leaseForward(let f):
+            w.u8(14)
+            w.u64(f.context)
+            w.i64(f.lease)
+            w.bool(f.timeToLive)
+        case .leaseForwardResponse(let r):
+            w.u8(15)
+            w.u64(r.context)
+            w.i64(r.ttlSeconds)
+            w.i64(r.grantedTTLSeconds)
+            w.bool(r.failed)
         }
     }
 
@@ -185,6 +196,11 @@ public enum MessageCodec {
         case 13:
             return .readIndexResponse(ReadIndexResponse(context: try r.u64(), index: LogIndex(try r.u64()),
                                                         failed: try r.bool()))
+        case 14:
+            return .leaseForward(LeaseForward(context: try r.u64(), lease: try r.i64(), timeToLive: try r.bool()))
+        case 15:
+            return .leaseForwardResponse(LeaseForwardResponse(context: try r.u64(), ttlSeconds: try r.i64(),
+                                                              grantedTTLSeconds: try r.i64(), failed: try r.bool()))
         default:
             throw .badTag(offset: at, tag: tag)
         }

@@ -6,6 +6,8 @@ public enum Effect: Sendable {
     case persist(PersistBatch)
     /// Answer a client.
     case reply(ClientReply)
+    /// Deliver watch responses on a stream, in order.
+    case watch(WatchStreamID, [WatchResponse])
     /// A snapshot at this index is durable: storage behind it may be deleted.
     case releaseStorage(through: LogIndex)
 }
@@ -19,6 +21,8 @@ public enum RequestError: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut
     /// The read could not be confirmed (leadership changed).
     case readFailed
+    /// etcd's error for the request itself (bad argument, compacted revision, lease not found, ...).
+    case api(APIError)
 
     public var description: String {
         switch self {
@@ -26,32 +30,50 @@ public enum RequestError: Error, Sendable, Equatable, CustomStringConvertible {
         case .refused(let r): "proposal refused: \(r)"
         case .timedOut: "request timed out"
         case .readFailed: "read index could not be confirmed"
+        case .api(let error): error.description
         }
     }
 }
 
 /// The outcome of a request.
 public enum ReplyResult: Sendable, Equatable {
-    /// A read: the value (nil when absent) as of `index`.
-    case value(String?, index: LogIndex)
-    /// A write or delete applied at `index`.
-    case applied(index: LogIndex)
-    /// A compare-and-set applied at `index`; `succeeded` says whether the value matched.
-    case cas(succeeded: Bool, index: LogIndex)
+    case range(RangeResponse)
+    case put(PutResponse)
+    case deleteRange(DeleteRangeResponse)
+    case txn(TxnResponse)
+    case compact(CompactionResponse)
+    case leaseGrant(LeaseGrantResponse)
+    case leaseRevoke(LeaseRevokeResponse)
+    case leaseKeepAlive(LeaseKeepAliveResponse)
+    case leaseTimeToLive(LeaseTimeToLiveResponse)
+    case leaseLeases(LeaseLeasesResponse)
     /// A membership change applied (or found invalid at apply time).
-    case membership(applied: Bool, index: LogIndex)
+    case membership(applied: Bool)
     /// Leadership transfer started (or this member already leads).
     case transferStarted
+    case hashKV(KVHash)
     case failed(RequestError)
 }
 
+/// The answer to a request, with what etcd puts in its response header.
 public struct ClientReply: Sendable, Equatable {
     public var id: UInt64
     public var result: ReplyResult
+    /// The log index a write was applied at (zero for reads): what the simulator checks for durability.
+    public var index: LogIndex
+    public var memberID: MemberID
+    public var raftTerm: Term
+    /// The store's revision when the answer was made.
+    public var revision: Revision
 
-    public init(id: UInt64, result: ReplyResult) {
+    public init(id: UInt64, result: ReplyResult, index: LogIndex = .zero, memberID: MemberID = .none,
+                raftTerm: Term = .zero, revision: Revision = .zero) {
         self.id = id
         self.result = result
+        self.index = index
+        self.memberID = memberID
+        self.raftTerm = raftTerm
+        self.revision = revision
     }
 }
 

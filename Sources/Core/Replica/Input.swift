@@ -8,18 +8,36 @@ public enum Input: Sendable {
     case request(ClientRequest)
     /// The persist batch `seq` (and every earlier one) is durable.
     case persisted(seq: UInt64)
+    /// Something a client did on a watch stream.
+    case watch(WatchInput)
 }
 
-/// What a client asks of the replicated register map (the MVCC issue replaces this with etcd's KV).
+/// A client's action on a watch stream (etcd's Watch RPC). Streams are opened by the Replica
+/// (`openWatchStream`) and served from this member's applied state, as etcd serves them.
+public enum WatchInput: Sendable, Equatable {
+    case create(WatchStreamID, WatchCreateRequest)
+    case cancel(WatchStreamID, WatchID)
+    case progress(WatchStreamID)
+    case close(WatchStreamID)
+}
+
+/// What a client asks: etcd's KV, lease and cluster calls.
 public enum Operation: Sendable, Equatable {
-    case read(key: String, serializable: Bool)
-    case write(key: String, value: String)
-    case cas(key: String, expected: String, new: String)
-    case delete(key: String)
+    case range(RangeRequest)
+    case put(PutRequest)
+    case deleteRange(DeleteRangeRequest)
+    case txn(TxnRequest)
+    case compact(CompactionRequest)
+    case leaseGrant(LeaseGrantRequest)
+    case leaseRevoke(LeaseID)
+    case leaseKeepAlive(LeaseID)
+    case leaseTimeToLive(LeaseTimeToLiveRequest)
+    case leaseLeases
     case addMember(MemberID, learner: Bool, context: [UInt8])
     case removeMember(MemberID)
     case promoteMember(MemberID)
     case transferLeadership(to: MemberID)
+    case hashKV(Revision)
 }
 
 /// A request with the driver's id for it; the reply carries the same id.

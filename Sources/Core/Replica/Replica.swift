@@ -1,48 +1,61 @@
 /// One cluster member's whole logic: events in, effects out (DESIGN.md, "The one rule").
 ///
-/// Owns Raft, the state machine, and the client requests waiting on them. The simulator and the daemon
-/// drive this same value; neither adds behaviour of its own.
+/// Owns Raft, the MVCC store with its leases and watches, and the client requests waiting on them. The
+/// simulator and the daemon drive this same value; neither adds behaviour of its own.
 public struct Replica: Sendable {
-    public private(set) var raft: Raft
-    public private(set) var machine: RegisterMachine
+    public internal(set) var raft: Raft
+    public internal(set) var store: KVStore
+    public internal(set) var watches: WatchHub
+    /// Leader-only lease clocks (not replicated; rebuilt with a grace period on every new leader).
+    public internal(set) var leaseTimers: LeaseTimers
     public let config: ReplicaConfig
     /// Member contexts (name, URLs) by id, as applied from membership changes. Sorted by id.
-    public private(set) var memberContexts: [(id: MemberID, context: [UInt8])]
+    public internal(set) var memberContexts: [(id: MemberID, context: [UInt8])]
+    /// Identifies the cluster: a hash of the initial members' contexts (etcd derives it the same way).
+    public internal(set) var clusterID: UInt64
 
     /// Prefix of this incarnation's request ids, drawn from the seed so a restart never reuses one.
-    private let requestIDBase: UInt64
-    private var requestSeq: UInt64 = 0
-    private var ticks: UInt64 = 0
-    /// Proposals and reads waiting, by their log request id or read context.
-    private var waiting: [UInt64: Waiter] = [:]
+    let requestIDBase: UInt64
+    var requestSeq: UInt64 = 0
+    public internal(set) var ticks: UInt64 = 0
+    /// Proposals, reads and forwarded lease calls waiting, by request id or read context.
+    var waiting: [UInt64: ClientRequest] = [:]
     /// Deadlines in the order they were set (so also in time order); entries may be stale.
-    private var deadlines: [(tick: UInt64, key: UInt64)] = []
-    private var deadlineHead = 0
+    var deadlines: [(tick: UInt64, key: UInt64)] = []
+    var deadlineHead = 0
     /// Reads with a confirmed index, waiting for the state machine to catch up.
-    private var readsAwaitingApply: [(index: LogIndex, key: UInt64)] = []
-    /// Refusals found while handling a request, answered at the end of the step.
-    private var immediateReplies: [ClientReply] = []
-
-    struct Waiter: Sendable {
-        var request: ClientRequest
-    }
+    var readsAwaitingApply: [(index: LogIndex, key: UInt64)] = []
+    /// Answers found while handling a request, emitted at the end of the step.
+    var immediateReplies: [ClientReply] = []
+    var wasLeader = false
+    /// Auto-compaction (periodic mode): the revision seen at the last period boundary.
+    var periodicCompactMark: Revision = .zero
 
     public init(id: MemberID, config: ReplicaConfig, seed: UInt64, boot: RaftBoot) {
         raft = Raft(id: id, config: config.raft, seed: seed, boot: boot)
         self.config = config
         var prng = Prng(seed: seed, stream: id.value ^ 0x5EED)
         requestIDBase = prng.next() & 0xFFFF_FFFF_0000_0000
+        watches = WatchHub(config: config.watch)
+        leaseTimers = LeaseTimers(ticksPerSecond: config.ticksPerSecond)
         memberContexts = []
-        do {
-            machine = try RegisterMachine.deserialize(boot.snapshot.data)
-        } catch {
-            fatalError("snapshot passed recovery checksums but does not decode: \(error)")
+        clusterID = 0
+        store = KVStore(config: config.store)
+        if !boot.snapshot.data.isEmpty {
+            do {
+                try restoreStateMachine(boot.snapshot.data)
+            } catch {
+                fatalError("snapshot passed recovery checksums but does not decode: \(error)")
+            }
         }
     }
 
     public var id: MemberID { raft.id }
     public var applied: LogIndex { raft.log.applied }
     public var pendingRequestCount: Int { waiting.count }
+
+    /// Opens a watch stream for a client connection.
+    public mutating func openWatchStream() -> WatchStreamID { watches.openStream() }
 
     /// Handles one input and appends what must happen next to `effects`.
     public mutating func step(_ input: Input, into effects: inout Effects) {
@@ -51,111 +64,78 @@ public struct Replica: Sendable {
             ticks += 1
             raft.tick()
             expireRequests(into: &effects)
+            tickLeases()
+            tickCompaction()
+            if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
+                watches.progressNotify(store: store)
+            }
         case .received(let message):
-            raft.step(message)
-            if let snap = raft.takeInstalledSnapshot() { restore(from: snap) }
+            if !handleLeaseForward(message, into: &effects) {
+                raft.step(message)
+                if let snap = raft.takeInstalledSnapshot() { restore(from: snap) }
+            }
         case .request(let request):
             handle(request, into: &effects)
         case .persisted(let seq):
             raft.persisted(seq: seq)
+        case .watch(let action):
+            handleWatch(action)
         }
         finishStep(into: &effects)
     }
 
-    private mutating func finishStep(into effects: inout Effects) {
+    mutating func finishStep(into effects: inout Effects) {
         for (context, refusal) in raft.takeRefusedProposals() {
-            complete(context, .failed(refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal)),
-                     into: &effects)
+            let error: RequestError = refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal)
+            complete(context, .failed(error), into: &effects)
         }
         applyCommitted(into: &effects)
+        noticeLeadershipChange()
         maybeSnapshot()
         if let batch = raft.flush() { effects.append(.persist(batch)) }
         let results = raft.takeReadResults()
         for (context, index) in results.ready { readConfirmed(context, index: index, into: &effects) }
         for context in results.failed { complete(context, .failed(.readFailed), into: &effects) }
+        for reply in immediateReplies { effects.append(.reply(reply)) }
+        immediateReplies.removeAll(keepingCapacity: true)
         var messages: [Message] = []
         raft.takeMessages(into: &messages)
         for m in messages { effects.append(.send(m)) }
+        for stream in watches.streamsWithWork {
+            let responses = watches.take(from: stream, store: store)
+            if !responses.isEmpty { effects.append(.watch(stream, responses)) }
+        }
         if let through = raft.takeReleasable() { effects.append(.releaseStorage(through: through)) }
     }
 
-    // MARK: Requests
-
-    private mutating func handle(_ request: ClientRequest, into effects: inout Effects) {
-        if waiting.count >= config.pendingRequestsMax {
-            effects.append(.reply(ClientReply(id: request.id, result: .failed(.refused(.tooLarge)))))
-            return
-        }
-        switch request.operation {
-        case .read(let key, let serializable):
-            if serializable {
-                effects.append(.reply(ClientReply(id: request.id, result: .value(machine.read(key), index: applied))))
-                return
-            }
-            let context = nextRequestID()
-            guard raft.readIndex(context: context) else {
-                effects.append(.reply(ClientReply(id: request.id, result: .failed(.notLeader(leader: .none)))))
-                return
-            }
-            wait(context, request)
-        case .write(let key, let value):
-            propose(.normal, request) { RegisterCommand.write(key: key, value: value).entryData(header: $0) }
-        case .cas(let key, let expected, let new):
-            propose(.normal, request) {
-                RegisterCommand.cas(key: key, expected: expected, new: new).entryData(header: $0)
-            }
-        case .delete(let key):
-            propose(.normal, request) { RegisterCommand.delete(key: key).entryData(header: $0) }
-        case .addMember(let member, let learner, let context):
-            let change = ConfChange(kind: learner ? .addLearner : .addVoter, member: member, context: context)
-            propose(.confChange, request) { change.entryData(header: $0) }
-        case .removeMember(let member):
-            propose(.confChange, request) { ConfChange(kind: .remove, member: member).entryData(header: $0) }
-        case .promoteMember(let member):
-            propose(.confChange, request) { ConfChange(kind: .promote, member: member).entryData(header: $0) }
-        case .transferLeadership(let target):
-            let result: ReplyResult
-            if let refusal = raft.transferLeadership(to: target) {
-                result = .failed(refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal))
-            } else {
-                result = .transferStarted
-            }
-            effects.append(.reply(ClientReply(id: request.id, result: result)))
-        }
-        _ = effects
+    /// A reply stamped with this member's header fields.
+    func reply(_ id: UInt64, _ result: ReplyResult, index: LogIndex = .zero) -> ClientReply {
+        ClientReply(id: id, result: result, index: index, memberID: raft.id, raftTerm: raft.term,
+                    revision: store.currentRevision)
     }
 
-    private mutating func propose(_ kind: EntryKind, _ request: ClientRequest, data: (EntryHeader) -> [UInt8]) {
-        let requestID = nextRequestID()
-        let bytes = data(EntryHeader(proposer: id, requestID: requestID))
-        switch raft.propose(kind: kind, data: bytes, context: requestID) {
-        case .appended, .forwarded:
-            wait(requestID, request)
-        case .refused(let refusal):
-            let error: RequestError = refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal)
-            immediateReplies.append(ClientReply(id: request.id, result: .failed(error)))
-        }
-    }
+    // MARK: Waiting requests
 
-    private mutating func nextRequestID() -> UInt64 {
+    mutating func nextRequestID() -> UInt64 {
         requestSeq += 1
         invariant(requestSeq < 1 << 32, "request id space exhausted for this incarnation")
         return requestIDBase | requestSeq
     }
 
-    private mutating func wait(_ key: UInt64, _ request: ClientRequest) {
+    mutating func wait(_ key: UInt64, _ request: ClientRequest) {
         invariant(waiting[key] == nil, "request id \(key) reused")
-        waiting[key] = Waiter(request: request)
+        waiting[key] = request
         deadlines.append((ticks + config.requestTimeoutTicks, key))
     }
 
     /// Answers the request waiting on `key`, if it still waits.
-    private mutating func complete(_ key: UInt64, _ result: ReplyResult, into effects: inout Effects) {
-        guard let waiter = waiting.removeValue(forKey: key) else { return }
-        effects.append(.reply(ClientReply(id: waiter.request.id, result: result)))
+    mutating func complete(_ key: UInt64, _ result: ReplyResult, index: LogIndex = .zero,
+                           into effects: inout Effects) {
+        guard let request = waiting.removeValue(forKey: key) else { return }
+        effects.append(.reply(reply(request.id, result, index: index)))
     }
 
-    private mutating func expireRequests(into effects: inout Effects) {
+    mutating func expireRequests(into effects: inout Effects) {
         while deadlineHead < deadlines.count && deadlines[deadlineHead].tick <= ticks {
             complete(deadlines[deadlineHead].key, .failed(.timedOut), into: &effects)
             deadlineHead += 1
@@ -166,110 +146,16 @@ public struct Replica: Sendable {
         }
     }
 
-    private mutating func readConfirmed(_ context: UInt64, index: LogIndex, into effects: inout Effects) {
-        guard let waiter = waiting[context] else { return }
-        if applied >= index {
-            complete(context, .value(machine.read(waiter.request.key), index: applied), into: &effects)
+    mutating func noticeLeadershipChange() {
+        let isLeader = raft.role == .leader
+        guard isLeader != wasLeader else { return }
+        wasLeader = isLeader
+        if isLeader {
+            // No lease expires because of a failover: every TTL restarts, plus an election timeout.
+            leaseTimers.promote(store.lessor, currentTick: Int64(ticks), extendBy: Int64(config.raft.electionTicks))
+            periodicCompactMark = store.currentRevision
         } else {
-            readsAwaitingApply.append((index, context))
+            leaseTimers.demote()
         }
-    }
-
-    // MARK: Apply
-
-    private mutating func applyCommitted(into effects: inout Effects) {
-        while true {
-            let entries = raft.log.applicable(bytesMax: 1 << 20)
-            guard let last = entries.last else { break }
-            for entry in entries { apply(entry, into: &effects) }
-            raft.appliedTo(last.index)
-        }
-        if !readsAwaitingApply.isEmpty {
-            var remaining: [(index: LogIndex, key: UInt64)] = []
-            for read in readsAwaitingApply {
-                if read.index <= applied, let waiter = waiting[read.key] {
-                    complete(read.key, .value(machine.read(waiter.request.key), index: applied), into: &effects)
-                } else if read.index > applied {
-                    remaining.append(read)
-                }
-            }
-            readsAwaitingApply = remaining
-        }
-        for reply in immediateReplies { effects.append(.reply(reply)) }
-        immediateReplies.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func apply(_ entry: Entry, into effects: inout Effects) {
-        if entry.data.isEmpty { return }
-        switch entry.kind {
-        case .normal:
-            let decoded: (EntryHeader, RegisterCommand)
-            do { decoded = try RegisterCommand.decode(entryData: entry.data) } catch {
-                fatalError("committed entry \(entry.index) does not decode: \(error)")
-            }
-            let succeeded = machine.apply(decoded.1)
-            guard decoded.0.proposer == id else { return }
-            let result: ReplyResult
-            if case .cas = decoded.1 {
-                result = .cas(succeeded: succeeded, index: entry.index)
-            } else {
-                result = .applied(index: entry.index)
-            }
-            complete(decoded.0.requestID, result, into: &effects)
-        case .confChange:
-            let change: ConfChange
-            let header: EntryHeader
-            do {
-                change = try ConfChange.decode(entryData: entry.data)
-                var reader = ByteReader(entry.data)
-                header = try EntryHeader.decode(&reader)
-            } catch {
-                fatalError("committed conf change \(entry.index) does not decode: \(error)")
-            }
-            let took = raft.applyConfChange(change)
-            if took { recordMember(change) }
-            if header.proposer == id {
-                complete(header.requestID, .membership(applied: took, index: entry.index), into: &effects)
-            }
-        }
-    }
-
-    private mutating func recordMember(_ change: ConfChange) {
-        switch change.kind {
-        case .addVoter, .addLearner:
-            memberContexts.removeAll { $0.id == change.member }
-            memberContexts.append((change.member, change.context))
-            memberContexts.sort { $0.id < $1.id }
-        case .remove:
-            memberContexts.removeAll { $0.id == change.member }
-        case .promote:
-            break
-        }
-    }
-
-    // MARK: Snapshots
-
-    private mutating func maybeSnapshot() {
-        let last = raft.snapshot.meta.index
-        guard applied.value >= last.value + config.snapshotCount, !raft.isSavingSnapshot,
-              let term = raft.log.term(at: applied) else { return }
-        let meta = SnapshotMeta(index: applied, term: term, conf: raft.conf)
-        raft.saveLocalSnapshot(Snapshot(meta: meta, data: machine.serialized()))
-    }
-
-    private mutating func restore(from snap: Snapshot) {
-        do {
-            machine = try RegisterMachine.deserialize(snap.data)
-        } catch {
-            fatalError("leader's snapshot \(snap.meta.index) does not decode: \(error)")
-        }
-    }
-}
-
-extension ClientRequest {
-    /// The key a read asks for.
-    var key: String {
-        if case .read(let key, _) = operation { return key }
-        return ""
     }
 }

@@ -1,12 +1,24 @@
 /// Tunables of a Replica.
 public struct ReplicaConfig: Sendable, Equatable {
     public var raft = RaftConfig()
+    /// Wall-clock milliseconds per tick (etcd's --heartbeat-interval): how lease TTLs map to ticks.
+    public var tickMilliseconds: Int64 = 100
     /// Take a snapshot after this many applied entries (etcd's --snapshot-count).
     public var snapshotCount: UInt64 = 10_000
     /// A request not answered within this many ticks fails with `timedOut`.
     public var requestTimeoutTicks: UInt64 = 70
     /// Client requests a member holds at once; more are refused.
     public var pendingRequestsMax: Int = 100_000
+    public var store = KVStore.Config()
+    public var watch = WatchHub.Config()
+    /// Ticks between progress notifications to watchers that asked for them (etcd: 10 minutes).
+    public var watchProgressTicks: UInt64 = 6000
+    /// etcd's --auto-compaction-mode=revision: keep this many revisions (0: off).
+    public var autoCompactRevisions: Int64 = 0
+    /// etcd's --auto-compaction-mode=periodic: compact every this many ticks (0: off).
+    public var autoCompactTicks: UInt64 = 0
 
     public init() {}
+
+    var ticksPerSecond: Int64 { max(1, 1000 / tickMilliseconds) }
 }

@@ -1,0 +1,154 @@
+/// Applying committed entries to the store, answering their proposers, and state-machine snapshots.
+extension Replica {
+    mutating func applyCommitted(into effects: inout Effects) {
+        while true {
+            let entries = raft.log.applicable(bytesMax: 1 << 20)
+            guard let last = entries.last else { break }
+            for entry in entries { apply(entry, into: &effects) }
+            raft.appliedTo(last.index)
+        }
+        guard !readsAwaitingApply.isEmpty else { return }
+        var remaining: [(index: LogIndex, key: UInt64)] = []
+        for read in readsAwaitingApply {
+            if read.index <= applied {
+                answerRead(read.key, into: &effects)
+            } else {
+                remaining.append(read)
+            }
+        }
+        readsAwaitingApply = remaining
+    }
+
+    mutating func apply(_ entry: Entry, into effects: inout Effects) {
+        if entry.data.isEmpty { return }
+        switch entry.kind {
+        case .normal:
+            let header: EntryHeader
+            let command: KVCommand
+            do { (header, command) = try KVCommand.decode(entryData: entry.data) } catch {
+                fatalError("committed entry \(entry.index) does not decode: \(error)")
+            }
+            let result = execute(command)
+            if header.proposer == id && header.requestID != 0 {
+                complete(header.requestID, result, index: entry.index, into: &effects)
+            }
+        case .confChange:
+            let change: ConfChange
+            let header: EntryHeader
+            do {
+                change = try ConfChange.decode(entryData: entry.data)
+                var reader = ByteReader(entry.data)
+                header = try EntryHeader.decode(&reader)
+            } catch {
+                fatalError("committed conf change \(entry.index) does not decode: \(error)")
+            }
+            let took = raft.applyConfChange(change)
+            if took { recordMember(change) }
+            if clusterID == 0 && header.proposer.isNone { clusterID = Replica.clusterID(memberContexts) }
+            if header.proposer == id && header.requestID != 0 {
+                complete(header.requestID, .membership(applied: took), index: entry.index, into: &effects)
+            }
+        }
+    }
+
+    /// Runs one command against the store and feeds what it wrote to the watchers.
+    mutating func execute(_ command: KVCommand) -> ReplyResult {
+        do throws(APIError) {
+            switch command {
+            case .put(let request):
+                let result = try store.put(request)
+                watches.notify(result.events, store: store)
+                return .put(result.response)
+            case .deleteRange(let request):
+                let result = try store.deleteRange(request)
+                watches.notify(result.events, store: store)
+                return .deleteRange(result.response)
+            case .txn(let request):
+                let result = try store.txn(request)
+                watches.notify(result.events, store: store)
+                return .txn(result.response)
+            case .compact(let request):
+                return .compact(try store.compact(request))
+            case .leaseGrant(let request):
+                return .leaseGrant(try store.leaseGrant(request))
+            case .leaseRevoke(let lease):
+                let result = try store.leaseRevoke(lease)
+                watches.notify(result.events, store: store)
+                return .leaseRevoke(result.response)
+            }
+        } catch {
+            return .failed(.api(error))
+        }
+    }
+
+    mutating func recordMember(_ change: ConfChange) {
+        switch change.kind {
+        case .addVoter, .addLearner:
+            memberContexts.removeAll { $0.id == change.member }
+            memberContexts.append((change.member, change.context))
+            memberContexts.sort { $0.id < $1.id }
+        case .remove:
+            memberContexts.removeAll { $0.id == change.member }
+        case .promote:
+            break
+        }
+    }
+
+    /// FNV-1a over the bootstrap members' ids and contexts (URLs), sorted: every member derives the same.
+    static func clusterID(_ members: [(id: MemberID, context: [UInt8])]) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for member in members {
+            for byte in member.context + withUnsafeBytes(of: member.id.value.littleEndian, Array.init) {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
+            }
+        }
+        return hash == 0 ? 1 : hash
+    }
+
+    // MARK: Snapshots
+
+    mutating func maybeSnapshot() {
+        let last = raft.snapshot.meta.index
+        guard applied.value >= last.value + config.snapshotCount, !raft.isSavingSnapshot,
+              let term = raft.log.term(at: applied) else { return }
+        let meta = SnapshotMeta(index: applied, term: term, conf: raft.conf)
+        raft.saveLocalSnapshot(Snapshot(meta: meta, data: stateMachineSnapshot()))
+    }
+
+    /// The state machine's snapshot: cluster id, member contexts, then the store.
+    public func stateMachineSnapshot() -> [UInt8] {
+        var writer = ByteWriter(capacity: 4096)
+        writer.u8(1)
+        writer.u64(clusterID)
+        writer.u32(UInt32(memberContexts.count))
+        for member in memberContexts {
+            writer.u64(member.id.value)
+            writer.blob(member.context)
+        }
+        writer.blob(store.snapshot())
+        return writer.bytes
+    }
+
+    mutating func restoreStateMachine(_ bytes: [UInt8]) throws(DecodeError) {
+        var reader = ByteReader(bytes)
+        let version = try reader.u8()
+        guard version == 1 else { throw .badValue(offset: 0, what: "state machine snapshot version \(version)") }
+        clusterID = try reader.u64()
+        var members: [(id: MemberID, context: [UInt8])] = []
+        for _ in 0..<(try reader.count(itemBytesMin: 12)) {
+            members.append((MemberID(try reader.u64()), try reader.blob()))
+        }
+        memberContexts = members
+        store = try KVStore.restore(from: try reader.blob(), config: config.store)
+        guard reader.isAtEnd else { throw .badValue(offset: reader.offset, what: "trailing snapshot bytes") }
+    }
+
+    mutating func restore(from snap: Snapshot) {
+        do {
+            try restoreStateMachine(snap.data)
+        } catch {
+            fatalError("leader's snapshot \(snap.meta.index) does not decode: \(error)")
+        }
+        if raft.role == .leader { leaseTimers.promote(store.lessor, currentTick: Int64(ticks), extendBy: 0) }
+    }
+}

@@ -1,0 +1,162 @@
+/// Client requests: validation, proposals, linearizable reads, lease calls, membership and watches.
+extension Replica {
+    mutating func handle(_ request: ClientRequest, into effects: inout Effects) {
+        if waiting.count >= config.pendingRequestsMax {
+            immediateReplies.append(reply(request.id, .failed(.refused(.tooLarge))))
+            return
+        }
+        switch request.operation {
+        case .range(let range):
+            if range.serializable {
+                immediateReplies.append(reply(request.id, evaluateRange(range)))
+            } else {
+                linearizableRead(request)
+            }
+        case .put(let put):
+            do throws(APIError) { try KVStore.validate(put) } catch {
+                return refuse(request, .api(error))
+            }
+            propose(request, .put(put))
+        case .deleteRange(let delete):
+            if delete.key.isEmpty { return refuse(request, .api(.emptyKey)) }
+            propose(request, .deleteRange(delete))
+        case .txn(let txn):
+            do throws(APIError) { try KVStore.validate(txn, opsMax: config.store.txnOpsMax) } catch {
+                return refuse(request, .api(error))
+            }
+            if Replica.isReadOnly(txn) {
+                linearizableRead(request)
+            } else {
+                propose(request, .txn(txn))
+            }
+        case .compact(let compaction):
+            propose(request, .compact(compaction))
+        case .leaseGrant(let grant):
+            propose(request, .leaseGrant(grant))
+        case .leaseRevoke(let id):
+            propose(request, .leaseRevoke(id))
+        case .leaseKeepAlive, .leaseTimeToLive:
+            leaseCallAtLeader(request)
+        case .leaseLeases:
+            immediateReplies.append(reply(request.id, .leaseLeases(store.leaseLeases())))
+        case .addMember(let member, let learner, let context):
+            let change = ConfChange(kind: learner ? .addLearner : .addVoter, member: member, context: context)
+            proposeConfChange(request, change)
+        case .removeMember(let member):
+            proposeConfChange(request, ConfChange(kind: .remove, member: member))
+        case .promoteMember(let member):
+            proposeConfChange(request, ConfChange(kind: .promote, member: member))
+        case .transferLeadership(let target):
+            if let refusal = raft.transferLeadership(to: target) {
+                refuse(request, refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal))
+            } else {
+                immediateReplies.append(reply(request.id, .transferStarted))
+            }
+        case .hashKV(let revision):
+            do throws(APIError) {
+                immediateReplies.append(reply(request.id, .hashKV(try store.hashKV(revision: revision))))
+            } catch {
+                refuse(request, .api(error))
+            }
+        }
+    }
+
+    mutating func refuse(_ request: ClientRequest, _ error: RequestError) {
+        immediateReplies.append(reply(request.id, .failed(error)))
+    }
+
+    mutating func propose(_ request: ClientRequest, _ command: KVCommand) {
+        let requestID = nextRequestID()
+        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID))
+        submit(request, kind: .normal, data: data, requestID: requestID)
+    }
+
+    mutating func proposeConfChange(_ request: ClientRequest, _ change: ConfChange) {
+        let requestID = nextRequestID()
+        let data = change.entryData(header: EntryHeader(proposer: id, requestID: requestID))
+        submit(request, kind: .confChange, data: data, requestID: requestID)
+    }
+
+    mutating func submit(_ request: ClientRequest, kind: EntryKind, data: [UInt8], requestID: UInt64) {
+        switch raft.propose(kind: kind, data: data, context: requestID) {
+        case .appended, .forwarded:
+            wait(requestID, request)
+        case .refused(let refusal):
+            refuse(request, refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal))
+        }
+    }
+
+    /// Proposes a command on the member's own behalf (lease expiry, auto-compaction): nobody waits.
+    mutating func proposeInternal(_ command: KVCommand) {
+        let data = command.entryData(header: EntryHeader(proposer: id, requestID: 0))
+        _ = raft.propose(kind: .normal, data: data, context: 0)
+    }
+
+    // MARK: Reads
+
+    /// A read served after a ReadIndex round, once this member has applied up to the confirmed index.
+    mutating func linearizableRead(_ request: ClientRequest) {
+        let context = nextRequestID()
+        guard raft.readIndex(context: context) else {
+            return refuse(request, .notLeader(leader: .none))
+        }
+        wait(context, request)
+    }
+
+    mutating func readConfirmed(_ context: UInt64, index: LogIndex, into effects: inout Effects) {
+        guard waiting[context] != nil else { return }
+        if applied >= index {
+            answerRead(context, into: &effects)
+        } else {
+            readsAwaitingApply.append((index, context))
+        }
+    }
+
+    mutating func answerRead(_ key: UInt64, into effects: inout Effects) {
+        guard let request = waiting[key] else { return }
+        switch request.operation {
+        case .range(let range):
+            complete(key, evaluateRange(range), into: &effects)
+        case .txn(let txn):
+            var scratch = store  // A read-only txn writes nothing; the copy shares storage.
+            do throws(APIError) {
+                complete(key, .txn(try scratch.txn(txn).response), into: &effects)
+            } catch {
+                complete(key, .failed(.api(error)), into: &effects)
+            }
+        default:
+            invariant(false, "only ranges and read-only txns wait for a read index")
+        }
+    }
+
+    func evaluateRange(_ range: RangeRequest) -> ReplyResult {
+        do throws(APIError) {
+            return .range(try store.range(range))
+        } catch {
+            return .failed(.api(error))
+        }
+    }
+
+    /// Whether a txn only reads, in every branch (etcd serves those without the log).
+    static func isReadOnly(_ txn: TxnRequest) -> Bool {
+        for op in txn.success + txn.failure {
+            switch op {
+            case .range, .unset: continue
+            case .put, .deleteRange: return false
+            case .txn(let nested): if !isReadOnly(nested) { return false }
+            }
+        }
+        return true
+    }
+
+    // MARK: Watches
+
+    mutating func handleWatch(_ action: WatchInput) {
+        switch action {
+        case .create(let stream, let request): watches.create(request, on: stream, store: store)
+        case .cancel(let stream, let watchID): watches.cancel(watchID, on: stream, store: store)
+        case .progress(let stream): watches.requestProgress(on: stream, store: store)
+        case .close(let stream): watches.closeStream(stream)
+        }
+    }
+}
