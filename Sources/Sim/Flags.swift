@@ -16,7 +16,7 @@ func printErrorRaw(_ text: String) {
 
 let usage = """
 usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
-                      [--clients N] [--keys N] [--history FILE]
+                      [--clients N] [--keys N] [--workload kv|register] [--history FILE]
        keelsim sweep  --seeds N [--from S] [run options]
        keelsim replay --seed S --trace [run options]
        keelsim check  FILE [--html OUT] [--timeout SECONDS]
@@ -40,6 +40,7 @@ struct SimFlags {
     var keys = 3
     var trace = false
     var historyPath: String?
+    var workload = WorkloadKind.kv
 
     static func parse(_ arguments: ArraySlice<String>) throws(FlagError) -> SimFlags {
         var flags = SimFlags()
@@ -80,6 +81,12 @@ struct SimFlags {
                 }
                 flags.faults = profile
             case "--trace": flags.trace = true
+            case "--workload":
+                let text = try value(flag)
+                guard let kind = WorkloadKind(rawValue: text) else {
+                    throw FlagError(message: "--workload must be kv or register, got '\(text)'")
+                }
+                flags.workload = kind
             case "--history": flags.historyPath = try value(flag)
             default: throw FlagError(message: "unknown flag '\(flag)'")
             }
@@ -95,13 +102,14 @@ struct SimFlags {
         options.clients = clients
         options.keys = keys
         options.trace = trace
+        options.workload = workload
         return options
     }
 
     /// The flags that reproduce a run, for failure reports.
     func reproduceArguments(seed: UInt64) -> String {
         "--seed \(seed) --members \(members) --ops \(ops) --faults \(faults.rawValue) "
-            + "--clients \(clients) --keys \(keys)"
+            + "--clients \(clients) --keys \(keys) --workload \(workload.rawValue)"
     }
 }
 

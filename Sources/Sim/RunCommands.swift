@@ -19,6 +19,9 @@ func summary(_ report: SimReport, wall: Double) -> String {
     \(s.diskCorruptions) corruptions (\(s.refusedStarts) refused starts), \(s.writeFailures) write failures, \
     \(s.tornBytes) torn bytes; \(s.membershipChanges) membership steps, \(s.transfers) transfers
     raft: \(s.leaderElections) leader elections, \(s.persistBatches) persist batches
+    kinds: \(s.opsByKind.keys.sorted().map { "\($0) \(s.opsByKind[$0]!)" }.joined(separator: ", "))
+    checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
+    \(s.watchCompactions) compacted watches, \(s.leaseRevokesChecked) lease revokes
     time: \(formatSeconds(virtual)) virtual in \(formatSeconds(wall)) wall (\(speed)x), \(s.events) events
     history: \(report.verdict)
     """
@@ -92,6 +95,9 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "partitions \(totals.partitions), corruptions \(totals.diskCorruptions), "
           + "elections \(totals.leaderElections), "
           + "membership steps \(totals.membershipChanges)")
+    print("kinds: " + totals.opsByKind.keys.sorted().map { "\($0) \(totals.opsByKind[$0]!)" }.joined(separator: ", "))
+    print("checked: \(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
+          + "\(totals.watchCompactions) compacted watches, \(totals.leaseRevokesChecked) lease revokes")
     print("histories: " + verdicts.keys.sorted().map { "\($0) \(verdicts[$0]!)" }.joined(separator: ", "))
     if !failures.isEmpty {
         print("failing seeds: " + failures.map { String($0.0) }.joined(separator: " "))
@@ -111,6 +117,11 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.diskCorruptions += s.diskCorruptions
     t.leaderElections += s.leaderElections
     t.membershipChanges += s.membershipChanges
+    t.watchEventsChecked += s.watchEventsChecked
+    t.watchProgressChecked += s.watchProgressChecked
+    t.watchCompactions += s.watchCompactions
+    t.leaseRevokesChecked += s.leaseRevokesChecked
+    for (kind, count) in s.opsByKind { t.opsByKind[kind, default: 0] += count }
 }
 
 func writeFile(_ path: String, _ text: String) {

@@ -17,6 +17,8 @@ struct SafetyChecks {
     /// State digest at each applied index, and who recorded it.
     var digestAt: [UInt64: (digest: UInt64, member: MemberID)] = [:]
     var entriesChecked = 0
+    /// The committed history replayed in order, for range, txn, watch and lease checks.
+    var reference = ReferenceStore()
 
     func snapshotBefore(_ replica: Replica) -> Before {
         Before(role: replica.raft.role, term: replica.raft.term, applied: replica.applied)
@@ -106,6 +108,10 @@ struct SafetyChecks {
                 while committed.count < slot { committed.append((.zero, 0, sim.now)) }
                 if committed.count == slot {
                     committed.append((entry.term, print, sim.now))
+                    if let revoked = reference.apply(entry, time: sim.now) {
+                        sim.stats.leaseRevokesChecked += 1
+                        sim.workload.checkRevoke(lease: revoked.value, at: sim.now, sim: sim)
+                    }
                 } else if committed[slot].term.value == 0 {
                     committed[slot] = (entry.term, print, committed[slot].appliedAt)
                 } else if committed[slot].term != entry.term || committed[slot].print != print {

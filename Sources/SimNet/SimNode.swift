@@ -61,6 +61,7 @@ enum SimEvent {
     case restart(slot: Int)
     case resume(slot: Int)
     case adminTimeout(serial: UInt64)
+    case watcherReconnect(watcher: Int)
 }
 
 /// A fault to undo later.

@@ -19,6 +19,7 @@ public struct SimOptions: Sendable {
     public var faults: FaultProfile = .all
     public var clients: Int = 5
     public var keys: Int = 3
+    public var workload: WorkloadKind = .kv
     /// Print every event (keelsim replay --trace).
     public var trace: Bool = false
     /// Bug switch for the simulator's own tests: run a deliberately broken Core variant (none here).
@@ -39,6 +40,7 @@ extension ReplicaConfig {
         config.raft.logEntriesRetained = 20
         config.snapshotCount = 40
         config.requestTimeoutTicks = 50
+        config.watchProgressTicks = 15
         return config
     }
 }

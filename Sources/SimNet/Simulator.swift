@@ -44,6 +44,12 @@ public struct SimStats: Sendable {
     public var transfers = 0
     public var snapshotsInstalled = 0
     public var persistBatches = 0
+    public var watchEventsChecked = 0
+    public var watchProgressChecked = 0
+    public var watchCompactions = 0
+    public var leaseRevokesChecked = 0
+    /// Operations invoked by kind.
+    public var opsByKind: [String: Int] = [:]
 
     public init() {}
 }
@@ -117,11 +123,12 @@ public final class Simulator {
             }
             if let healed = healedAt, now > healed + livenessBound {
                 fail(.liveness, "liveness", "pending operations did not complete within "
-                     + "\(livenessBound / Time.tick) ticks after all faults healed: \(workload.pendingSummary())")
+                     + "\(livenessBound / Time.tick) ticks after all faults healed: \(workload.pendingSummary(self))")
             }
         }
         if failure == nil { finalChecks() }
         stats.virtualTime = now
+        stats.opsByKind = workload.opsByKind
         var verdict = "not checked"
         if failure == nil { verdict = checkHistory() }
         return SimReport(options: options, digest: digest, failure: failure, stats: stats,
@@ -195,6 +202,11 @@ public final class Simulator {
         nodes[slot].state = .down
         nodes[slot].inbox.removeAll()
         nodes[slot].incarnation += 1
+        for w in workload.watchers.indices
+        where workload.watchers[w].slot == slot && workload.watchers[w].stream != nil {
+            workload.watchers[w].stream = nil  // The stream died with the process; the client reconnects.
+            schedule(after: 200 * Time.millisecond, .watcherReconnect(watcher: w))
+        }
         let lost = nodes[slot].disk.crash(prng: &prng, tornWrites: options.faults.disk || options.faults.crash)
         traceLine("n\(nodes[slot].id) crashes (\(lost) unsynced bytes lost or torn)")
         mixTrace(18, UInt64(slot))
@@ -259,6 +271,11 @@ public final class Simulator {
             resume(slot)
         case .adminTimeout(let serial):
             nemesisAdminTimeout(serial)
+        case .watcherReconnect(let w):
+            if workload.watchers[w].stream == nil || nodes[workload.watchers[w].slot].state != .up
+                || nodes[workload.watchers[w].slot].incarnation != workload.watchers[w].incarnation {
+                connectWatcher(w)
+            }
         }
     }
 
@@ -289,6 +306,13 @@ public final class Simulator {
         nodes[slot].replica!.step(input, into: &effects)
         checks.observeStep(slot: slot, before: before, sim: self)
         if failure != nil { return }
+        if nodes[slot].replica!.raft.isRemoved {
+            // etcd exits once it applies its own removal; its clients' streams close and reconnect elsewhere.
+            traceLine("n\(nodes[slot].id) applied its own removal and exits")
+            crash(slot, restartAfter: nil)
+            nodes[slot].state = .retired
+            return
+        }
         let produced = effects.items
         for effect in produced {
             switch effect {
@@ -300,7 +324,7 @@ public final class Simulator {
             case .reply(let reply):
                 workload.replyFromMember(reply, slot: slot, sim: self)
             case .watch(let stream, let responses):
-                workload.watchResponses(responses, stream: stream, slot: slot, sim: self)
+                if let w = watcherIndex(slot: slot, stream: stream) { checkWatch(responses, watcher: w) }
             case .releaseStorage(let through):
                 do {
                     try nodes[slot].release(through: through)
@@ -376,6 +400,7 @@ public final class Simulator {
         case .restart(let slot): return "restart of \(name(slot))"
         case .resume(let slot): return "resume of \(name(slot))"
         case .adminTimeout: return "admin request times out"
+        case .watcherReconnect(let w): return "watcher \(w) reconnects"
         }
     }
 }

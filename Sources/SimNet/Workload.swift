@@ -15,6 +15,8 @@ struct Workload {
         var value: Value
         var isProbe: Bool
         var operation: Operation
+        var kind: KVPending = .history
+        var invokedAt: UInt64 = 0
     }
 
     struct Client {
@@ -44,6 +46,10 @@ struct Workload {
     var probing = false
     /// Writes acknowledged to clients, with the command and index they were told.
     var acknowledged: [(index: LogIndex, operation: Operation)] = []
+    var watchers: [SimWatcher] = []
+    var leaseClient = LeaseClientState()
+    /// Operations invoked, by kind (sorted when printed).
+    var opsByKind: [String: Int] = [:]
     let clientTimeout: UInt64 = 3 * Time.second
 
     init(options: SimOptions) {
@@ -53,6 +59,20 @@ struct Workload {
     var invocationsDone: Bool { invoked >= options.ops }
 
     mutating func start(_ sim: Simulator) {
+        if options.workload == .kv {
+            let all = SimWatcher(slot: 0, incarnation: 0, range: KeyRange(key: [0], rangeEnd: [0]),
+                                 request: WatchCreateRequest(key: [0], rangeEnd: [0], progressNotify: true),
+                                 delivered: .zero, cursor: 0)
+            let prefixRange = KeyRange(key: Array("m".utf8), rangeEnd: Array("n".utf8))
+            let prefix = SimWatcher(slot: 0, incarnation: 0, range: prefixRange,
+                                    request: WatchCreateRequest(key: Array("m".utf8), rangeEnd: Array("n".utf8),
+                                                                filters: [.noDelete], prevKV: true, fragment: true),
+                                    delivered: .zero, cursor: 0)
+            watchers = [all, prefix]
+            for w in watchers.indices {
+                sim.schedule(after: Time.second + Time.millisecond, .watcherReconnect(watcher: w))
+            }
+        }
         for k in 0..<options.clients {
             clients.append(Client(process: nextProcess))
             nextProcess += 1
@@ -71,23 +91,45 @@ struct Workload {
     }
 
     func isFinished(_ sim: Simulator) -> Bool {
-        probing && probesAcked >= probesNeeded && clients.allSatisfy { $0.pending == nil } && sim.isConverged()
+        guard probing && probesAcked >= probesNeeded && clients.allSatisfy({ $0.pending == nil }) && sim.isConverged()
+        else { return false }
+        guard options.workload == .kv else { return true }
+        // Every lease must have expired (nobody keeps them alive after the heal) and every watcher caught up.
+        let reference = sim.checks.reference
+        if reference.grantedTTL.keys.contains(where: { reference.revokedAt[$0] == nil }) { return false }
+        return watchers.allSatisfy { w in
+            var next = w.cursor
+            while next < reference.events.count && !w.wants(reference.events[next].event) { next += 1 }
+            return next == reference.events.count && w.stream != nil
+        }
+    }
+
+    func pendingSummary(_ sim: Simulator) -> String {
+        let reference = sim.checks.reference
+        let unrevoked = reference.grantedTTL.keys.filter { reference.revokedAt[$0] == nil }.sorted()
+        return pendingSummary() + ", reference at \(reference.store.currentRevision) (\(reference.events.count) events)"
+            + ", leases unrevoked: \(unrevoked), converged: \(sim.isConverged())"
     }
 
     func pendingSummary() -> String {
         let pending = clients.compactMap { $0.pending }.map { "\($0.f) \($0.key)" }
-        return "probes \(probesAcked)/\(probesNeeded) acknowledged, in flight: [\(pending.joined(separator: ", "))]"
+        var text = "probes \(probesAcked)/\(probesNeeded) acknowledged, in flight: [\(pending.joined(separator: ", "))]"
+        if options.workload == .kv {
+            text += ", watchers at \(watchers.map { "\($0.delivered.value)\($0.stream == nil ? " (no stream)" : "")" })"
+        }
+        return text
     }
 
     mutating func next(client k: Int, sim: Simulator) {
         guard clients[k].pending == nil else { return }
         if probing {
-            guard probesAcked < probesNeeded else { return }
+            guard probesAcked < probesNeeded, options.workload == .register || k != 0 else { return }
             invoke(client: k, f: .write, key: "k\(probesAcked % options.keys)", isProbe: true, sim: sim)
             return
         }
         guard invoked < options.ops else { return }
         invoked += 1
+        if options.workload == .kv && nextKV(client: k, sim: sim) { return }
         let key = "k\(sim.prng.int(below: options.keys))"
         let roll = sim.prng.int(below: 100)
         let f: Function = roll < 35 ? .read : roll < 65 ? .write : roll < 90 ? .cas : .delete
@@ -117,6 +159,7 @@ struct Workload {
             operation = .deleteRange(DeleteRangeRequest(key: keyBytes))
             value = .null
         }
+        opsByKind["\(f)", default: 0] += 1
         let requestID = nextRequestID
         nextRequestID += 1
         let serial = nextSerial
@@ -162,6 +205,17 @@ struct Workload {
     mutating func receive(_ reply: ClientReply, client k: Int, sim: Simulator) {
         guard let pending = clients[k].pending, pending.requestID == reply.id else { return }
         owners[reply.id] = nil
+        if case .history = pending.kind {} else {
+            checkKV(pending, reply, sim: sim)
+            if case .failed(.notLeader(let leader)) = reply.result, !leader.isNone { clients[k].leaderHint = leader }
+            let type: EventType = switch reply.result {
+            case .failed(.timedOut): .info
+            case .failed: .fail
+            default: .ok
+            }
+            complete(client: k, type: type, value: .null, sim: sim)
+            return
+        }
         var type: EventType
         var value = pending.value
         switch reply.result {
@@ -200,8 +254,10 @@ struct Workload {
 
     mutating func complete(client k: Int, type: EventType, value: Value, sim: Simulator) {
         let pending = clients[k].pending!
-        history.append(Event(process: clients[k].process, type: type, f: pending.f, key: pending.key, value: value,
-                             time: Int64(sim.now) * 1000))
+        if case .history = pending.kind {
+            history.append(Event(process: clients[k].process, type: type, f: pending.f, key: pending.key, value: value,
+                                 time: Int64(sim.now) * 1000))
+        }
         sim.traceLine("client \(clients[k].process) \(type) \(pending.f) \(pending.key) \(describe(value))")
         sim.mixTrace(8, UInt64(clients[k].process), UInt64(typeCode(type)))
         switch type {
@@ -216,8 +272,10 @@ struct Workload {
             nextProcess += 1
         }
         clients[k].pending = nil
-        // Think time; after a failure, back off as etcd's client does before retrying.
-        let pause = type == .ok ? UInt64(sim.prng.int(below: 20)) : 100 + UInt64(sim.prng.int(below: 200))
+        // Think time; after a failure, back off as etcd's client does before retrying. The lease client
+        // keeps its leases alive about three times per TTL.
+        var pause = type == .ok ? UInt64(sim.prng.int(below: 20)) : 100 + UInt64(sim.prng.int(below: 200))
+        if options.workload == .kv && k == 0 { pause = 600 + UInt64(sim.prng.int(below: 300)) }
         sim.schedule(after: pause * Time.millisecond + 1, .clientNext(client: k))
     }
 
@@ -226,10 +284,6 @@ struct Workload {
         if seen[key]!.count > 4 { seen[key]!.removeFirst() }
     }
 
-    /// Watch responses a member produced for one of this workload's streams.
-    mutating func watchResponses(_ responses: [WatchResponse], stream: WatchStreamID, slot: Int, sim: Simulator) {
-        // The register workload opens no watch streams.
-    }
 
     /// Sends an administrative request (membership change, leadership transfer) to a member.
     mutating func admin(_ operation: Operation, serial: UInt64, slot: Int, sim: Simulator) {

@@ -94,8 +94,10 @@ import Testing
         #expect(leader.expired(s.lessor, asOfTick: 129) == [])
         #expect(leader.expired(s.lessor, asOfTick: 130) == [1])
         #expect(leader.expired(s.lessor, asOfTick: 131) == [])  // reported; retried only after 30 ticks
-        #expect(leader.expired(s.lessor, asOfTick: 160) == [1, 2])
-        #expect(try leader.renew(2, in: s.lessor, atTick: 160) == 5)
+        #expect(try leader.renew(2, in: s.lessor, atTick: 140) == 5)  // Renewed in time: now expires at 190.
+        #expect(leader.expired(s.lessor, asOfTick: 160) == [1])  // Lease 1's revoke is retried.
+        // A lease already reported expired is never renewed: its revoke is on its way.
+        #expect(leader.keepAlive(1, in: s.lessor, atTick: 160) == LeaseKeepAliveResponse(id: 1, ttlSeconds: 0))
         #expect(leader.keepAlive(31_337, in: s.lessor, atTick: 160) == LeaseKeepAliveResponse(id: 31_337, ttlSeconds: 0))
         #expect(leader.keepAlive(2, in: s.lessor, atTick: 170) == LeaseKeepAliveResponse(id: 2, ttlSeconds: 5))
         _ = try s.leaseRevoke(1)

@@ -152,6 +152,9 @@ import Testing
         .proposeResponse(ProposeResponse(context: 5, refusal: .transferInProgress)),
         .readIndex(ReadIndexRequest(context: 3)),
         .readIndexResponse(ReadIndexResponse(context: 3, index: 11, failed: false)),
+        .leaseForward(LeaseForward(context: 4, lease: -7, timeToLive: true)),
+        .leaseForwardResponse(LeaseForwardResponse(context: 4, ttlSeconds: 9, grantedTTLSeconds: 10, failed: false)),
+        .memberRemoved,
     ]
 
     @Test("every message kind survives encode and decode", arguments: samples)

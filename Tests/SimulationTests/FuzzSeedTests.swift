@@ -39,6 +39,7 @@ import Testing
             case "--clients": options.clients = Int(value) ?? options.clients
             case "--keys": options.keys = Int(value) ?? options.keys
             case "--faults": options.faults = FaultProfile(rawValue: value) ?? options.faults
+            case "--workload": options.workload = WorkloadKind(rawValue: value) ?? options.workload
             default: break
             }
             k += 2

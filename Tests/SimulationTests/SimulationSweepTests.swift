@@ -17,6 +17,35 @@ import Testing
         }
     }
 
+    @Test("the register workload survives all faults")
+    func registerWorkload() {
+        for seed in UInt64(200)...215 {
+            var options = SimOptions(seed: seed)
+            options.workload = .register
+            let report = Simulator(options: options).run()
+            #expect(report.failure == nil, "seed \(seed): \(report.failure!)")
+        }
+    }
+
+    @Test("the KV workload exercises watches, leases and compaction and checks them")
+    func kvChecksHappen() {
+        var totals = SimStats()
+        for seed in UInt64(300)...315 {
+            let report = Simulator(options: SimOptions(seed: seed)).run()
+            #expect(report.failure == nil, "seed \(seed): \(report.failure!)")
+            totals.watchEventsChecked += report.stats.watchEventsChecked
+            totals.watchProgressChecked += report.stats.watchProgressChecked
+            totals.leaseRevokesChecked += report.stats.leaseRevokesChecked
+            for (kind, count) in report.stats.opsByKind { totals.opsByKind[kind, default: 0] += count }
+        }
+        #expect(totals.watchEventsChecked > 100)
+        #expect(totals.watchProgressChecked > 0)
+        #expect(totals.leaseRevokesChecked > 0)
+        for kind in ["range-prefix", "txn-multi", "compact", "lease-keepalive", "delete-range"] {
+            #expect(totals.opsByKind[kind, default: 0] > 0, "no \(kind) operations")
+        }
+    }
+
     @Test("five members survive all faults")
     func fiveMembers() {
         for seed in UInt64(100)...115 {

@@ -14,6 +14,9 @@ public struct LeaseTimers: Equatable, Sendable {
     public private(set) var isPrimary: Bool
     /// The tick at which each lease expires. Only while primary.
     var expiryTicks: [LeaseID: Int64]
+    /// Leases already reported expired: their revoke is on its way, so they are never renewed again
+    /// (etcd's lessor makes such a keep-alive wait for the revoke and answer "not found").
+    var revoking: Set<LeaseID> = []
 
     public init(ticksPerSecond: Int64, revokeRetryTicks: Int64? = nil) {
         invariant(ticksPerSecond >= 1, "ticksPerSecond must be at least 1")
@@ -21,6 +24,7 @@ public struct LeaseTimers: Equatable, Sendable {
         self.revokeRetryTicks = revokeRetryTicks ?? 3 * ticksPerSecond
         isPrimary = false
         expiryTicks = [:]
+        revoking = []
     }
 
     /// Becomes leader at `currentTick`: every lease gets its full TTL plus `extendBy` ticks from now, so none
@@ -29,6 +33,7 @@ public struct LeaseTimers: Equatable, Sendable {
         invariant(extendBy >= 0, "promote cannot shorten leases")
         isPrimary = true
         expiryTicks = [:]
+        revoking = []
         for id in lessor.ids {
             expiryTicks[id] = currentTick + ttlTicks(lessor.lease(id)!) + extendBy
         }
@@ -39,6 +44,7 @@ public struct LeaseTimers: Equatable, Sendable {
     public mutating func demote() {
         isPrimary = false
         expiryTicks = [:]
+        revoking = []
     }
 
     /// A keep-alive on the leader: the lease's full TTL starts again at `atTick`.
@@ -46,7 +52,7 @@ public struct LeaseTimers: Equatable, Sendable {
     /// - Throws: `leaseNotFound` when the lease does not exist.
     public mutating func renew(_ id: LeaseID, in lessor: Lessor, atTick: Int64) throws(APIError) -> Int64 {
         invariant(isPrimary, "keep-alives are for the leader")
-        guard let lease = lessor.lease(id) else { throw .leaseNotFound }
+        guard let lease = lessor.lease(id), !revoking.contains(id) else { throw .leaseNotFound }
         expiryTicks[id] = atTick + ttlTicks(lease)
         return lease.ttlSeconds
     }
@@ -69,10 +75,12 @@ public struct LeaseTimers: Equatable, Sendable {
             var updated: [LeaseID: Int64] = [:]
             for id in ids { updated[id] = expiryTicks[id] ?? asOfTick + ttlTicks(lessor.lease(id)!) }
             expiryTicks = updated
+            revoking = revoking.filter { updated[$0] != nil }
         }
         var result: [LeaseID] = []
         for id in ids where expiryTicks[id]! <= asOfTick {
             result.append(id)
+            revoking.insert(id)
             expiryTicks[id] = asOfTick + revokeRetryTicks
         }
         invariant(expiryTicks.count == lessor.count, "timers out of step with the lessor")

@@ -107,6 +107,18 @@ public struct WatchHub: Equatable, Sendable {
     /// How many watchers a stream has.
     public func watcherCount(on stream: WatchStreamID) -> Int { streams[stream]?.watchers.count ?? 0 }
 
+    /// The store was replaced by a snapshot (installed from the leader): every watcher behind its new
+    /// revision is caught up from the new store's history by `take`, or cancelled if that history was
+    /// compacted away (etcd moves all watchers to unsynced on restore the same way).
+    public mutating func storeRestored(_ store: KVStore) {
+        for stream in streams.keys.sorted() {
+            for id in streams[stream]!.sortedWatchIDs where streams[stream]!.watchers[id]!.nextRevision
+                <= store.currentRevision {
+                streams[stream]!.watchers[id]!.synced = false
+            }
+        }
+    }
+
     /// Whether a watcher is synced (nil when it does not exist).
     public func isSynced(_ id: WatchID, on stream: WatchStreamID) -> Bool? { streams[stream]?.watchers[id]?.synced }
 

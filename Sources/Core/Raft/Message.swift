@@ -33,6 +33,9 @@ public struct Message: Equatable, Sendable {
         /// Lease calls a follower forwards to the leader (handled by the Replica, not Raft).
         case leaseForward(LeaseForward)
         case leaseForwardResponse(LeaseForwardResponse)
+        /// "You were removed from the cluster" (etcd's peer transport says so with HTTP 410): the receiver
+        /// stops, even if it never applied its own removal.
+        case memberRemoved
     }
 
     /// A short name for traces.
@@ -53,6 +56,7 @@ public struct Message: Equatable, Sendable {
         case .readIndexResponse: "readIndexResponse"
         case .leaseForward: "leaseForward"
         case .leaseForwardResponse: "leaseForwardResponse"
+        case .memberRemoved: "memberRemoved"
         }
     }
 }

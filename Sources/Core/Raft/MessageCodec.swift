@@ -126,6 +126,8 @@ public enum MessageCodec {
             w.i64(r.ttlSeconds)
             w.i64(r.grantedTTLSeconds)
             w.bool(r.failed)
+        case .memberRemoved:
+            w.u8(16)
         }
     }
 
@@ -201,6 +203,8 @@ public enum MessageCodec {
         case 15:
             return .leaseForwardResponse(LeaseForwardResponse(context: try r.u64(), ttlSeconds: try r.i64(),
                                                               grantedTTLSeconds: try r.i64(), failed: try r.bool()))
+        case 16:
+            return .memberRemoved
         default:
             throw .badTag(offset: at, tag: tag)
         }

@@ -96,6 +96,8 @@ public struct Raft: Sendable {
     var needsBroadcast: Bool
     /// Times this member became leader, for metrics.
     public internal(set) var leaderElections: UInt64
+    /// A member said we were removed (we may not have applied it yet).
+    var toldRemoved = false
 
     /// - Precondition: `boot` came from recovery (or bootstrap) of this member's own disk.
     public init(id: MemberID, config: RaftConfig, seed: UInt64, boot: RaftBoot) {
@@ -144,7 +146,8 @@ public struct Raft: Sendable {
     /// Whether this member may campaign: a voter that was not removed.
     public var isPromotable: Bool { conf.isVoter(id) && !conf.isRemoved(id) }
 
-    public var isRemoved: Bool { conf.isRemoved(id) }
+    /// Removed from the cluster: applied its own removal, or a member told it so.
+    public var isRemoved: Bool { conf.isRemoved(id) || toldRemoved }
 
     /// The leader's transfer target, if a transfer is under way.
     public var leadershipTransferTarget: MemberID { transferTarget }
@@ -161,7 +164,14 @@ public struct Raft: Sendable {
     /// Steps one message from a peer.
     public mutating func step(_ m: Message) {
         invariant(m.to == id, "message for \(m.to) delivered to \(id)")
-        if conf.isRemoved(m.from) { return }
+        if conf.isRemoved(m.from) {
+            send(to: m.from, term: .zero, .memberRemoved)
+            return
+        }
+        if case .memberRemoved = m.body {
+            if conf.isMember(m.from) { toldRemoved = true }
+            return
+        }
         if m.term.value == 0 {
             stepLocal(m)
             return

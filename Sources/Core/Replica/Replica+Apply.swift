@@ -149,6 +149,7 @@ extension Replica {
         } catch {
             fatalError("leader's snapshot \(snap.meta.index) does not decode: \(error)")
         }
+        watches.storeRestored(store)
         if raft.role == .leader { leaseTimers.promote(store.lessor, currentTick: Int64(ticks), extendBy: 0) }
     }
 }

@@ -1,10 +1,12 @@
 /// Leases: expiry is decided by the leader in ticks and replicated as a revoke; keep-alive and
 /// time-to-live are answered by the leader (a follower forwards them, as etcd does).
 extension Replica {
-    /// Keep-alive and time-to-live need the leader's clocks.
+    /// Keep-alive and time-to-live need the leader's clocks, and the leader must first confirm it still
+    /// leads (a ReadIndex round): a deposed leader that renewed a lease would promise a client time that
+    /// the real leader never granted (etcd fixed the same hazard by ensuring leadership before renewal).
     mutating func leaseCallAtLeader(_ request: ClientRequest) {
         if raft.role == .leader {
-            immediateReplies.append(reply(request.id, answerLeaseCall(request.operation)))
+            linearizableRead(request)
             return
         }
         guard !raft.leader.isNone else { return refuse(request, .notLeader(leader: .none)) }
@@ -37,20 +39,14 @@ extension Replica {
     mutating func handleLeaseForward(_ m: Message, into effects: inout Effects) -> Bool {
         switch m.body {
         case .leaseForward(let f):
-            let operation: Operation = f.timeToLive
-                ? .leaseTimeToLive(LeaseTimeToLiveRequest(id: LeaseID(f.lease)))
-                : .leaseKeepAlive(LeaseID(f.lease))
-            var answer = LeaseForwardResponse(context: f.context, ttlSeconds: -1, grantedTTLSeconds: 0, failed: true)
-            if raft.role == .leader {
-                switch answerLeaseCall(operation) {
-                case .leaseKeepAlive(let r): answer = LeaseForwardResponse(context: f.context, ttlSeconds: r.ttlSeconds,
-                                                                           grantedTTLSeconds: 0, failed: false)
-                case .leaseTimeToLive(let r): answer = LeaseForwardResponse(
-                    context: f.context, ttlSeconds: r.ttlSeconds, grantedTTLSeconds: r.grantedTTLSeconds, failed: false)
-                default: break
-                }
+            let context = nextRequestID()
+            if raft.role == .leader && raft.readIndex(context: context) {
+                forwardedLeaseCalls[context] = (m.from, f)  // Answered once leadership is confirmed.
+            } else {
+                let refusal = LeaseForwardResponse(context: f.context, ttlSeconds: -1, grantedTTLSeconds: 0,
+                                                   failed: true)
+                raft.send(to: m.from, term: .zero, .leaseForwardResponse(refusal))
             }
-            raft.send(to: m.from, term: .zero, .leaseForwardResponse(answer))
             return true
         case .leaseForwardResponse(let r):
             guard let request = waiting[r.context] else { return true }
@@ -74,6 +70,27 @@ extension Replica {
         default:
             return false
         }
+    }
+
+    /// A forwarded lease call's leadership check finished: answer the member that forwarded it.
+    mutating func answerForwardedLeaseCall(_ context: UInt64, confirmed: Bool) {
+        guard let (from, f) = forwardedLeaseCalls.removeValue(forKey: context) else { return }
+        var answer = LeaseForwardResponse(context: f.context, ttlSeconds: -1, grantedTTLSeconds: 0, failed: true)
+        if confirmed && raft.role == .leader {
+            let operation: Operation = f.timeToLive
+                ? .leaseTimeToLive(LeaseTimeToLiveRequest(id: LeaseID(f.lease)))
+                : .leaseKeepAlive(LeaseID(f.lease))
+            switch answerLeaseCall(operation) {
+            case .leaseKeepAlive(let r):
+                answer = LeaseForwardResponse(context: f.context, ttlSeconds: r.ttlSeconds, grantedTTLSeconds: 0,
+                                              failed: false)
+            case .leaseTimeToLive(let r):
+                answer = LeaseForwardResponse(context: f.context, ttlSeconds: r.ttlSeconds,
+                                              grantedTTLSeconds: r.grantedTTLSeconds, failed: false)
+            default: break
+            }
+        }
+        raft.send(to: from, term: .zero, .leaseForwardResponse(answer))
     }
 
     /// The leader revokes expired leases through the log.

@@ -104,7 +104,17 @@ extension Replica {
     }
 
     mutating func readConfirmed(_ context: UInt64, index: LogIndex, into effects: inout Effects) {
-        guard waiting[context] != nil else { return }
+        if forwardedLeaseCalls[context] != nil { return answerForwardedLeaseCall(context, confirmed: true) }
+        guard let request = waiting[context] else { return }
+        switch request.operation {
+        case .leaseKeepAlive, .leaseTimeToLive:
+            // Leadership confirmed: renew now (the store need not catch up for a lease call).
+            let result = raft.role == .leader ? answerLeaseCall(request.operation)
+                : .failed(.notLeader(leader: raft.leader))
+            return complete(context, result, into: &effects)
+        default:
+            break
+        }
         if applied >= index {
             answerRead(context, into: &effects)
         } else {

@@ -25,6 +25,8 @@ public struct Replica: Sendable {
     var deadlineHead = 0
     /// Reads with a confirmed index, waiting for the state machine to catch up.
     var readsAwaitingApply: [(index: LogIndex, key: UInt64)] = []
+    /// Lease calls forwarded by followers, waiting for this leader to confirm it leads, by read context.
+    var forwardedLeaseCalls: [UInt64: (from: MemberID, forward: LeaseForward)] = [:]
     /// Answers found while handling a request, emitted at the end of the step.
     var immediateReplies: [ClientReply] = []
     var wasLeader = false
@@ -95,7 +97,10 @@ public struct Replica: Sendable {
         if let batch = raft.flush() { effects.append(.persist(batch)) }
         let results = raft.takeReadResults()
         for (context, index) in results.ready { readConfirmed(context, index: index, into: &effects) }
-        for context in results.failed { complete(context, .failed(.readFailed), into: &effects) }
+        for context in results.failed {
+            answerForwardedLeaseCall(context, confirmed: false)
+            complete(context, .failed(.readFailed), into: &effects)
+        }
         for reply in immediateReplies { effects.append(.reply(reply)) }
         immediateReplies.removeAll(keepingCapacity: true)
         var messages: [Message] = []

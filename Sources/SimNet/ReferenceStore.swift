@@ -1,0 +1,61 @@
+import Core
+
+/// The committed history replayed into one reference KVStore, in log order, as entries are first applied
+/// anywhere. Answers "what should a member have said at revision R" for ranges and watches.
+/// It never compacts, so every revision stays readable.
+struct ReferenceStore {
+    var store = KVStore()
+    /// Every event in revision order, with the virtual time its entry was first applied.
+    var events: [(event: KVEvent, time: UInt64)] = []
+    /// First-applied index of each revoke of a lease, by lease id, with its time.
+    var revokedAt: [Int64: UInt64] = [:]
+    var grantedTTL: [Int64: Int64] = [:]
+    /// Highest compaction committed.
+    var compactRevision = Revision.zero
+    var appliedIndex = LogIndex.zero
+    /// Set if an entry could not be replayed in order (the checks that use the reference stop).
+    var broken = false
+    var eventsChecked = 0
+
+    /// Replays one committed entry. - Returns: the lease it revoked, if it revoked one.
+    mutating func apply(_ entry: Entry, time: UInt64) -> LeaseID? {
+        guard !broken else { return nil }
+        guard entry.index == appliedIndex.next else {
+            broken = true
+            return nil
+        }
+        appliedIndex = entry.index
+        guard entry.kind == .normal, !entry.data.isEmpty,
+              let (_, command) = try? KVCommand.decode(entryData: entry.data) else { return nil }
+        var revoked: LeaseID?
+        var produced: [KVEvent] = []
+        switch command {
+        case .put(let r): produced = (try? store.put(r))?.events ?? []
+        case .deleteRange(let r): produced = (try? store.deleteRange(r))?.events ?? []
+        case .txn(let r): produced = (try? store.txn(r))?.events ?? []
+        case .compact(let r):
+            if r.revision > compactRevision && r.revision <= store.currentRevision { compactRevision = r.revision }
+        case .leaseGrant(let r):
+            if let response = try? store.leaseGrant(r) { grantedTTL[response.id.value] = response.ttlSeconds }
+        case .leaseRevoke(let id):
+            if let result = try? store.leaseRevoke(id) {
+                produced = result.events
+                revokedAt[id.value] = time
+                revoked = id
+            }
+        }
+        for event in produced { events.append((event, time)) }
+        return revoked
+    }
+
+    /// Index of the first event with a revision above `revision`.
+    func firstEvent(after revision: Revision) -> Int {
+        var low = 0
+        var high = events.count
+        while low < high {
+            let mid = (low + high) / 2
+            if events[mid].event.kv.modRevision <= revision { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
