@@ -1,0 +1,175 @@
+/// The search for one key: Wing–Gong backtracking with Lowe's memoization, in Porcupine's shape.
+///
+/// Every invocation and completion is an entry in a doubly linked list sorted by real time. Walking from
+/// the head, a call entry is an operation that may take effect next (no completion precedes it); the
+/// first completion entry met ends the candidates. Linearizing an operation lifts both its entries out
+/// of the list; backtracking puts them back. A (linearized set, value) pair already explored is never
+/// explored again, which bounds the work by the number of distinct such pairs.
+struct LinearizationSearch {
+    /// How a search ended.
+    enum Outcome: Equatable {
+        /// Every definite operation was placed.
+        case linearizable
+        /// Every order was tried; `bestPrefix` is the longest linearizable prefix found.
+        case violation
+        /// A budget ran out; the reason names it.
+        case unknown(String)
+    }
+
+    /// Limits for one search; `deadline` is checked every few thousand steps.
+    struct Limits {
+        var statesMax: Int?
+        var memoryBytesMax: Int?
+        var deadline: ContinuousClock.Instant?
+    }
+
+    private var model: [ModelOperation]
+    private var optional: [Bool]
+    /// The next and previous entry of each entry; entry `2i` is the call of operation `i`, `2i + 1` its
+    /// completion, and entry `2n` is the head of the circular list.
+    private var next: [Int32]
+    private var previous: [Int32]
+    private let head: Int
+    private(set) var values: RegisterValues
+    private var linearized: LinearizedSet
+    private var memo = MemoTable()
+    private var stackOperations: [Int32] = []
+    private var stackStates: [Int32] = []
+    /// The longest linearization found, kept incrementally: its first `bestAgree` entries equal the stack's.
+    private(set) var bestPrefix: [Int32] = []
+    private var bestAgree = 0
+
+    /// The number of states explored.
+    var statesCount: Int { memo.count }
+
+    /// A search over `history`.
+    init(_ history: KeyHistory) {
+        let count = history.model.count
+        precondition(count < Int(Int32.max) / 2 - 1, "operation count fits the entry numbering")
+        model = history.model
+        optional = history.optional
+        values = history.values
+        linearized = LinearizedSet(count: count)
+        head = 2 * count
+        // Sort entries by real time; completions at the same position (bounds) keep entry order.
+        var entries = [Int32](repeating: 0, count: 2 * count)
+        for index in 0..<count {
+            entries[2 * index] = Int32(2 * index)
+            entries[2 * index + 1] = Int32(2 * index + 1)
+        }
+        func time(_ entry: Int32) -> Int {
+            let index = Int(entry >> 1)
+            if entry & 1 == 0 { return history.callTimes[index] }
+            return history.returnTimes[index]
+        }
+        entries.sort { time($0) != time($1) ? time($0) < time($1) : $0 < $1 }
+        next = [Int32](repeating: 0, count: 2 * count + 1)
+        previous = [Int32](repeating: 0, count: 2 * count + 1)
+        var last = Int32(head)
+        for entry in entries {
+            next[Int(last)] = entry
+            previous[Int(entry)] = last
+            last = entry
+        }
+        next[Int(last)] = Int32(head)
+        previous[head] = last
+        stackOperations.reserveCapacity(count)
+        stackStates.reserveCapacity(count)
+    }
+
+    /// Runs the search to a verdict or until a limit is reached.
+    mutating func run(_ limits: Limits) -> Outcome {
+        var state = RegisterValues.absent
+        var entry = Int(next[head])
+        var steps = 0
+        while entry != head {
+            let operation = entry >> 1
+            if entry & 1 == 0 {
+                let after = KVModel.step(state, model[operation], values: &values)
+                if after != KVModel.impossible {
+                    linearized.insert(operation)
+                    if memo.insert(linearized, state: after) {
+                        if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
+                        push(operation, state: state)
+                        state = after
+                        lift(operation)
+                        entry = Int(next[head])
+                        continue
+                    }
+                    linearized.remove(operation)
+                }
+                entry = Int(next[entry])
+            } else {
+                // Every completion left belongs to an operation not yet placed. If it is optional, so are
+                // all after it, and the placed operations already form a linearization.
+                if optional[operation] { return .linearizable }
+                guard let (popped, before) = pop() else { return .violation }
+                linearized.remove(popped)
+                unlift(popped)
+                state = before
+                entry = Int(next[2 * popped])
+            }
+        }
+        return .linearizable
+    }
+
+    /// The name of the limit that ran out, if one did.
+    private func exhausted(_ limits: Limits, steps: inout Int) -> String? {
+        if let statesMax = limits.statesMax, memo.count > statesMax {
+            return "the states budget (\(statesMax) states) ran out"
+        }
+        steps += 1
+        if steps & 1023 == 0 {
+            if let bytesMax = limits.memoryBytesMax, memo.bytes > bytesMax {
+                return "the memory budget (\(bytesMax) bytes) ran out"
+            }
+            if let deadline = limits.deadline, ContinuousClock.now >= deadline {
+                return "the time budget ran out"
+            }
+        }
+        return nil
+    }
+
+    private mutating func push(_ operation: Int, state: Int32) {
+        let depth = stackOperations.count
+        if depth == bestAgree && depth < bestPrefix.count && bestPrefix[depth] == Int32(operation) {
+            bestAgree += 1
+        }
+        stackOperations.append(Int32(operation))
+        stackStates.append(state)
+        if stackOperations.count > bestPrefix.count {
+            bestPrefix.removeSubrange(bestAgree...)
+            bestPrefix.append(contentsOf: stackOperations[bestAgree...])
+            bestAgree = stackOperations.count
+        }
+        assert(bestAgree <= stackOperations.count && bestPrefix.count >= stackOperations.count)
+    }
+
+    private mutating func pop() -> (Int, Int32)? {
+        guard let operation = stackOperations.popLast(), let state = stackStates.popLast() else { return nil }
+        bestAgree = min(bestAgree, stackOperations.count)
+        return (Int(operation), state)
+    }
+
+    /// Unlinks the call and the completion of `operation` (they stay linked to their old neighbours).
+    private mutating func lift(_ operation: Int) {
+        unlink(2 * operation)
+        unlink(2 * operation + 1)
+    }
+
+    /// Relinks what `lift` unlinked, in reverse order.
+    private mutating func unlift(_ operation: Int) {
+        relink(2 * operation + 1)
+        relink(2 * operation)
+    }
+
+    private mutating func unlink(_ entry: Int) {
+        next[Int(previous[entry])] = next[entry]
+        previous[Int(next[entry])] = previous[entry]
+    }
+
+    private mutating func relink(_ entry: Int) {
+        next[Int(previous[entry])] = Int32(entry)
+        previous[Int(next[entry])] = Int32(entry)
+    }
+}

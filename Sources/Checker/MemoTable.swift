@@ -1,0 +1,75 @@
+/// The memo of the search: every (set of linearized operations, register value) already explored.
+///
+/// An open-addressing hash set. Each entry stores the hash, the value, and the set as its window of
+/// words (see `LinearizedSet`) in one shared arena, so an entry costs a few words, not the whole bitset.
+struct MemoTable {
+    /// Entry number + 1 per slot; 0 is empty. The count of slots is a power of two.
+    private var slots: [Int32]
+    private var hashes: [UInt64] = []
+    private var states: [Int32] = []
+    private var lowWords: [Int32] = []
+    private var offsets: [Int] = []
+    private var windowCounts: [Int32] = []
+    private var arena: [UInt64] = []
+
+    /// The number of entries.
+    var count: Int { hashes.count }
+    /// An estimate of the bytes held.
+    var bytes: Int { slots.count * 4 + hashes.count * 36 + arena.count * 8 }
+
+    /// An empty memo.
+    init() {
+        slots = [Int32](repeating: 0, count: 1024)
+    }
+
+    /// Adds `(set, state)`; returns false if it was already there.
+    mutating func insert(_ set: LinearizedSet, state: Int32) -> Bool {
+        let hash = mix64(set.hash ^ (UInt64(UInt32(bitPattern: state)) &* 0x9E37_79B9_7F4A_7C15))
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let entry = Int(slots[slot] - 1)
+            if hashes[entry] == hash && states[entry] == state && matches(entry, set) {
+                return false
+            }
+            slot = (slot + 1) & mask
+        }
+        precondition(count < Int(Int32.max) - 1, "memo entry count fits in Int32")
+        slots[slot] = Int32(count + 1)
+        hashes.append(hash)
+        states.append(state)
+        lowWords.append(Int32(set.lowWord))
+        offsets.append(arena.count)
+        windowCounts.append(Int32(set.windowCount))
+        if set.windowCount > 0 {
+            arena.append(contentsOf: set.words[set.lowWord...set.highWord])
+        }
+        if count * 2 > slots.count {
+            grow()
+        }
+        assert(matches(count - 1, set))
+        return true
+    }
+
+    private func matches(_ entry: Int, _ set: LinearizedSet) -> Bool {
+        guard Int(lowWords[entry]) == set.lowWord, Int(windowCounts[entry]) == set.windowCount else { return false }
+        let offset = offsets[entry]
+        for index in 0..<set.windowCount where arena[offset + index] != set.words[set.lowWord + index] {
+            return false
+        }
+        return true
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for entry in 0..<count {
+            var slot = Int(truncatingIfNeeded: hashes[entry]) & mask
+            while slots[slot] != 0 {
+                slot = (slot + 1) & mask
+            }
+            slots[slot] = Int32(entry + 1)
+        }
+        assert(count * 2 <= slots.count)
+    }
+}
