@@ -1,14 +1,18 @@
 /// The operations of one key, reduced to what the search must place, with their real-time bounds.
 ///
-/// Reductions (each keeps the verdict; see `reduce`):
+/// Reductions (each keeps the verdict):
 /// - `fail` operations never took effect: dropped. Indeterminate reads have no effect: dropped.
-/// - An indeterminate write, cas or delete whose resulting value nothing ever observes is dropped: had it
-///   taken effect, removing it from a linearization leaves a valid one.
+/// - An indeterminate write, cas or delete whose resulting value nothing observes is dropped: had it
+///   taken effect, removing it from a linearization leaves a valid one (every operation between it and
+///   the next write ignores the value, or it would be an observer).
+/// - By the same argument, an indeterminate operation taking effect after every observer of its value
+///   might as well never have: it gets a deadline, the latest completion of an `ok` observer, and the
+///   search either places it before that or decides at that point that it never took effect.
 /// - An indeterminate write or cas that is the only producer of a value some `ok` operation observes
 ///   must have taken effect before the earliest such observer completed: it becomes a definite
 ///   operation completing there.
-/// - Other indeterminate operations may take effect any time after their invocation, or never: their
-///   completion is placed after every other (`optional`), and the search may stop before placing them.
+/// - Otherwise (appends on the key, or an indeterminate cas observes the value) an indeterminate
+///   operation may take effect any time after its invocation, or never: its deadline is `Int.max`.
 struct KeyHistory {
     /// Indices into `OperationTable.operations`, in invocation order.
     var operations: [Int] = []
@@ -16,10 +20,10 @@ struct KeyHistory {
     var model: [ModelOperation] = []
     /// Position of each invocation in real time (its event index).
     var callTimes: [Int] = []
-    /// Position of each completion in real time, or `Int.max` when `optional`.
+    /// Position of each completion in real time: the completion, a bound or a deadline, or `Int.max`.
     /// Invariant: `callTimes[i] < returnTimes[i]`.
     var returnTimes: [Int] = []
-    /// True if the operation may never have taken effect.
+    /// True if the operation may never have taken effect; its `returnTimes` entry is then its deadline.
     var optional: [Bool] = []
     /// The interned values of this key.
     var values = RegisterValues()
@@ -31,6 +35,8 @@ struct KeyHistory {
     /// Prepares the operations `indices` (all of one key, in invocation order) of `table`.
     init(_ table: OperationTable, indices: [Int]) {
         var observedEarliest: [Int32: Int] = [:]
+        var observedLatest: [Int32: Int] = [:]
+        var absentObservedLatest = -1
         var observedByIndeterminate: Set<Int32> = []
         var producerCounts: [Int32: Int] = [:]
         var absentObserved = false
@@ -48,12 +54,15 @@ struct KeyHistory {
             case .read:
                 if model.first == RegisterValues.absent {
                     absentObserved = true
+                    absentObservedLatest = max(absentObservedLatest, operation.completeIndex)
                 } else {
-                    Self.observe(model.first, at: operation.completeIndex, in: &observedEarliest)
+                    Self.observe(model.first, at: operation.completeIndex, earliest: &observedEarliest,
+                                 latest: &observedLatest)
                 }
             case .cas:
                 if definite {
-                    Self.observe(model.first, at: operation.completeIndex, in: &observedEarliest)
+                    Self.observe(model.first, at: operation.completeIndex, earliest: &observedEarliest,
+                                 latest: &observedLatest)
                 } else {
                     observedByIndeterminate.insert(model.first)
                 }
@@ -66,33 +75,47 @@ struct KeyHistory {
         droppedCount = indices.count - kept.count
         for (index, model) in kept {
             let operation = table.operations[index]
-            var returnTime = operation.outcome == .ok ? operation.completeIndex : Int.max
-            if returnTime == Int.max && !hasAppend {
+            let definite = operation.outcome == .ok
+            var returnTime = definite ? operation.completeIndex : Int.max
+            var isOptional = !definite
+            if !definite && !hasAppend {
                 // Appends build values out of others, so these reductions apply only without them.
-                let produced = model.f == .cas ? model.second : model.f == .write ? model.first : RegisterValues.absent
-                if model.f == .delete && !absentObserved { droppedCount += 1; continue }
-                if model.f != .delete {
+                var deadline = Int.max
+                if model.f == .delete {
+                    if !absentObserved { droppedCount += 1; continue }
+                    deadline = absentObservedLatest
+                } else {
+                    let produced = model.f == .cas ? model.second : model.first
                     let earliest = observedEarliest[produced]
-                    if earliest == nil && !observedByIndeterminate.contains(produced) { droppedCount += 1; continue }
+                    let byIndeterminate = observedByIndeterminate.contains(produced)
+                    if earliest == nil && !byIndeterminate { droppedCount += 1; continue }
                     if let earliest, producerCounts[produced] == 1, earliest > operation.invokeIndex {
-                        returnTime = earliest
+                        deadline = earliest
+                        isOptional = false
                         boundedCount += 1
+                    } else if !byIndeterminate, let latest = observedLatest[produced] {
+                        deadline = latest
                     }
                 }
+                if deadline <= operation.invokeIndex { droppedCount += 1; continue }
+                returnTime = deadline
             }
             operations.append(index)
             self.model.append(model)
             callTimes.append(operation.invokeIndex)
             returnTimes.append(returnTime)
-            optional.append(returnTime == Int.max)
+            optional.append(isOptional)
         }
         assert(operations.count == callTimes.count && callTimes.count == returnTimes.count)
         assert(zip(callTimes, returnTimes).allSatisfy { $0 < $1 })
+        assert(zip(optional, returnTimes).allSatisfy { $0 || $1 != Int.max })
     }
 
-    private static func observe(_ value: Int32, at time: Int, in earliest: inout [Int32: Int]) {
-        if let known = earliest[value], known <= time { return }
-        earliest[value] = time
+    private static func observe(
+        _ value: Int32, at time: Int, earliest: inout [Int32: Int], latest: inout [Int32: Int]
+    ) {
+        if earliest[value].map({ time < $0 }) ?? true { earliest[value] = time }
+        if latest[value].map({ time > $0 }) ?? true { latest[value] = time }
     }
 
     private static func modelOperation(_ operation: Operation, values: inout RegisterValues) -> ModelOperation {

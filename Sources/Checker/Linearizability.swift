@@ -47,7 +47,8 @@ public enum Linearizability {
             case .violation:
                 var explainer = ViolationExplainer(
                     history: history, table: table, keyHistory: keyHistory,
-                    prefix: search.bestPrefix.map { Int($0) }, values: search.values)
+                    prefix: search.bestPrefix.filter { $0 >= 0 }.map { Int($0) },
+                    skipped: search.bestPrefix.filter { $0 < 0 }.map { Int(~$0) }, values: search.values)
                 report.verdict = .notLinearizable(explainer.violation(keyIndex: keyIndex))
                 return report
             case .unknown(var reason):

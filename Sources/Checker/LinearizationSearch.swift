@@ -5,6 +5,11 @@
 /// first completion entry met ends the candidates. Linearizing an operation lifts both its entries out
 /// of the list; backtracking puts them back. A (linearized set, value) pair already explored is never
 /// explored again, which bounds the work by the number of distinct such pairs.
+///
+/// An optional (indeterminate) operation's completion entry is its deadline: reaching it unplaced, the
+/// search decides the operation never took effect (a "skip", which joins the linearized set without
+/// changing the value) and carries on; backtracking over a skip backtracks further. A deadline of
+/// `Int.max` sorts after every definite completion, so reaching one means the search is done.
 struct LinearizationSearch {
     /// How a search ended.
     enum Outcome: Equatable {
@@ -25,6 +30,8 @@ struct LinearizationSearch {
 
     private var model: [ModelOperation]
     private var optional: [Bool]
+    /// True for an optional operation with no deadline.
+    private var infinite: [Bool]
     /// The next and previous entry of each entry; entry `2i` is the call of operation `i`, `2i + 1` its
     /// completion, and entry `2n` is the head of the circular list.
     private var next: [Int32]
@@ -33,9 +40,11 @@ struct LinearizationSearch {
     private(set) var values: RegisterValues
     private var linearized: LinearizedSet
     private var memo = MemoTable()
+    /// The placed operations, in order; a skipped operation `i` is stored as `~i`.
     private var stackOperations: [Int32] = []
     private var stackStates: [Int32] = []
-    /// The longest linearization found, kept incrementally: its first `bestAgree` entries equal the stack's.
+    /// The longest linearization found (skips as `~i`), kept incrementally: its first `bestAgree` entries
+    /// equal the stack's.
     private(set) var bestPrefix: [Int32] = []
     private var bestAgree = 0
 
@@ -48,6 +57,7 @@ struct LinearizationSearch {
         precondition(count < Int(Int32.max) / 2 - 1, "operation count fits the entry numbering")
         model = history.model
         optional = history.optional
+        infinite = history.returnTimes.map { $0 == Int.max }
         values = history.values
         linearized = LinearizedSet(count: count)
         head = 2 * count
@@ -90,7 +100,7 @@ struct LinearizationSearch {
                     linearized.insert(operation)
                     if memo.insert(linearized, state: after) {
                         if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
-                        push(operation, state: state)
+                        push(Int32(operation), state: state)
                         state = after
                         lift(operation)
                         entry = Int(next[head])
@@ -99,18 +109,43 @@ struct LinearizationSearch {
                     linearized.remove(operation)
                 }
                 entry = Int(next[entry])
+            } else if optional[operation] {
+                // A deadline of Int.max: every definite operation is placed, and the rest may never have
+                // taken effect.
+                if infinite[operation] { return .linearizable }
+                linearized.insert(operation)
+                if memo.insert(linearized, state: state) {
+                    if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
+                    push(~Int32(operation), state: state)
+                    lift(operation)
+                    entry = Int(next[head])
+                    continue
+                }
+                linearized.remove(operation)
+                guard let resume = backtrack(&state) else { return .violation }
+                entry = resume
             } else {
-                // Every completion left belongs to an operation not yet placed. If it is optional, so are
-                // all after it, and the placed operations already form a linearization.
-                if optional[operation] { return .linearizable }
-                guard let (popped, before) = pop() else { return .violation }
-                linearized.remove(popped)
-                unlift(popped)
-                state = before
-                entry = Int(next[2 * popped])
+                // A definite operation not placed before its completion: undo the last choice.
+                guard let resume = backtrack(&state) else { return .violation }
+                entry = resume
             }
         }
         return .linearizable
+    }
+
+    /// Undoes placements up to and including the last real one (skips have no alternative) and returns
+    /// the entry to try next, or nil when nothing is left to undo.
+    private mutating func backtrack(_ state: inout Int32) -> Int? {
+        while let (popped, before) = pop() {
+            let operation = popped >= 0 ? Int(popped) : Int(~popped)
+            linearized.remove(operation)
+            unlift(operation)
+            state = before
+            if popped >= 0 {
+                return Int(next[2 * operation])
+            }
+        }
+        return nil
     }
 
     /// The name of the limit that ran out, if one did.
@@ -130,12 +165,12 @@ struct LinearizationSearch {
         return nil
     }
 
-    private mutating func push(_ operation: Int, state: Int32) {
+    private mutating func push(_ operation: Int32, state: Int32) {
         let depth = stackOperations.count
-        if depth == bestAgree && depth < bestPrefix.count && bestPrefix[depth] == Int32(operation) {
+        if depth == bestAgree && depth < bestPrefix.count && bestPrefix[depth] == operation {
             bestAgree += 1
         }
-        stackOperations.append(Int32(operation))
+        stackOperations.append(operation)
         stackStates.append(state)
         if stackOperations.count > bestPrefix.count {
             bestPrefix.removeSubrange(bestAgree...)
@@ -145,10 +180,10 @@ struct LinearizationSearch {
         assert(bestAgree <= stackOperations.count && bestPrefix.count >= stackOperations.count)
     }
 
-    private mutating func pop() -> (Int, Int32)? {
+    private mutating func pop() -> (Int32, Int32)? {
         guard let operation = stackOperations.popLast(), let state = stackStates.popLast() else { return nil }
         bestAgree = min(bestAgree, stackOperations.count)
-        return (Int(operation), state)
+        return (operation, state)
     }
 
     /// Unlinks the call and the completion of `operation` (they stay linked to their old neighbours).

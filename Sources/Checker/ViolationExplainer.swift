@@ -3,8 +3,10 @@ struct ViolationExplainer {
     let history: History
     let table: OperationTable
     let keyHistory: KeyHistory
-    /// Indices into `keyHistory` of the longest linearizable prefix, in order.
+    /// Indices into `keyHistory` of the longest linearizable prefix, in order (without skips).
     let prefix: [Int]
+    /// Indices into `keyHistory` of the indeterminate operations the prefix decided never took effect.
+    let skipped: [Int]
     var values: RegisterValues
 
     /// How many prefix operations the explanation lists.
@@ -22,7 +24,7 @@ struct ViolationExplainer {
             precondition(state != KVModel.impossible, "the search only keeps linearizable prefixes")
             states.append(state)
         }
-        let placed = Set(prefix)
+        let placed = Set(prefix + skipped)
         let unplaced = keyHistory.model.indices.filter { !placed.contains($0) }
         let required = unplaced.filter { !keyHistory.optional[$0] }
         precondition(!required.isEmpty, "a violation leaves a definite operation unplaced")
