@@ -50,6 +50,8 @@ struct LinearizationSearch {
 
     /// The number of states explored.
     var statesCount: Int { memo.count }
+    /// The bytes held by the memo.
+    var memoBytes: Int { memo.bytes }
 
     /// A search over `history`.
     init(_ history: KeyHistory) {
