@@ -96,8 +96,8 @@ public enum Timeline {
             if failing.contains(operation.invokeIndex) { classes += " bad" }
             let number = order[operation.invokeIndex]
             if number != nil { classes += " placed" }
-            html += "<div class=\"\(classes)\" style=\"left:\(left)px;top:\(lane[operation.process]! * laneHeight + 3)px;"
-            html += "width:\(max(eventWidth - 2, right - left))px\" title=\"\(escape(hover(operation, table, history, number)))\">"
+            html += "<div class=\"\(classes)\" data-event=\"\(operation.invokeIndex)\" style=\"left:\(left)px;top:\(lane[operation.process]! * laneHeight + 3)px;"
+            html += "width:\(max(eventWidth - 2, right - left))px\" title=\"\(escape(hover(operation, table, history, number), attribute: true))\">"
             html += escape((number.map { "#\($0) " } ?? "") + label(operation)) + "</div>\n"
         }
         html += "</div>\n</body>\n</html>\n"
@@ -171,8 +171,8 @@ public enum Timeline {
         }
     }
 
-    /// `text` with `&`, `<`, `>` and `"` escaped for HTML text and attributes.
-    static func escape(_ text: String) -> String {
+    /// `text` with `&`, `<`, `>` and `"` escaped for HTML text, and newlines too for an attribute.
+    static func escape(_ text: String, attribute: Bool = false) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
         for character in text {
@@ -181,6 +181,7 @@ public enum Timeline {
             case "<": output += "&lt;"
             case ">": output += "&gt;"
             case "\"": output += "&quot;"
+            case "\n" where attribute: output += "&#10;"
             default: output.append(character)
             }
         }
