@@ -31,6 +31,9 @@ struct KeyHistory {
     var droppedCount = 0
     /// How many indeterminate operations became definite.
     var boundedCount = 0
+    /// The first (by completion) `ok` read or cas, as an index into `operations`, that observed a value no
+    /// operation of the key produces: it cannot take effect anywhere, so no search is needed.
+    var unproducible: Int?
 
     /// Prepares the operations `indices` (all of one key, in invocation order) of `table`.
     init(_ table: OperationTable, indices: [Int]) {
@@ -73,6 +76,15 @@ struct KeyHistory {
             }
         }
         droppedCount = indices.count - kept.count
+        var unproducibleIndex: Int?
+        for (index, model) in kept where !hasAppend && table.operations[index].outcome == .ok {
+            let observed = model.f == .read ? model.first : model.f == .cas ? model.first : RegisterValues.absent
+            if observed != RegisterValues.absent && producerCounts[observed] == nil
+                && table.operations[index].completeIndex < unproducibleIndex.map({ table.operations[$0].completeIndex })
+                ?? Int.max {
+                unproducibleIndex = index
+            }
+        }
         for (index, model) in kept {
             let operation = table.operations[index]
             let definite = operation.outcome == .ok
@@ -100,6 +112,7 @@ struct KeyHistory {
                 if deadline <= operation.invokeIndex { droppedCount += 1; continue }
                 returnTime = deadline
             }
+            if index == unproducibleIndex { unproducible = operations.count }
             operations.append(index)
             self.model.append(model)
             callTimes.append(operation.invokeIndex)

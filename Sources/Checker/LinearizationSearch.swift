@@ -42,7 +42,10 @@ struct LinearizationSearch {
     private var memo = MemoTable()
     /// The placed operations, in order; a skipped operation `i` is stored as `~i`.
     private var stackOperations: [Int32] = []
+    /// The value before each placement.
     private var stackStates: [Int32] = []
+    /// True for a placement with no alternative to try on backtracking (a skip or a dominant read).
+    private var stackFinal: [Bool] = []
     /// The longest linearization found (skips as `~i`), kept incrementally: its first `bestAgree` entries
     /// equal the stack's.
     private(set) var bestPrefix: [Int32] = []
@@ -90,11 +93,35 @@ struct LinearizationSearch {
     }
 
     /// Runs the search to a verdict or until a limit is reached.
+    ///
+    /// Candidates are tried in invocation order (Porcupine's walk), with one dominance rule first: a
+    /// candidate read that returned the current value is placed at once, without trying alternatives.
+    /// A read changes nothing and nothing unplaced has to precede it, so if any linearization of the
+    /// rest exists, one that starts with that read exists too.
     mutating func run(_ limits: Limits) -> Outcome {
         var state = RegisterValues.absent
         var entry = Int(next[head])
         var steps = 0
+        var arrived = true
         while entry != head {
+            if arrived {
+                arrived = false
+                if let read = matchingRead(state) {
+                    linearized.insert(read)
+                    if memo.insert(linearized, state: state) {
+                        if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
+                        push(Int32(read), state: state, final: true)
+                        lift(read)
+                        entry = Int(next[head])
+                        arrived = true
+                        continue
+                    }
+                    linearized.remove(read)
+                    guard let resume = backtrack(&state) else { return .violation }
+                    entry = resume
+                    continue
+                }
+            }
             let operation = entry >> 1
             if entry & 1 == 0 {
                 let after = KVModel.step(state, model[operation], values: &values)
@@ -102,10 +129,11 @@ struct LinearizationSearch {
                     linearized.insert(operation)
                     if memo.insert(linearized, state: after) {
                         if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
-                        push(Int32(operation), state: state)
+                        push(Int32(operation), state: state, final: false)
                         state = after
                         lift(operation)
                         entry = Int(next[head])
+                        arrived = true
                         continue
                     }
                     linearized.remove(operation)
@@ -113,14 +141,15 @@ struct LinearizationSearch {
                 entry = Int(next[entry])
             } else if optional[operation] {
                 // A deadline of Int.max: every definite operation is placed, and the rest may never have
-                // taken effect.
+                // taken effect. Otherwise the deadline has come: the operation never took effect.
                 if infinite[operation] { return .linearizable }
                 linearized.insert(operation)
                 if memo.insert(linearized, state: state) {
                     if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
-                    push(~Int32(operation), state: state)
+                    push(~Int32(operation), state: state, final: true)
                     lift(operation)
                     entry = Int(next[head])
+                    arrived = true
                     continue
                 }
                 linearized.remove(operation)
@@ -135,15 +164,26 @@ struct LinearizationSearch {
         return .linearizable
     }
 
-    /// Undoes placements up to and including the last real one (skips have no alternative) and returns
-    /// the entry to try next, or nil when nothing is left to undo.
+    /// The first candidate read (a call before the first completion in the list) that returned `state`.
+    private func matchingRead(_ state: Int32) -> Int? {
+        var entry = Int(next[head])
+        while entry != head && entry & 1 == 0 {
+            let operation = entry >> 1
+            if model[operation].f == .read && model[operation].first == state { return operation }
+            entry = Int(next[entry])
+        }
+        return nil
+    }
+
+    /// Undoes placements up to and including the last one that has alternatives (skips and dominant
+    /// reads have none) and returns the entry to try next, or nil when nothing is left to undo.
     private mutating func backtrack(_ state: inout Int32) -> Int? {
-        while let (popped, before) = pop() {
+        while let (popped, before, final) = pop() {
             let operation = popped >= 0 ? Int(popped) : Int(~popped)
             linearized.remove(operation)
             unlift(operation)
             state = before
-            if popped >= 0 {
+            if !final {
                 return Int(next[2 * operation])
             }
         }
@@ -167,13 +207,14 @@ struct LinearizationSearch {
         return nil
     }
 
-    private mutating func push(_ operation: Int32, state: Int32) {
+    private mutating func push(_ operation: Int32, state: Int32, final: Bool) {
         let depth = stackOperations.count
         if depth == bestAgree && depth < bestPrefix.count && bestPrefix[depth] == operation {
             bestAgree += 1
         }
         stackOperations.append(operation)
         stackStates.append(state)
+        stackFinal.append(final)
         if stackOperations.count > bestPrefix.count {
             bestPrefix.removeSubrange(bestAgree...)
             bestPrefix.append(contentsOf: stackOperations[bestAgree...])
@@ -182,10 +223,11 @@ struct LinearizationSearch {
         assert(bestAgree <= stackOperations.count && bestPrefix.count >= stackOperations.count)
     }
 
-    private mutating func pop() -> (Int32, Int32)? {
-        guard let operation = stackOperations.popLast(), let state = stackStates.popLast() else { return nil }
+    private mutating func pop() -> (Int32, Int32, Bool)? {
+        guard let operation = stackOperations.popLast(), let state = stackStates.popLast(),
+              let final = stackFinal.popLast() else { return nil }
         bestAgree = min(bestAgree, stackOperations.count)
-        return (operation, state)
+        return (operation, state, final)
     }
 
     /// Unlinks the call and the completion of `operation` (they stay linked to their old neighbours).

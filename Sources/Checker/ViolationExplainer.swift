@@ -17,6 +17,14 @@ struct ViolationExplainer {
     /// Builds the violation of key `keyIndex`.
     mutating func violation(keyIndex: Int) -> Violation {
         let key = table.keys[keyIndex]
+        if let index = keyHistory.unproducible {
+            let model = keyHistory.model[index]
+            var text = "Key \(quoted(key)) is not linearizable.\n"
+            text += "\(describe(index)) \(model.f == .read ? "read" : "expected") \(describeValue(model.first)),"
+            text += " but no operation on the key ever wrote that value (nor could have: failed ones never took"
+            text += " effect), so it cannot take effect at any point. No search was needed.\n"
+            return Violation(key: key, explanation: text, prefixEvents: [], unplacedEvents: [invokeIndex(index)])
+        }
         var states: [Int32] = []
         var state = RegisterValues.absent
         for index in prefix {

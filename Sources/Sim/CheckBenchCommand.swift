@@ -6,9 +6,10 @@ let checkBenchUsage = """
                                [--timeout SECONDS] [--states-max N] [--write FILE] [--hard]
       Generates linearizable histories and times the checker on them (build with -c release).
       With no --ops: the suite 10k ops/100 keys, 100k/1000, 1M/1000 and 1M/100 (50 processes, 5 % info).
-      --hard: one hot key, few distinct values and long indeterminate operations (default 2000 ops,
-              20 % info, each open for 500 operations), then the same with one read of a value never written;
-              reports the time to a verdict or to "unknown" within the budget (default --timeout 10).
+      --hard: one hot key, 5 distinct values and long indeterminate operations (default 2000 ops,
+              20 % info, each open for 500 operations), then the same with one read of a value never written,
+              then with one read of another written value; reports the time to a verdict or to "unknown"
+              within the budget (default --timeout 10).
       --write FILE: also write the (last) generated history to FILE, for `keelsim check FILE`.
 
     """
@@ -78,10 +79,11 @@ func runCheckBenchCommand(_ arguments: [String]) -> Int32 {
         bench.valuesCount = 5
         bench.indeterminateSlots = 500
         let budget = Budget(timeoutSeconds: timeoutSeconds ?? 10, statesMax: statesMax, memoryBytesMax: 2 << 30)
-        var history = runBench(bench, budget: budget, label: "hard case", writePath: writePath)
-        history = staleRead(history)
-        print("  same history with its last read changed to a value never written:")
-        runCheck(history, budget: budget, generateSeconds: 0)
+        let history = runBench(bench, budget: budget, label: "hard case", writePath: writePath)
+        print("  the same with its last read changed to return a value never written:")
+        runCheck(changeLastRead(history) { _ in "never-written" }, budget: budget, generateSeconds: 0)
+        print("  the same with its last read changed to return another written value:")
+        runCheck(changeLastRead(history) { "v\((Int($0.dropFirst())! + 1) % 5)" }, budget: budget, generateSeconds: 0)
         return 0
     }
     let budget = Budget(timeoutSeconds: timeoutSeconds ?? 300, statesMax: statesMax, memoryBytesMax: 4 << 30)
@@ -136,12 +138,12 @@ private func runCheck(_ history: History, budget: Budget, generateSeconds: Doubl
     }
 }
 
-/// `history` with its last ok read of a value changed to return a value no one wrote.
-private func staleRead(_ history: History) -> History {
+/// `history` with the result of its last ok read of a value replaced by `change(result)`.
+private func changeLastRead(_ history: History, _ change: (String) -> String) -> History {
     var events = history.events
     guard let index = events.indices.last(where: {
         events[$0].f == .read && events[$0].type == .ok && events[$0].value != .null
-    }) else { return history }
-    events[index].value = .string("never-written")
+    }), case .string(let read) = events[index].value else { return history }
+    events[index].value = .string(change(read))
     return History(events: events)
 }

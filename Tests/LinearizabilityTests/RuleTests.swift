@@ -50,7 +50,9 @@ import Testing
         s.invoke(2, .read)
         s.ok(2, read: "9")
         s.ok(1)
-        #expect(verdict(s).violation != nil)
+        let violation = verdict(s).violation
+        #expect(violation?.explanation.contains("read \"9\", but no operation on the key ever wrote") == true)
+        #expect(violation?.unplacedEvents == [1])
         var absent = Script()
         absent.read(1, "1")
         #expect(verdict(absent).violation != nil)
