@@ -56,7 +56,8 @@ struct OperationTable {
                 throw HistoryParseError(line: line, message: problem)
             }
             if event.time < timePrevious {
-                throw HistoryParseError(line: line, message: "time \(event.time) is before the previous \(timePrevious)")
+                throw HistoryParseError(
+                    line: line, message: "time \(event.time) is before the previous \(timePrevious)")
             }
             timePrevious = event.time
             if event.type == .invoke {

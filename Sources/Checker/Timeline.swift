@@ -76,6 +76,7 @@ public enum Timeline {
         html += "<title>\(escape(title))</title>\n<style>\n\(style)</style>\n</head>\n<body>\n"
         html += "<h1>\(escape(title))</h1>\n"
         html += "<p class=\"legend\"><span class=\"op ok\">ok</span> <span class=\"op info\">indeterminate</span> "
+        html += "<span class=\"op fail\">fail</span> "
         html += "<span class=\"op bad\">cannot be placed</span> #n: position in the longest linearizable prefix. "
         html += "Hover a bar for its values.</p>\n"
         if !explanation.isEmpty {
@@ -96,8 +97,11 @@ public enum Timeline {
             if failing.contains(operation.invokeIndex) { classes += " bad" }
             let number = order[operation.invokeIndex]
             if number != nil { classes += " placed" }
-            html += "<div class=\"\(classes)\" data-event=\"\(operation.invokeIndex)\" style=\"left:\(left)px;top:\(lane[operation.process]! * laneHeight + 3)px;"
-            html += "width:\(max(eventWidth - 2, right - left))px\" title=\"\(escape(hover(operation, table, history, number), attribute: true))\">"
+            let top = lane[operation.process]! * laneHeight + 3
+            let tooltip = escape(hover(operation, table, history, number), attribute: true)
+            html += "<div class=\"\(classes)\" data-event=\"\(operation.invokeIndex)\""
+            html += " style=\"left:\(left)px;top:\(top)px;"
+            html += "width:\(max(eventWidth - 2, right - left))px\" title=\"\(tooltip)\">"
             html += escape((number.map { "#\($0) " } ?? "") + label(operation)) + "</div>\n"
         }
         html += "</div>\n</body>\n</html>\n"
@@ -119,6 +123,7 @@ public enum Timeline {
         .op.info { border-color: #b94; border-right: none; background: linear-gradient(to right, #f3e0b5, #fff); }
         .op.pending { border-color: #b94; border-style: dashed; border-right: none;
           background: linear-gradient(to right, #f3e0b5, #fff); }
+        .op.fail { border-color: #aaa; background: #eee; color: #777; }
         .op.bad { border: 2px solid #d00; background: #fbd0d0; font-weight: bold; z-index: 2; }
         .op:hover { z-index: 3; overflow: visible; box-shadow: 0 1px 4px #888; }
 
@@ -136,26 +141,32 @@ public enum Timeline {
     /// The short text on a bar: `w "7"`, `r "7"`, `cas "7"→"8"`, `del`, `app "x"`.
     private static func label(_ operation: Operation) -> String {
         switch (operation.f, operation.input, operation.output) {
-        case (.read, _, .string(let read)) where operation.outcome == .ok: return "r \(quoted(read, limit: 12))"
+        case (.read, _, .string(let read)) where operation.outcome == .ok:
+            return "r \(quoted(read, limit: 12))"
         case (.read, _, _): return operation.outcome == .ok ? "r absent" : "r ?"
         case (.write, .string(let value), _): return "w \(quoted(value, limit: 12))"
         case (.append, .string(let value), _): return "app \(quoted(value, limit: 12))"
         case (.cas, .pair(let expected, let new), _):
-            return "cas \(quoted(expected, limit: 8))→\(quoted(new, limit: 8))" + (operation.outcome == .fail ? " ✗" : "")
+            let mark = operation.outcome == .fail ? " ✗" : ""
+            return "cas \(quoted(expected, limit: 8))→\(quoted(new, limit: 8))" + mark
         default: return operation.f == .delete ? "del" : operation.f.name
         }
     }
 
     /// The tooltip: every field of the operation, with its lines and times.
-    private static func hover(_ operation: Operation, _ table: OperationTable, _ history: History, _ number: Int?) -> String {
+    private static func hover(
+        _ operation: Operation, _ table: OperationTable, _ history: History, _ number: Int?
+    ) -> String {
         let invoke = history.events[operation.invokeIndex]
-        var text = "process \(operation.process) \(operation.f.name) key \(quoted(table.keys[operation.keyIndex], limit: 200))"
+        let key = quoted(table.keys[operation.keyIndex], limit: 200)
+        var text = "process \(operation.process) \(operation.f.name) key \(key)"
         text += "\nvalue: \(describe(operation.input))"
         if operation.f == .read && operation.outcome == .ok { text += "\nresult: \(describe(operation.output))" }
         text += "\ninvoked: line \(history.line(ofEvent: operation.invokeIndex)), time \(invoke.time)"
         if operation.completeIndex >= 0 {
             let complete = history.events[operation.completeIndex]
-            text += "\n\(complete.type.name): line \(history.line(ofEvent: operation.completeIndex)), time \(complete.time)"
+            let line = history.line(ofEvent: operation.completeIndex)
+            text += "\n\(complete.type.name): line \(line), time \(complete.time)"
         } else {
             text += "\nno completion (pending at the end)"
         }

@@ -43,7 +43,8 @@ struct ViolationExplainer {
         var text = "Key \(quoted(key)) is not linearizable.\n"
         text += "Longest linearizable prefix found: \(prefix.count) of \(keyHistory.model.count) operations"
         if keyHistory.droppedCount > 0 {
-            text += " (\(keyHistory.droppedCount) failed or unobservable operations left out)"
+            let count = keyHistory.droppedCount
+            text += " (\(count) failed or unobservable operation\(count == 1 ? "" : "s") left out)"
         }
         text += prefix.count > Self.prefixShownMax ? ", the last \(Self.prefixShownMax) shown:\n" : ":\n"
         for position in max(0, prefix.count - Self.prefixShownMax)..<prefix.count {
@@ -62,10 +63,13 @@ struct ViolationExplainer {
         if candidates.count > Self.unplacedShownMax {
             text += "  - … and \(candidates.count - Self.unplacedShownMax) more\n"
         }
-        let mustEvent = table.operations[keyHistory.operations[must]]
-        let completion = mustEvent.outcome == .ok ? "completed" : "had to take effect (a later operation saw its value)"
-        text += "\(describe(must)) \(completion) by line \(history.line(ofEvent: horizon)), so it must be placed"
-        text += " before anything invoked after that; no order of the operations above allows it.\n"
+        let mustLine = history.line(ofEvent: horizon)
+        if table.operations[keyHistory.operations[must]].outcome == .ok {
+            text += "\(describe(must)) completed on line \(mustLine), so it had to take effect by then,"
+        } else {
+            text += "\(describe(must)) had to take effect by line \(mustLine), where its value was observed,"
+        }
+        text += " but no order of the operations invoked before that allows it.\n"
         if !failing.contains(must) { failing.append(must) }
         return Violation(
             key: key, explanation: text,

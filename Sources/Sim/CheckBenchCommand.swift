@@ -38,10 +38,14 @@ func runCheckBenchCommand(_ arguments: [String]) -> Int32 {
         index += 2
         switch flag {
         case "--ops":
-            guard let count = Int(value), count > 0 else { return usageError("--ops must be positive", checkBenchUsage) }
+            guard let count = Int(value), count > 0 else {
+                return usageError("--ops must be positive", checkBenchUsage)
+            }
             ops = count
         case "--keys":
-            guard let count = Int(value), count > 0 else { return usageError("--keys must be positive", checkBenchUsage) }
+            guard let count = Int(value), count > 0 else {
+                return usageError("--keys must be positive", checkBenchUsage)
+            }
             keys = count
         case "--processes":
             guard let count = Int(value), count > 0 else {

@@ -4,7 +4,8 @@ import Testing
 /// The fast checker against the brute-force reference on thousands of small random histories.
 @Suite struct CrossCheckTests {
     private static func fastVerdict(_ history: RandomHistory) -> Bool? {
-        let verdict = Linearizability.check(History(events: history.events().events), budget: Budget(statesMax: 100_000))
+        let events = history.events().events
+        let verdict = Linearizability.check(History(events: events), budget: Budget(statesMax: 100_000))
         switch verdict {
         case .linearizable: return true
         case .notLinearizable: return false
@@ -15,8 +16,8 @@ import Testing
     @Test("valid histories are linearizable for both checkers", arguments: [0, 1, 2])
     func validHistories(block: UInt64) {
         for seed in block * 1000..<(block + 1) * 1000 {
-            let history = RandomHistory(seed: seed, count: 2 + Int(seed % 7), keys: seed % 3 == 0 ? ["a", "b"] : ["a"],
-                                        appends: seed % 2 == 0)
+            let history = RandomHistory(
+                seed: seed, count: 2 + Int(seed % 7), keys: seed % 3 == 0 ? ["a", "b"] : ["a"], appends: seed % 2 == 0)
             #expect(History(events: history.events().events).validateSucceeds, "seed \(seed)")
             #expect(BruteForceChecker.isLinearizable(history), "seed \(seed)")
             #expect(Self.fastVerdict(history) == true, "seed \(seed)")
@@ -27,8 +28,8 @@ import Testing
     func mutatedHistories(block: UInt64) {
         var refused = 0
         for seed in block * 1000..<(block + 1) * 1000 {
-            var history = RandomHistory(seed: seed, count: 2 + Int(seed % 7), keys: seed % 3 == 0 ? ["a", "b"] : ["a"],
-                                        appends: seed % 2 == 0)
+            var history = RandomHistory(
+                seed: seed, count: 2 + Int(seed % 7), keys: seed % 3 == 0 ? ["a", "b"] : ["a"], appends: seed % 2 == 0)
             history.mutate(seed: seed)
             guard History(events: history.events().events).validateSucceeds else { continue }
             let reference = BruteForceChecker.isLinearizable(history)

@@ -10,7 +10,9 @@ struct Script {
     private var time: Int64 = 0
 
     /// Invokes `f` on `key` with `value` (a string, or `expected`/`new` for cas) for `process`.
-    mutating func invoke(_ process: Int, _ f: Function, _ value: String? = nil, _ new: String? = nil, key: String = "x") {
+    mutating func invoke(
+        _ process: Int, _ f: Function, _ value: String? = nil, _ new: String? = nil, key: String = "x"
+    ) {
         let argument: Value
         switch f {
         case .cas: argument = .pair(value!, new!)
