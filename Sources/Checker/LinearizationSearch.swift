@@ -39,6 +39,7 @@ struct LinearizationSearch {
     private let head: Int
     private(set) var values: RegisterValues
     private var linearized: LinearizedSet
+    private var liveness: ValueLiveness
     private var memo = MemoTable()
     /// The placed operations, in order; a skipped operation `i` is stored as `~i`.
     private var stackOperations: [Int32] = []
@@ -65,6 +66,8 @@ struct LinearizationSearch {
         infinite = history.returnTimes.map { $0 == Int.max }
         values = history.values
         linearized = LinearizedSet(count: count)
+        liveness = ValueLiveness(
+            history.model, optional: history.optional, valuesCount: history.values.strings.count)
         head = 2 * count
         // Sort entries by real time; completions at the same position (bounds) keep entry order.
         var entries = [Int32](repeating: 0, count: 2 * count)
@@ -109,6 +112,7 @@ struct LinearizationSearch {
                 if let read = matchingRead(state) {
                     linearized.insert(read)
                     if memo.insert(linearized, state: state) {
+                        liveness.place(model[read], definite: !optional[read])
                         if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
                         push(Int32(read), state: state, final: true)
                         lift(read)
@@ -125,9 +129,10 @@ struct LinearizationSearch {
             let operation = entry >> 1
             if entry & 1 == 0 {
                 let after = KVModel.step(state, model[operation], values: &values)
-                if after != KVModel.impossible {
+                if after != KVModel.impossible && !kills(operation, state: state, after: after) {
                     linearized.insert(operation)
                     if memo.insert(linearized, state: after) {
+                        liveness.place(model[operation], definite: !optional[operation])
                         if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
                         push(Int32(operation), state: state, final: false)
                         state = after
@@ -143,8 +148,13 @@ struct LinearizationSearch {
                 // A deadline of Int.max: every definite operation is placed, and the rest may never have
                 // taken effect. Otherwise the deadline has come: the operation never took effect.
                 if infinite[operation] { return .linearizable }
+                let produced = ValueLiveness.produced(model[operation])
+                liveness.place(model[operation], definite: false)
+                let kills = produced.map { $0 != state && liveness.isDead($0) } ?? false
+                liveness.unplace(model[operation], definite: false)
                 linearized.insert(operation)
-                if memo.insert(linearized, state: state) {
+                if !kills && memo.insert(linearized, state: state) {
+                    liveness.place(model[operation], definite: false)
                     if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
                     push(~Int32(operation), state: state, final: true)
                     lift(operation)
@@ -164,6 +174,16 @@ struct LinearizationSearch {
         return .linearizable
     }
 
+    /// True if placing `operation`, taking the register from `state` to `after`, leaves a value that is still
+    /// needed with nothing to produce it.
+    private mutating func kills(_ operation: Int, state: Int32, after: Int32) -> Bool {
+        guard liveness.enabled && after != state else { return false }
+        liveness.place(model[operation], definite: !optional[operation])
+        let dead = liveness.isDead(state)
+        liveness.unplace(model[operation], definite: !optional[operation])
+        return dead
+    }
+
     /// The first candidate read (a call before the first completion in the list) that returned `state`.
     private func matchingRead(_ state: Int32) -> Int? {
         var entry = Int(next[head])
@@ -181,6 +201,7 @@ struct LinearizationSearch {
         while let (popped, before, final) = pop() {
             let operation = popped >= 0 ? Int(popped) : Int(~popped)
             linearized.remove(operation)
+            liveness.unplace(model[operation], definite: popped >= 0 && !optional[operation])
             unlift(operation)
             state = before
             if !final {

@@ -56,8 +56,9 @@ struct ViolationExplainer {
         text += "No remaining operation can take effect next:\n"
         var failing: [Int] = []
         for candidate in candidates.prefix(Self.unplacedShownMax) {
-            let reason = self.reason(candidate, state: state)
+            let reason = self.reason(candidate, state: state, unplaced: unplaced)
             if reason.impossible { failing.append(candidate) }
+            if let starved = reason.starved, !failing.contains(starved) { failing.append(starved) }
             text += "  - \(describe(candidate)): \(reason.text)\n"
         }
         if candidates.count > Self.unplacedShownMax {
@@ -82,19 +83,37 @@ struct ViolationExplainer {
     }
 
     /// Why `index` cannot take effect in `state`, or that it could but leads nowhere.
-    private mutating func reason(_ index: Int, state: Int32) -> (impossible: Bool, text: String) {
+    private mutating func reason(
+        _ index: Int, state: Int32, unplaced: [Int]
+    ) -> (impossible: Bool, starved: Int?, text: String) {
         let model = keyHistory.model[index]
-        if KVModel.step(state, model, values: &values) != KVModel.impossible {
-            return (false, "could take effect, but no order of the rest works after it")
+        let after = KVModel.step(state, model, values: &values)
+        if after != KVModel.impossible {
+            if let starved = starved(by: index, state: state, after: after, unplaced: unplaced) {
+                return (true, starved, "it could take effect, but then nothing left could make the value"
+                    + " \(describeValue(state)) again, which \(describe(starved)) needs")
+            }
+            return (false, nil, "it could take effect, but no order of the rest works after it")
         }
         switch model.f {
         case .read:
-            return (true, "it read \(describeValue(model.first)), but the value is \(describeValue(state))")
+            return (true, nil, "it read \(describeValue(model.first)), but the value is \(describeValue(state))")
         case .cas:
-            return (true, "it expected \(describeValue(model.first)), but the value is \(describeValue(state))")
+            return (true, nil, "it expected \(describeValue(model.first)), but the value is \(describeValue(state))")
         case .write, .delete, .append:
             preconditionFailure("\(model.f.name) always takes effect")
         }
+    }
+
+    /// The definite operation (earliest to complete) that needs `state`, if placing `index` (which moves
+    /// the register from `state` to `after`) leaves nothing that could produce `state` again.
+    private func starved(by index: Int, state: Int32, after: Int32, unplaced: [Int]) -> Int? {
+        let model = keyHistory.model
+        guard after != state, !model.contains(where: { $0.f == .append }) else { return nil }
+        let others = unplaced.filter { $0 != index }
+        if others.contains(where: { ValueLiveness.produced(model[$0]) == state }) { return nil }
+        return others.filter { !keyHistory.optional[$0] && ValueLiveness.needed(model[$0]) == state }
+            .min { keyHistory.returnTimes[$0] < keyHistory.returnTimes[$1] }
     }
 
     private func describeValue(_ id: Int32) -> String {
