@@ -11,7 +11,10 @@ struct LinearizedSet {
     private(set) var highWord = -1
     /// XOR of the Zobrist keys of the members: the same set always has the same hash.
     private(set) var hash: UInt64 = 0
+    /// A second, independent Zobrist hash: with `hash`, a 128-bit fingerprint of the set.
+    private(set) var fingerprint: UInt64 = 0
     private let zobrist: [UInt64]
+    private let zobristSecond: [UInt64]
     private let lastWordMask: UInt64
 
     /// An empty set of `count` operations.
@@ -20,6 +23,7 @@ struct LinearizedSet {
         words = [UInt64](repeating: 0, count: (count + 63) / 64)
         var seed: UInt64 = 0x6B65_656C_2D6C_696E
         zobrist = (0..<count).map { _ in splitMix64(&seed) }
+        zobristSecond = (0..<count).map { _ in splitMix64(&seed) }
         let tail = count % 64
         lastWordMask = tail == 0 ? ~0 : (1 << UInt64(tail)) - 1
     }
@@ -39,11 +43,12 @@ struct LinearizedSet {
         precondition(words[word] & bit == 0, "operation linearized twice")
         words[word] |= bit
         hash ^= zobrist[index]
+        fingerprint ^= zobristSecond[index]
         if word > highWord { highWord = word }
         while lowWord < words.count && words[lowWord] == fullMask(lowWord) {
             lowWord += 1
         }
-        assert(lowWord > word || words[word] != fullMask(word))
+        assert(lowWord == words.count || words[lowWord] != fullMask(lowWord))
     }
 
     /// Removes operation `index`, which must be present.
@@ -53,6 +58,7 @@ struct LinearizedSet {
         precondition(words[word] & bit != 0, "operation not linearized")
         words[word] &= ~bit
         hash ^= zobrist[index]
+        fingerprint ^= zobristSecond[index]
         if word < lowWord { lowWord = word }
         while highWord >= 0 && words[highWord] == 0 {
             highWord -= 1

@@ -2,7 +2,16 @@
 ///
 /// An open-addressing hash set. Each entry stores the hash, the value, and the set as its window of
 /// words (see `LinearizedSet`) in one shared arena, so an entry costs a few words, not the whole bitset.
+///
+/// A window longer than `windowWordsMax` (an indeterminate operation left unplaced far behind the rest)
+/// would make memory grow with the square of the history, so such a set is stored as its 128-bit
+/// Zobrist fingerprint instead, as TLC stores states. Two different sets then compare equal with
+/// probability about 2^-128 per pair (under 10^-20 for 10^9 states); the only possible effect is a
+/// skipped branch. Windows up to `windowWordsMax` words, the common case, are compared exactly.
 struct MemoTable {
+    /// The longest window stored exactly, in words.
+    static let windowWordsMax = 16
+
     /// Entry number + 1 per slot; 0 is empty. The count of slots is a power of two.
     private var slots: [Int32]
     private var hashes: [UInt64] = []
@@ -41,7 +50,9 @@ struct MemoTable {
         lowWords.append(Int32(set.lowWord))
         offsets.append(arena.count)
         windowCounts.append(Int32(set.windowCount))
-        if set.windowCount > 0 {
+        if set.windowCount > Self.windowWordsMax {
+            arena.append(set.fingerprint)
+        } else if set.windowCount > 0 {
             arena.append(contentsOf: set.words[set.lowWord...set.highWord])
         }
         if count * 2 > slots.count {
@@ -54,6 +65,9 @@ struct MemoTable {
     private func matches(_ entry: Int, _ set: LinearizedSet) -> Bool {
         guard Int(lowWords[entry]) == set.lowWord, Int(windowCounts[entry]) == set.windowCount else { return false }
         let offset = offsets[entry]
+        if set.windowCount > Self.windowWordsMax {
+            return arena[offset] == set.fingerprint
+        }
         for index in 0..<set.windowCount where arena[offset + index] != set.words[set.lowWord + index] {
             return false
         }
