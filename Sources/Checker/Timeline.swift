@@ -5,7 +5,8 @@
 /// bar shows its values. For a violation only the failing key is drawn, its linearizable prefix is
 /// numbered in linearization order, and the operations that cannot be placed are outlined in red.
 public enum Timeline {
-    /// How many operations a page draws at most; a larger history is cut to a window around the failure.
+    /// How many operations a page draws at most (besides failing ones); a larger history is cut to a
+    /// window around the failure.
     public static let operationsShownMax = 3000
 
     private static let laneHeight = 26
@@ -44,12 +45,16 @@ public enum Timeline {
                     order: order, failing: failing)
     }
 
-    /// At most `operationsShownMax` operations, centred on the first failing one (or the start).
+    /// At most `operationsShownMax` operations, centred on the first failing one (or the start), plus any
+    /// failing operation outside that window.
     private static func window(_ shown: [Int], table: OperationTable, failing: Set<Int>) -> [Int] {
         guard shown.count > operationsShownMax else { return shown }
         let center = shown.firstIndex { failing.contains(table.operations[$0].invokeIndex) } ?? 0
         let start = max(0, min(center - operationsShownMax / 2, shown.count - operationsShownMax))
-        return Array(shown[start..<start + operationsShownMax])
+        let inside = shown[start..<start + operationsShownMax]
+        let outside = shown[..<start].filter { failing.contains(table.operations[$0].invokeIndex) }
+            + shown[(start + operationsShownMax)...].filter { failing.contains(table.operations[$0].invokeIndex) }
+        return (inside + outside).sorted()
     }
 
     private static func page(

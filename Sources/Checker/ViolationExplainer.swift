@@ -20,9 +20,8 @@ struct ViolationExplainer {
         if let index = keyHistory.unproducible {
             let model = keyHistory.model[index]
             var text = "Key \(quoted(key)) is not linearizable.\n"
-            text += "\(describe(index)) \(model.f == .read ? "read" : "expected") \(describeValue(model.first)),"
-            text += " but no operation on the key ever wrote that value (nor could have: failed ones never took"
-            text += " effect), so it cannot take effect at any point. No search was needed.\n"
+            text += "\(describe(index)): no operation on the key ever wrote \(describeValue(model.first))"
+            text += " (failed ones never took effect), so this \(model.f.name) cannot take effect at any point.\n"
             return Violation(key: key, explanation: text, prefixEvents: [], unplacedEvents: [invokeIndex(index)])
         }
         var states: [Int32] = []

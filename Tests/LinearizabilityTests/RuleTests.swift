@@ -55,7 +55,8 @@ import Testing
         s.ok(2, read: "9")
         s.ok(1)
         let violation = verdict(s).violation
-        #expect(violation?.explanation.contains("read \"9\", but no operation on the key ever wrote") == true)
+        #expect(violation?.explanation.contains(
+            "process 2 read -> \"9\" (ok, lines 2-3): no operation on the key ever wrote \"9\"") == true)
         #expect(violation?.unplacedEvents == [1])
         var absent = Script()
         absent.read(1, "1")

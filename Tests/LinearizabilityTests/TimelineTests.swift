@@ -59,3 +59,25 @@ extension String {
         return pieces
     }
 }
+
+@Suite struct TimelineWindowTests {
+    @Test("a large history is cut to a window of operations around the failure")
+    func largeHistoryWindow() throws {
+        var s = Script()
+        for step in 0..<2000 {
+            s.call(1, .write, String(step))
+            s.read(2, String(step))
+        }
+        s.read(2, "5")
+        let verdict = Linearizability.check(s.history, budget: Budget(statesMax: 100_000))
+        let violation = try #require(verdict.violation)
+        let html = Timeline.html(s.history, verdict: verdict)
+        // The write that would strand "5" is early, the read that needs it is last: both are drawn.
+        #expect(violation.unplacedEvents.count == 2)
+        #expect(html.components("data-event=").count - 1 == Timeline.operationsShownMax + 1)
+        #expect(html.contains("(showing \(Timeline.operationsShownMax + 1) of 4001 operations)"))
+        for event in violation.unplacedEvents {
+            #expect(html.contains("class=\"op ok bad\" data-event=\"\(event)\""))
+        }
+    }
+}
