@@ -1,8 +1,13 @@
 /// The linearizability checker for key-value register histories (HISTORY-FORMAT.md).
 ///
 /// Keys are independent (P-compositionality), so each key's operations are checked on their own, in
-/// `String` order of the keys; the first key that fails is reported. Within a key, `KeyHistory` drops
-/// what cannot matter and `LinearizationSearch` does the backtracking search.
+/// `String` order of the keys; the first key that fails is reported, so it is the smallest failing key.
+/// Within a key, `KeyHistory` drops what cannot matter and bounds indeterminate operations, and
+/// `LinearizationSearch` does the memoized backtracking search, pruned by `ValueLiveness`.
+///
+/// Determinism: nothing depends on hashing order or on the clock except the `timeoutSeconds` budget, so
+/// with `statesMax` and `memoryBytesMax` alone the verdict and the explanation are the same on every
+/// run and in every process.
 public enum Linearizability {
     /// Checks `history` within `budget`.
     /// - Precondition: `history` is well formed (`History.validate()`); histories from `HistoryReader`

@@ -10,6 +10,10 @@
 /// search decides the operation never took effect (a "skip", which joins the linearized set without
 /// changing the value) and carries on; backtracking over a skip backtracks further. A deadline of
 /// `Int.max` sorts after every definite completion, so reaching one means the search is done.
+///
+/// Two rules cut the search without changing its verdict: a candidate read of the current value is placed
+/// at once (see `run`), and a placement that leaves a value still needed with nothing to produce it is
+/// refused (`ValueLiveness`).
 struct LinearizationSearch {
     /// How a search ended.
     enum Outcome: Equatable {

@@ -125,7 +125,8 @@ import Testing
         stale.read(2, "1")
         let explanation = verdict(stale).violation?.explanation ?? ""
         #expect(explanation.contains("process 1 delete (ok, lines 3-4): it could take effect, but then nothing left"
-            + " could make the value \"1\" again, which process 2 read -> \"1\" (ok, lines 5-6) needs"), "\(explanation)")
+            + " could make the value \"1\" again, which process 2 read -> \"1\" (ok, lines 5-6) needs"),
+            "\(explanation)")
 
         var casAfterDelete = Script()
         casAfterDelete.call(1, .write, "1")
