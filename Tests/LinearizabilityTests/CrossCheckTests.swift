@@ -40,6 +40,21 @@ import Testing
         #expect(refused > 150)
     }
 
+    @Test("histories with unique values get the same verdict from both checkers", arguments: [0, 1])
+    func uniqueValueHistories(block: UInt64) {
+        var refused = 0
+        for seed in 20_000 + block * 1000..<20_000 + (block + 1) * 1000 {
+            var history = RandomHistory(
+                seed: seed, count: 3 + Int(seed % 7), keys: ["a"], appends: false, uniqueValues: true)
+            if seed % 4 != 0 { history.mutate(seed: seed) }
+            guard History(events: history.events().events).validateSucceeds else { continue }
+            let reference = BruteForceChecker.isLinearizable(history)
+            #expect(Self.fastVerdict(history) == reference, "seed \(seed)")
+            if !reference { refused += 1 }
+        }
+        #expect(refused > 150)
+    }
+
     @Test("longer mutated histories get the same verdict from both checkers")
     func longerMutatedHistories() {
         var refused = 0

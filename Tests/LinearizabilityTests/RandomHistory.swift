@@ -22,8 +22,9 @@ struct RandomHistory {
 
     var ops: [Op] = []
 
-    /// A linearizable history of `count` operations over `keys`.
-    init(seed: UInt64, count: Int, keys: [String], appends: Bool) {
+    /// A linearizable history of `count` operations over `keys`; with `uniqueValues`, every write and cas
+    /// writes a value of its own (which exercises the reductions for indeterminate operations).
+    init(seed: UInt64, count: Int, keys: [String], appends: Bool, uniqueValues: Bool = false) {
         var random = SplitMix64(seed: seed)
         var state: [String: String] = [:]
         var processFree: [Int64] = []
@@ -41,11 +42,13 @@ struct RandomHistory {
             let roll = random.below(appends ? 100 : 85)
             switch roll {
             case 0..<30: op.f = .read
-            case 30..<55: op.f = .write; op.input = .string(values[random.below(values.count)])
+            case 30..<55:
+                op.f = .write
+                op.input = .string(uniqueValues ? "w\(index)" : values[random.below(values.count)])
             case 55..<75:
                 op.f = .cas
                 let expected = random.percent(60) ? (current ?? "0") : values[random.below(values.count)]
-                op.input = .pair(expected, values[random.below(values.count)])
+                op.input = .pair(expected, uniqueValues ? "c\(index)" : values[random.below(values.count)])
             case 75..<85: op.f = .delete
             default: op.f = .append; op.input = .string(["a", "b"][random.below(2)])
             }
