@@ -8,7 +8,8 @@ public struct Budget: Sendable {
     /// Limit on the memoized search states of any one key (each is a set of linearized operations and a
     /// register value).
     public var statesMax: Int?
-    /// Limit on the bytes held by the memo of any one key.
+    /// Limit on the bytes held by the memo and the interned values of any one key (checked every few
+    /// thousand steps).
     public var memoryBytesMax: Int?
 
     /// A budget; nil means unlimited.

@@ -10,6 +10,8 @@ struct RegisterValues {
     private var ids: [String: Int32] = [:]
     /// Memoized appends: `(state, suffix)` packed into 64 bits, to the id of the concatenation.
     private var appended: [UInt64: Int32] = [:]
+    /// An estimate of the bytes held (strings and tables).
+    private(set) var bytes = 0
 
     /// The id of `string`, interning it if new.
     mutating func id(of string: String) -> Int32 {
@@ -18,6 +20,7 @@ struct RegisterValues {
         let id = Int32(strings.count)
         strings.append(string)
         ids[string] = id
+        bytes += 2 * string.utf8.count + 48
         assert(strings[Int(id)] == string)
         return id
     }

@@ -44,7 +44,8 @@ public enum Linearizability {
             let elapsed = ContinuousClock.now - keyStart
             report.keys.append(KeyReport(
                 key: table.keys[keyIndex], operationsCount: table.operationsByKey[keyIndex].count,
-                searchedCount: keyHistory.model.count, statesCount: search.statesCount, memoBytes: search.memoBytes,
+                searchedCount: keyHistory.model.count, statesCount: search.statesCount,
+                memoBytes: search.memoBytes,
                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
             switch outcome {
             case .linearizable:
@@ -96,7 +97,7 @@ public struct KeyReport: Sendable {
     public var searchedCount: Int
     /// The search states explored.
     public var statesCount: Int
-    /// The bytes the memo of the search held at the end.
+    /// The bytes the memo and the interned values of the search held at the end.
     public var memoBytes: Int
     /// Wall-clock seconds spent on the key (not deterministic; for reports only).
     public var seconds: Double

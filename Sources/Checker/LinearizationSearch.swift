@@ -58,8 +58,8 @@ struct LinearizationSearch {
 
     /// The number of states explored.
     var statesCount: Int { memo.count }
-    /// The bytes held by the memo.
-    var memoBytes: Int { memo.bytes }
+    /// The bytes held by the memo and the interned values (what `memoryBytesMax` limits).
+    var memoBytes: Int { memo.bytes + values.bytes }
 
     /// A search over `history`.
     init(_ history: KeyHistory) {
@@ -111,13 +111,16 @@ struct LinearizationSearch {
         var steps = 0
         var arrived = true
         while entry != head {
+            // The clock and memory are read every few thousand steps, whatever the steps do.
+            steps &+= 1
+            if steps & 4095 == 0, let reason = exhausted(limits) { return .unknown(reason) }
             if arrived {
                 arrived = false
                 if let read = matchingRead(state) {
                     linearized.insert(read)
                     if memo.insert(linearized, state: state) {
                         liveness.place(model[read], definite: !optional[read])
-                        if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
+                        if let statesMax = limits.statesMax, memo.count > statesMax { return .unknown(statesReason(statesMax)) }
                         push(Int32(read), state: state, final: true)
                         lift(read)
                         entry = Int(next[head])
@@ -137,7 +140,7 @@ struct LinearizationSearch {
                     linearized.insert(operation)
                     if memo.insert(linearized, state: after) {
                         liveness.place(model[operation], definite: !optional[operation])
-                        if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
+                        if let statesMax = limits.statesMax, memo.count > statesMax { return .unknown(statesReason(statesMax)) }
                         push(Int32(operation), state: state, final: false)
                         state = after
                         lift(operation)
@@ -159,7 +162,7 @@ struct LinearizationSearch {
                 linearized.insert(operation)
                 if !kills && memo.insert(linearized, state: state) {
                     liveness.place(model[operation], definite: false)
-                    if let reason = exhausted(limits, steps: &steps) { return .unknown(reason) }
+                    if let statesMax = limits.statesMax, memo.count > statesMax { return .unknown(statesReason(statesMax)) }
                     push(~Int32(operation), state: state, final: true)
                     lift(operation)
                     entry = Int(next[head])
@@ -216,20 +219,18 @@ struct LinearizationSearch {
     }
 
     /// The name of the limit that ran out, if one did.
-    private func exhausted(_ limits: Limits, steps: inout Int) -> String? {
-        if let statesMax = limits.statesMax, memo.count > statesMax {
-            return "the states budget (\(statesMax) states) ran out"
+    private func exhausted(_ limits: Limits) -> String? {
+        if let bytesMax = limits.memoryBytesMax, memo.bytes + values.bytes > bytesMax {
+            return "the memory budget (\(bytesMax) bytes) ran out"
         }
-        steps += 1
-        if steps & 1023 == 0 {
-            if let bytesMax = limits.memoryBytesMax, memo.bytes > bytesMax {
-                return "the memory budget (\(bytesMax) bytes) ran out"
-            }
-            if let deadline = limits.deadline, ContinuousClock.now >= deadline {
-                return "the time budget ran out"
-            }
+        if let deadline = limits.deadline, ContinuousClock.now >= deadline {
+            return "the time budget ran out"
         }
         return nil
+    }
+
+    private func statesReason(_ statesMax: Int) -> String {
+        "the states budget (\(statesMax) states) ran out"
     }
 
     private mutating func push(_ operation: Int32, state: Int32, final: Bool) {
