@@ -120,7 +120,7 @@ struct LinearizationSearch {
                     linearized.insert(read)
                     if memo.insert(linearized, state: state) {
                         liveness.place(model[read], definite: !optional[read])
-                        if let statesMax = limits.statesMax, memo.count > statesMax { return .unknown(statesReason(statesMax)) }
+                        if let reason = statesExhausted(limits) { return .unknown(reason) }
                         push(Int32(read), state: state, final: true)
                         lift(read)
                         entry = Int(next[head])
@@ -140,7 +140,7 @@ struct LinearizationSearch {
                     linearized.insert(operation)
                     if memo.insert(linearized, state: after) {
                         liveness.place(model[operation], definite: !optional[operation])
-                        if let statesMax = limits.statesMax, memo.count > statesMax { return .unknown(statesReason(statesMax)) }
+                        if let reason = statesExhausted(limits) { return .unknown(reason) }
                         push(Int32(operation), state: state, final: false)
                         state = after
                         lift(operation)
@@ -162,7 +162,7 @@ struct LinearizationSearch {
                 linearized.insert(operation)
                 if !kills && memo.insert(linearized, state: state) {
                     liveness.place(model[operation], definite: false)
-                    if let statesMax = limits.statesMax, memo.count > statesMax { return .unknown(statesReason(statesMax)) }
+                    if let reason = statesExhausted(limits) { return .unknown(reason) }
                     push(~Int32(operation), state: state, final: true)
                     lift(operation)
                     entry = Int(next[head])
@@ -229,8 +229,9 @@ struct LinearizationSearch {
         return nil
     }
 
-    private func statesReason(_ statesMax: Int) -> String {
-        "the states budget (\(statesMax) states) ran out"
+    private func statesExhausted(_ limits: Limits) -> String? {
+        guard let statesMax = limits.statesMax, memo.count > statesMax else { return nil }
+        return "the states budget (\(statesMax) states) ran out"
     }
 
     private mutating func push(_ operation: Int32, state: Int32, final: Bool) {
