@@ -12,8 +12,9 @@ struct MemoTable {
     /// The longest window stored exactly, in words.
     static let windowWordsMax = 16
 
-    /// Entry number + 1 per slot; 0 is empty. The count of slots is a power of two.
-    private var slots: [Int32]
+    /// Per slot, the high 32 bits of the entry's hash (a tag, so most probes touch no entry) over entry
+    /// number + 1; 0 is empty. The count of slots is a power of two.
+    private var slots: [UInt64]
     private var hashes: [UInt64] = []
     private var states: [Int32] = []
     private var lowWords: [Int32] = []
@@ -24,27 +25,30 @@ struct MemoTable {
     /// The number of entries.
     var count: Int { hashes.count }
     /// An estimate of the bytes held.
-    var bytes: Int { slots.count * 4 + hashes.count * 36 + arena.count * 8 }
+    var bytes: Int { slots.count * 8 + hashes.count * 36 + arena.count * 8 }
 
     /// An empty memo.
     init() {
-        slots = [Int32](repeating: 0, count: 1024)
+        slots = [UInt64](repeating: 0, count: 1024)
     }
 
     /// Adds `(set, state)`; returns false if it was already there.
     mutating func insert(_ set: LinearizedSet, state: Int32) -> Bool {
         let hash = mix64(set.hash ^ (UInt64(UInt32(bitPattern: state)) &* 0x9E37_79B9_7F4A_7C15))
         let mask = slots.count - 1
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 {
-            let entry = Int(slots[slot] - 1)
-            if hashes[entry] == hash && states[entry] == state && matches(entry, set) {
-                return false
+            if slots[slot] & 0xFFFF_FFFF_0000_0000 == tag {
+                let entry = Int(slots[slot] & 0xFFFF_FFFF) - 1
+                if hashes[entry] == hash && states[entry] == state && matches(entry, set) {
+                    return false
+                }
             }
             slot = (slot + 1) & mask
         }
-        precondition(count < Int(Int32.max) - 1, "memo entry count fits in Int32")
-        slots[slot] = Int32(count + 1)
+        precondition(count < Int(UInt32.max) - 1, "memo entry count fits in 32 bits")
+        slots[slot] = tag | UInt64(count + 1)
         hashes.append(hash)
         states.append(state)
         lowWords.append(Int32(set.lowWord))
@@ -75,14 +79,14 @@ struct MemoTable {
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: 0, count: slots.count * 2)
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
         let mask = slots.count - 1
         for entry in 0..<count {
             var slot = Int(truncatingIfNeeded: hashes[entry]) & mask
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask
             }
-            slots[slot] = Int32(entry + 1)
+            slots[slot] = hashes[entry] & 0xFFFF_FFFF_0000_0000 | UInt64(entry + 1)
         }
         assert(count * 2 <= slots.count)
     }
