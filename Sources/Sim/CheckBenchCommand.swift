@@ -33,6 +33,9 @@ func runCheckBenchCommand(_ arguments: [String]) -> Int32 {
             index += 1
             continue
         }
+        let valued = ["--ops", "--keys", "--processes", "--info-percent", "--seed", "--timeout", "--states-max",
+                      "--write"]
+        guard valued.contains(flag) else { return usageError("unknown flag \(flag)", checkBenchUsage) }
         guard index + 1 < arguments.count else { return usageError("\(flag) needs a value", checkBenchUsage) }
         let value = arguments[index + 1]
         index += 2
