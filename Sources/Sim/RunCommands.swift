@@ -49,7 +49,9 @@ func runCommand(_ arguments: ArraySlice<String>, replay: Bool) throws(FlagError)
     let report = Simulator(options: flags.options(seed: seed)).run()
     let wall = wallSeconds() - start
     print(summary(report, wall: wall))
-    if let path = flags.historyPath { writeFile(path, report.history.jsonLines()) }
+    if let path = flags.historyPath, let error = writeFile(path, report.history.jsonLines()) {
+        printError("keelsim: \(error)")
+    }
     print("digest: \(report.digest.hex)")
     if let failure = report.failure {
         reportFailure(failure, seed: seed, flags: flags)
@@ -122,13 +124,4 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.watchCompactions += s.watchCompactions
     t.leaseRevokesChecked += s.leaseRevokesChecked
     for (kind, count) in s.opsByKind { t.opsByKind[kind, default: 0] += count }
-}
-
-func writeFile(_ path: String, _ text: String) {
-    guard let file = fopen(path, "w") else {
-        printError("keelsim: cannot write \(path): errno \(errno)")
-        return
-    }
-    fputs(text, file)
-    fclose(file)
 }

@@ -12,6 +12,8 @@ do throws(FlagError) {
     case "run": exit(try runCommand(rest, replay: false))
     case "replay": exit(try runCommand(rest, replay: true))
     case "sweep": exit(try sweepCommand(rest))
+    case "check": exit(runCheckCommand(Array(rest)))
+    case "check-bench": exit(runCheckBenchCommand(Array(rest)))
     case "-h", "--help", "help":
         print(usage)
         exit(0)

@@ -1,2 +1,0 @@
-/// Jepsen-style linearizability checker (issue #3).
-public enum CheckerPlaceholder {}
