@@ -93,6 +93,17 @@ import Testing
     }
 }
 
+extension GatewayServicesTests {
+    @Test("enums print by name, unknown numbers as numbers, zero not at all")
+    func enumOutput() {
+        var writer = JSONWriter()
+        GatewayEncoder.encodeAlarms([AlarmMember(memberID: 1, alarm: .corrupt), AlarmMember(memberID: 2, alarm: .none),
+                                     AlarmMember(memberID: 3, alarm: AlarmType(rawValue: 9))], into: &writer)
+        #expect(String(decoding: writer.bytes, as: UTF8.self)
+            == #"{"alarms":[{"memberID":"1","alarm":"CORRUPT"},{"memberID":"2"},{"memberID":"3","alarm":9}]}"#)
+    }
+}
+
 /// Test-side reader of captured answers into the values the encoder takes.
 struct ResponseReader {
     var document = JSONDocument()
@@ -143,14 +154,16 @@ struct ResponseReader {
     }
 
     func member(_ object: JSONIndex) throws -> Member {
-        Member(id: try uint64(object, "ID"), name: try string(object, "name"), peerURLs: try strings(object, "peerURLs"),
+        Member(id: try uint64(object, "ID"), name: try string(object, "name"),
+               peerURLs: try strings(object, "peerURLs"),
                clientURLs: try strings(object, "clientURLs"), isLearner: try bool(object, "isLearner"))
     }
 
     func status(_ object: JSONIndex) throws -> StatusResponse {
         StatusResponse(version: try string(object, "version"), dbSize: try int64(object, "dbSize"),
                        leader: try uint64(object, "leader"), raftIndex: try uint64(object, "raftIndex"),
-                       raftTerm: try uint64(object, "raftTerm"), raftAppliedIndex: try uint64(object, "raftAppliedIndex"),
+                       raftTerm: try uint64(object, "raftTerm"),
+                       raftAppliedIndex: try uint64(object, "raftAppliedIndex"),
                        errors: try strings(object, "errors"), dbSizeInUse: try int64(object, "dbSizeInUse"),
                        isLearner: try bool(object, "isLearner"))
     }
