@@ -106,6 +106,12 @@ struct GatewayReplayer {
             Gateway.writeError(error, for: endpoint, writer: &writer, into: &out)
             return ParsedHTTPResponse(out)
         }
+        // etcd's server refuses a raft request over --max-request-bytes (1.5 MiB, #370); the daemon's check.
+        if request.protobufSize > 1_572_864 {
+            Gateway.writeError(RPCError(code: .invalidArgument, message: "etcdserver: request is too large"),
+                               writer: &writer, into: &out)
+            return ParsedHTTPResponse(out)
+        }
         writer.reset()
         do throws(APIError) {
             guard try execute(request, grantID: grantID) else { return nil }
@@ -202,6 +208,15 @@ struct GatewayReplayer {
                 guard let next = try decoder.nextWatchRequest(in: body, offset: &offset) else { break }
                 request = next
             } catch {
+                if case .rpc(let streamError) = error {
+                    // The stream fails: an error line, after the head if nothing was sent yet (#129, #130).
+                    writer.reset()
+                    writer.etcdStreamError(message: streamError.message, grpcCode: streamError.code.rawValue,
+                                           httpCode: streamError.httpStatus)
+                    output.status = output.status ?? streamError.httpStatus
+                    output.lines.append(String(decoding: writer.bytes, as: UTF8.self))
+                    return output
+                }
                 if first {
                     var out: [UInt8] = []
                     Gateway.writeError(error, for: .watch, writer: &writer, into: &out)

@@ -11,36 +11,48 @@ import Core
 public struct GatewayDecoder: Sendable {
     /// etcd's `--max-txn-ops`: ops per txn branch (and compares) before `too many operations in txn request`.
     public var txnOpsMax: Int
+    /// The gRPC server's receive limit on a request's protobuf size: `--max-request-bytes` + 512 KiB.
+    public var grpcMessageBytesMax: Int
     var document = JSONDocument()
 
-    public init(txnOpsMax: Int = 128) {
+    public init(txnOpsMax: Int = 128, grpcMessageBytesMax: Int = 1_572_864 + 524_288) {
         precondition(txnOpsMax > 0, "txnOpsMax must be positive")
+        precondition(grpcMessageBytesMax > 0, "grpcMessageBytesMax must be positive")
         self.txnOpsMax = txnOpsMax
+        self.grpcMessageBytesMax = grpcMessageBytesMax
     }
 
     /// Decodes and checks the body of a unary or server-streaming RPC.
     /// - Precondition: `endpoint` is not a bidirectional stream (use `nextWatchRequest`/`nextKeepAlive`).
-    /// - Throws: `.decode` with Go's message for bodies the gateway rejects (400, code 3), `.rpc` for requests
-    ///   etcd's API layer rejects before running them (`key is not provided`, …).
+    /// - Throws: `.decode` with Go's message for bodies the gateway rejects (400, code 3); `.rpc` for requests
+    ///   over the gRPC receive limit (code 8, #371) and for requests etcd's API layer rejects before running
+    ///   them (`key is not provided`, …).
     public mutating func decode(_ endpoint: GatewayEndpoint, body: [UInt8]) throws(GatewayError) -> GatewayRequest {
         precondition(!endpoint.isBidirectionalStream, "\(endpoint) bodies are streams")
         var offset = 0
         let root = try parseObject(body, offset: &offset)
         let request = try decodeRequest(endpoint, root)
+        let size = request.protobufSize
+        if size > grpcMessageBytesMax { throw .rpc(.messageTooLarge(size, limit: grpcMessageBytesMax)) }
         try validate(request)
         return request
     }
 
     /// The next message of a watch stream body, from `offset` (advanced past it); nil at the end of the body.
     ///
-    /// The gateway decodes the first message before opening the stream: an error there fails the call (500,
-    /// code 2, #127). An error in a later message just ends the client's half of the stream.
+    /// The gateway decodes the first message before opening the stream: a `.decode` error there fails the call
+    /// (500, code 2, #127); in a later message it just ends the client's half of the stream. An `.rpc` error (a
+    /// message over the gRPC receive limit) fails the stream itself: `Gateway.writeStreamError`, after
+    /// `HTTPResponse.streamHead(status: error.httpStatus)` if nothing was sent yet (#129, #130).
     public mutating func nextWatchRequest(
         in body: [UInt8], offset: inout Int
     ) throws(GatewayError) -> WatchStreamRequest? {
         guard try skipToNextValue(body, offset: &offset) else { return nil }
         let root = try parseObject(body, offset: &offset)
-        return try decodeWatchRequest(root)
+        let request = try decodeWatchRequest(root)
+        let size = request.protobufSize
+        if size > grpcMessageBytesMax { throw .rpc(.messageTooLarge(size, limit: grpcMessageBytesMax)) }
+        return request
     }
 
     /// The lease ID of the next message of a keepalive stream body (`{"ID":N}` back to back, #158); nil at

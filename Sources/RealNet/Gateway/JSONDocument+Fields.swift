@@ -35,13 +35,13 @@ extension JSONDocument {
 
     /// A repeated field's elements (empty when unset). Not an array: Go's error for `[]json.RawMessage`.
     func repeatedField(_ object: JSONIndex?, _ name: String, _ camel: String? = nil) throws(GatewayError)
-        -> [JSONIndex]
+        -> JSONChildren
     {
-        guard let value = field(object, name, camel) else { return [] }
+        guard let value = field(object, name, camel) else { return JSONChildren(document: self, first: 0, count: 0) }
         guard kind(value) == .array else {
             throw .decode(JSONValueError.typeMismatch(found: kind(value), goType: "[]json.RawMessage").description)
         }
-        return Array(elements(value))
+        return elements(value)
     }
 
     func bytesField(_ object: JSONIndex?, _ name: String, _ camel: String? = nil) throws(GatewayError) -> [UInt8] {
