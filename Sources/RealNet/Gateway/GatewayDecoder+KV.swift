@@ -88,7 +88,7 @@ extension GatewayDecoder {
         }
         if d.field(object, "value") != nil { operand = .value(try d.bytesField(object, "value")) }
         if d.field(object, "lease") != nil { operand = .lease(LeaseID(try d.int64Field(object, "lease"))) }
-        // TODO(gateway-enums): an unknown result or target number makes etcd's compare false; Core's enums
+        // Known gap: an unknown result or target number makes etcd's compare false; Core's enums
         // cannot hold one, so it reads as EQUAL / VERSION here.
         return Compare(key: key, rangeEnd: rangeEnd, target: Compare.Target(rawValue: Int(target)) ?? .version,
                        result: Compare.Result(rawValue: Int(result)) ?? .equal, operand: operand)

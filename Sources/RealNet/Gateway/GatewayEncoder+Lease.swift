@@ -13,6 +13,7 @@ extension GatewayEncoder {
         writer.endObject()
     }
 
+    /// `{"header":…}` (#160).
     public static func encode(
         _ response: LeaseRevokeResponse, header h: ResponseHeader, into writer: inout JSONWriter
     ) {

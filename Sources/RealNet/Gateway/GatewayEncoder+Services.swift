@@ -109,6 +109,8 @@ extension GatewayEncoder {
 
     // MARK: Maintenance
 
+    /// Status: `header`, `version`, `dbSize`, `leader`, `raftIndex`, `raftTerm`, `raftAppliedIndex`, `errors`,
+    /// `dbSizeInUse`, `isLearner` (#185).
     public static func encode(_ response: StatusResponse, header h: ResponseHeader, into writer: inout JSONWriter) {
         writer.beginObject()
         header(h, into: &writer)

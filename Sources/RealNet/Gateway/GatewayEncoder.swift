@@ -95,6 +95,7 @@ public enum GatewayEncoder {
 
     // MARK: KV
 
+    /// Range: `header`, `kvs`, `more`, `count`; an empty range is only the header (#47).
     public static func encode(_ response: RangeResponse, header: ResponseHeader, into writer: inout JSONWriter) {
         writer.beginObject()
         range(response, header: header.at(response.revision), into: &writer)
@@ -108,6 +109,7 @@ public enum GatewayEncoder {
         writer.int64IfNonZero("count", response.count)
     }
 
+    /// Put: `header`, `prev_kv` when asked for and the key existed (#33, #34).
     public static func encode(_ response: PutResponse, header: ResponseHeader, into writer: inout JSONWriter) {
         writer.beginObject()
         put(response, header: header.at(response.revision), into: &writer)
@@ -122,6 +124,7 @@ public enum GatewayEncoder {
         }
     }
 
+    /// DeleteRange: `header`, `deleted` (absent when 0, #70), `prev_kvs`.
     public static func encode(
         _ response: DeleteRangeResponse, header: ResponseHeader, into writer: inout JSONWriter
     ) {
@@ -176,6 +179,7 @@ public enum GatewayEncoder {
         writer.endArray()
     }
 
+    /// Compaction: `{"header":…}` (#105).
     public static func encode(
         _ response: CompactionResponse, header h: ResponseHeader, into writer: inout JSONWriter
     ) {
