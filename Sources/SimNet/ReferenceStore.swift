@@ -16,6 +16,8 @@ struct ReferenceStore {
     /// Set if an entry could not be replayed in order (the checks that use the reference stop).
     var broken = false
     var eventsChecked = 0
+    /// The same duplicate filter the members apply.
+    var appliedRequests = AppliedRequests()
 
     /// Replays one committed entry. - Returns: the lease it revoked, if it revoked one.
     mutating func apply(_ entry: Entry, time: UInt64) -> LeaseID? {
@@ -25,8 +27,14 @@ struct ReferenceStore {
             return nil
         }
         appliedIndex = entry.index
+        if entry.kind == .confChange, entry.data.count >= EntryHeader.size {
+            var reader = ByteReader(entry.data)
+            if let header = try? EntryHeader.decode(&reader) { _ = appliedRequests.firstApplication(of: header) }
+            return nil
+        }
         guard entry.kind == .normal, !entry.data.isEmpty,
-              let (_, command) = try? KVCommand.decode(entryData: entry.data) else { return nil }
+              let (header, command) = try? KVCommand.decode(entryData: entry.data),
+              appliedRequests.firstApplication(of: header) else { return nil }
         var revoked: LeaseID?
         var produced: [KVEvent] = []
         switch command {

@@ -416,6 +416,8 @@ func messageDetail(_ m: Message) -> String {
     case .heartbeat(let h): " commit \(h.commit) ctx \(h.context)"
     case .snapshot(let s): " index \(s.meta.index) bytes \(s.offset)+\(s.bytes.count)/\(s.total)"
     case .snapshotResponse(let s): " index \(s.index) received \(s.received)\(s.done ? " done" : "")"
+    case .readIndex(let r): " ctx \(r.context % 100_000)"
+    case .readIndexResponse(let r): " ctx \(r.context % 100_000) index \(r.index)\(r.failed ? " failed" : "")"
     default: ""
     }
 }

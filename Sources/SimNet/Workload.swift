@@ -193,6 +193,10 @@ struct Workload {
     /// A member answered: the reply travels back to its client (or to the nemesis's admin).
     mutating func replyFromMember(_ reply: ClientReply, slot: Int, sim: Simulator) {
         guard let owner = owners[reply.id] else { return }
+        if sim.options.trace, let replica = sim.nodes[slot].replica {
+            sim.traceLine("n\(replica.id) answers request \(reply.id) at revision \(reply.revision), applied "
+                          + "\(replica.applied) commit \(replica.raft.log.committed)")
+        }
         switch owner {
         case .client(let k):
             sim.schedule(after: 50 + UInt64(sim.prng.int(below: 400)), .reply(client: k, reply))

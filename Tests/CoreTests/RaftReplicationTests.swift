@@ -97,4 +97,25 @@ import Testing
         c.completePersists(1)
         #expect(c.appliedIndex(id) == LogIndex(5))
     }
+
+    @Test("a forwarded proposal delivered twice is applied once")
+    func duplicateProposalAppliedOnce() {
+        var c = TestCluster(members: [1, 2, 3])
+        c.elect(1)
+        let first = c.request(2, .write(key: "k", value: "old"))
+        let forwarded = c.inflight.filter { if case .propose = $0.body { return true }; return false }
+        #expect(forwarded.count == 1)
+        c.deliverAll()
+        let second = c.request(1, .write(key: "k", value: "new"))
+        c.deliverAll()
+        c.inflight.append(forwarded[0])  // The network delivers the old proposal again.
+        c.deliverAll()
+        c.tickAll()
+        c.deliverAll()
+        #expect(c.raft(1).log.lastIndex == LogIndex(7))  // Appended twice...
+        for member in c.ids { #expect(c.value(member.value, "k") == "new") }  // ...applied once everywhere.
+        #expect(c.appliedIndex(first) == LogIndex(5))
+        #expect(c.appliedIndex(second) == LogIndex(6))
+        #expect(c.replies.filter { $0.id == first }.count == 1)
+    }
 }

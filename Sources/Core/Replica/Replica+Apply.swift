@@ -28,6 +28,9 @@ extension Replica {
             do { (header, command) = try KVCommand.decode(entryData: entry.data) } catch {
                 fatalError("committed entry \(entry.index) does not decode: \(error)")
             }
+            guard appliedRequests.firstApplication(of: header) else {
+                return  // maybe: a duplicated forwarded proposal; its first copy already answered the client.
+            }
             let result = execute(command)
             if header.proposer == id && header.requestID != 0 {
                 complete(header.requestID, result, index: entry.index, into: &effects)
@@ -42,6 +45,7 @@ extension Replica {
             } catch {
                 fatalError("committed conf change \(entry.index) does not decode: \(error)")
             }
+            guard appliedRequests.firstApplication(of: header) else { return }
             let took = raft.applyConfChange(change)
             if took { recordMember(change) }
             if clusterID == 0 && header.proposer.isNone { clusterID = Replica.clusterID(memberContexts) }
@@ -118,13 +122,14 @@ extension Replica {
     /// The state machine's snapshot: cluster id, member contexts, then the store.
     public func stateMachineSnapshot() -> [UInt8] {
         var writer = ByteWriter(capacity: 4096)
-        writer.u8(1)
+        writer.u8(2)
         writer.u64(clusterID)
         writer.u32(UInt32(memberContexts.count))
         for member in memberContexts {
             writer.u64(member.id.value)
             writer.blob(member.context)
         }
+        appliedRequests.encode(into: &writer)
         writer.blob(store.snapshot())
         return writer.bytes
     }
@@ -132,13 +137,14 @@ extension Replica {
     mutating func restoreStateMachine(_ bytes: [UInt8]) throws(DecodeError) {
         var reader = ByteReader(bytes)
         let version = try reader.u8()
-        guard version == 1 else { throw .badValue(offset: 0, what: "state machine snapshot version \(version)") }
+        guard version == 2 else { throw .badValue(offset: 0, what: "state machine snapshot version \(version)") }
         clusterID = try reader.u64()
         var members: [(id: MemberID, context: [UInt8])] = []
         for _ in 0..<(try reader.count(itemBytesMin: 12)) {
             members.append((MemberID(try reader.u64()), try reader.blob()))
         }
         memberContexts = members
+        appliedRequests = try AppliedRequests.decode(&reader, capacity: appliedRequests.capacity)
         store = try KVStore.restore(from: try reader.blob(), config: config.store)
         guard reader.isAtEnd else { throw .badValue(offset: reader.offset, what: "trailing snapshot bytes") }
     }

@@ -13,6 +13,8 @@ public struct Replica: Sendable {
     public internal(set) var memberContexts: [(id: MemberID, context: [UInt8])]
     /// Identifies the cluster: a hash of the initial members' contexts (etcd derives it the same way).
     public internal(set) var clusterID: UInt64
+    /// Requests applied recently: a command appended twice is applied once (replicated state).
+    public internal(set) var appliedRequests = AppliedRequests()
 
     /// Prefix of this incarnation's request ids, drawn from the seed so a restart never reuses one.
     let requestIDBase: UInt64
