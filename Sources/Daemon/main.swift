@@ -2,7 +2,91 @@ import Core
 import Glibc
 import RealNet
 
-// The daemon lands with issue #5; until then `keel` says so and exits non-zero.
-var message = "keel: the daemon is not built yet (issue #5); try `swift run -c release keelsim run --seed 1`\n"
-message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-exit(1)
+// keel: an etcd-compatible server. Thin: parse etcd's flags, open the data dir, serve, exit.
+
+func logLine(_ message: String) {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    var seconds = time_t(ts.tv_sec)
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    let micros = String(Int(ts.tv_nsec) / 1000)
+    let stamp = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
+        + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))."
+        + String(repeating: "0", count: 6 - micros.count) + micros
+    var line = "\(stamp) I | keel: \(message)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+    var line = "keel: \(message)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    exit(code)
+}
+
+let config: ServerConfig
+do throws(FlagError) {
+    guard let parsed = try Flags.parse(Array(CommandLine.arguments.dropFirst()),
+                                       environment: { name in getenv(name).map { String(cString: $0) } }) else {
+        print("keel Version: 0.1.0\netcd API compatibility: 3.4.23")
+        exit(0)
+    }
+    config = parsed
+} catch {
+    if error.message == "help" {
+        print(Flags.usage)
+        exit(0)
+    }
+    fail("\(error.message)\n\(Flags.usage)", code: 2)
+}
+
+// Signals are taken by a thread of their own (sigwait), so every other thread blocks them.
+var signals = sigset_t()
+sigemptyset(&signals)
+sigaddset(&signals, SIGINT)
+sigaddset(&signals, SIGTERM)
+sigaddset(&signals, SIGPIPE)
+pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+logLine("starting member \(config.name) with data dir \(config.dataDir)")
+let server: Server
+do throws(StartError) {
+    let opened = try DataDir.open(
+        path: config.dataDir, name: config.name, initialCluster: config.initialCluster,
+        state: config.initialClusterState, token: config.initialClusterToken,
+        advertisePeerURLs: config.initialAdvertisePeerURLs, clientURLs: config.advertiseClientURLs)
+    let id = opened.identity.id
+    logLine(opened.restarted ? "restarting member \(hex64(id.value)) from \(config.dataDir) "
+            + "(--initial-* flags ignored)" : "new member \(hex64(id.value)) in cluster token "
+            + "\(opened.identity.token), state \(config.initialClusterState)")
+    if opened.recovered.tornBytesTruncated > 0 {
+        logLine("WAL: truncated a torn final write of \(opened.recovered.tornBytesTruncated) bytes")
+    }
+    server = try Server(config: config, opened: opened, seed: UInt64.random(in: 1...UInt64.max), log: logLine)
+} catch {
+    fail("\(error)", code: 1)
+}
+
+let stopSignal = server.signal
+let signalThread = NativeThread(name: "keel-signals") {
+    var waited = sigset_t()
+    sigemptyset(&waited)
+    sigaddset(&waited, SIGINT)
+    sigaddset(&waited, SIGTERM)
+    var received: Int32 = 0
+    while sigwait(&waited, &received) == 0 {
+        if received == SIGINT || received == SIGTERM {
+            stopSignal.requestStop()
+            return
+        }
+    }
+}
+
+do throws(StartError) {
+    try server.run()
+} catch {
+    fail("\(error)", code: 1)
+}
+logLine("shut down cleanly")
+exit(0)

@@ -51,6 +51,8 @@ struct ReferenceStore {
                 revokedAt[id.value] = time
                 revoked = id
             }
+        case .memberAttributes:
+            break
         }
         for event in produced { events.append((event, time)) }
         return revoked

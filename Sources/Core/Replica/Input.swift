@@ -38,6 +38,8 @@ public enum Operation: Sendable, Equatable {
     case promoteMember(MemberID)
     case transferLeadership(to: MemberID)
     case hashKV(Revision)
+    /// Publishes this member's name and client URLs to the cluster (etcd does so once it has started).
+    case publishAttributes(context: [UInt8])
 }
 
 /// A request with the driver's id for it; the reply carries the same id.

@@ -7,6 +7,8 @@ public enum KVCommand: Equatable, Sendable {
     case compact(CompactionRequest)
     case leaseGrant(LeaseGrantRequest)
     case leaseRevoke(LeaseID)
+    /// A member publishes its name and client URLs (etcd's member attributes), replacing its context.
+    case memberAttributes(MemberID, context: [UInt8])
 
     /// The entry data: the header, then the tagged command.
     public func entryData(header: EntryHeader) -> [UInt8] {
@@ -33,6 +35,10 @@ public enum KVCommand: Equatable, Sendable {
         case .leaseRevoke(let id):
             w.u8(6)
             w.i64(id.value)
+        case .memberAttributes(let member, let context):
+            w.u8(7)
+            w.u64(member.value)
+            w.blob(context)
         }
         return w.bytes
     }
@@ -49,6 +55,7 @@ public enum KVCommand: Equatable, Sendable {
         case 4: command = .compact(CompactionRequest(revision: Revision(try r.i64()), physical: try r.bool()))
         case 5: command = .leaseGrant(LeaseGrantRequest(ttlSeconds: try r.i64(), id: LeaseID(try r.i64())))
         case 6: command = .leaseRevoke(LeaseID(try r.i64()))
+        case 7: command = .memberAttributes(MemberID(try r.u64()), context: try r.blob())
         case let tag: throw .badTag(offset: at, tag: tag)
         }
         guard r.isAtEnd else { throw .badValue(offset: r.offset, what: "trailing bytes after command") }

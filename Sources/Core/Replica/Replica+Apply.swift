@@ -79,6 +79,9 @@ extension Replica {
                 let result = try store.leaseRevoke(lease)
                 watches.notify(result.events, store: store)
                 return .leaseRevoke(result.response)
+            case .memberAttributes(let member, let context):
+                if let k = memberContexts.firstIndex(where: { $0.id == member }) { memberContexts[k].context = context }
+                return .membership(applied: true)
             }
         } catch {
             return .failed(.api(error))

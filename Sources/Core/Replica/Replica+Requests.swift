@@ -52,6 +52,8 @@ extension Replica {
             } else {
                 immediateReplies.append(reply(request.id, .transferStarted))
             }
+        case .publishAttributes(let context):
+            propose(request, .memberAttributes(id, context: context))
         case .hashKV(let revision):
             do throws(APIError) {
                 immediateReplies.append(reply(request.id, .hashKV(try store.hashKV(revision: revision))))

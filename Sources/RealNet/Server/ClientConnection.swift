@@ -1,0 +1,192 @@
+import Core
+
+/// One client's HTTP/1.1 connection: requests are parsed as they arrive (pipelining allowed), each gets a
+/// response slot, and slots are written strictly in order as their answers come in. `/v3/watch` and
+/// `/v3/lease/keepalive` turn the connection into a stream of JSON lines, as etcd's gateway does.
+final class ClientConnection: ConnectionHandler {
+    unowned let server: Server
+    weak var connection: Connection?
+    var parser: HTTPRequestParser
+    var request = HTTPRequest()
+    /// Answers not yet written, in request order; `firstSlot` numbers the first of them.
+    var slots: [[UInt8]?] = []
+    var firstSlot = 0
+    var closeAfterSlot: Int?
+    var watchStream: WatchStreamID?
+    var streamHeadSent = false
+    var keepAlivesOutstanding = 0
+    var writer = JSONWriter(capacity: 1024)
+
+    init(server: Server, connection: Connection) {
+        self.server = server
+        self.connection = connection
+        var limits = HTTPLimits()
+        limits.bodyBytesMax = max(8 << 20, server.config.maxRequestBytes + (1 << 20))
+        parser = HTTPRequestParser(limits: limits)
+    }
+
+    func received(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
+        parser.append(bytes)
+        do throws(HTTPParseError) {
+            while watchStream == nil, try parser.next(into: &request) {
+                if parser.takeContinueRequest() { connection.write(HTTPResponse.continueLine) }
+                handle(request, on: connection)
+            }
+        } catch {
+            var out: [UInt8] = []
+            HTTPResponse.parseError(error, into: &out)
+            flushSlots(on: connection)
+            connection.write(out)
+            connection.close()
+        }
+    }
+
+    func closed(_ connection: Connection, error: Errno?) {
+        if let stream = watchStream {
+            server.watchStreams[stream] = nil
+            server.step(.watch(.close(stream)))
+            watchStream = nil
+        }
+    }
+
+    // MARK: Requests
+
+    func handle(_ request: HTTPRequest, on connection: Connection) {
+        let slot = firstSlot + slots.count
+        slots.append(nil)
+        if !request.keepAlive { closeAfterSlot = slot }
+        let route = Gateway.route(request)
+        switch route {
+        case .rpc(let endpoint):
+            server.call(endpoint, body: request.body, from: self, slot: slot)
+        case .version:
+            complete(slot: slot, Server.plainJSON(#"{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}"#))
+        case .health:
+            let healthy = !server.replica.raft.leader.isNone
+            var out: [UInt8] = []
+            HTTPResponse.plain(status: healthy ? 200 : 503, contentType: "text/plain; charset=utf-8",
+                               body: Array(#"{"health":"\#(healthy)"}"#.utf8), date: HTTPDate.now(), into: &out)
+            complete(slot: slot, out)
+        default:
+            if request.path == "/metrics" {
+                var out: [UInt8] = []
+                HTTPResponse.plain(status: 200, contentType: "text/plain; version=0.0.4", body: server.metricsText(),
+                                   date: HTTPDate.now(), into: &out)
+                return complete(slot: slot, out)
+            }
+            var out: [UInt8] = []
+            Gateway.writeRouteAnswer(route, date: HTTPDate.now(), into: &out)
+            complete(slot: slot, out)
+        }
+    }
+
+    /// Fills a response slot and writes every answered slot at the head of the queue.
+    func complete(slot: Int, _ bytes: [UInt8]) {
+        guard slot >= firstSlot, slot - firstSlot < slots.count else { return }
+        slots[slot - firstSlot] = bytes
+        guard let connection, connection.isOpen else { return }
+        flushSlots(on: connection)
+    }
+
+    func flushSlots(on connection: Connection) {
+        while let head = slots.first, let bytes = head {
+            connection.write(bytes)
+            slots.removeFirst()
+            if closeAfterSlot == firstSlot {
+                connection.close()
+                firstSlot += 1
+                return
+            }
+            firstSlot += 1
+        }
+    }
+
+    // MARK: Streams
+
+    /// Starts a watch stream: every watch request in the body is handed to the Replica.
+    func startWatch(body: [UInt8], slot: Int) {
+        let stream = server.replica.openWatchStream()
+        watchStream = stream
+        server.watchStreams[stream] = self
+        slots.removeLast()  // A stream answers with lines, not a slot.
+        var offset = 0
+        do throws(GatewayError) {
+            while let next = try server.decoder.nextWatchRequest(in: body, offset: &offset) {
+                switch next {
+                case .create(let create): server.step(.watch(.create(stream, create)))
+                case .cancel(let id): server.step(.watch(.cancel(stream, id)))
+                case .progress: server.step(.watch(.progress(stream)))
+                case .empty: break
+                }
+            }
+        } catch {
+            var out: [UInt8] = []
+            if !streamHeadSent {
+                Gateway.writeError(error, for: .watch, writer: &writer, date: HTTPDate.now(), into: &out)
+            } else if case .rpc(let rpc) = error {
+                Gateway.writeStreamError(rpc, writer: &writer, into: &out)
+                HTTPResponse.lastChunk(into: &out)
+            }
+            connection?.write(out)
+            connection?.close()
+        }
+    }
+
+    func sendWatch(_ responses: [WatchResponse]) {
+        guard let connection, connection.isOpen else { return }
+        var out: [UInt8] = []
+        if !streamHeadSent {
+            HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
+            streamHeadSent = true
+        }
+        for response in responses {
+            writer.reset()
+            GatewayEncoder.encodeLine(response, header: server.header(revision: response.revision), into: &writer)
+            HTTPResponse.streamLine(writer.bytes, into: &out)
+        }
+        connection.write(out)
+    }
+
+    /// Starts a keep-alive stream: one answer line per lease id in the body, then the stream ends.
+    func startKeepAlive(body: [UInt8], slot: Int) {
+        slots.removeLast()
+        var ids: [LeaseID] = []
+        var offset = 0
+        do throws(GatewayError) {
+            while let id = try server.decoder.nextKeepAlive(in: body, offset: &offset) { ids.append(id) }
+        } catch {
+            var out: [UInt8] = []
+            Gateway.writeError(error, for: .leaseKeepAlive, writer: &writer, date: HTTPDate.now(), into: &out)
+            connection?.write(out)
+            return
+        }
+        keepAlivesOutstanding = ids.count
+        if ids.isEmpty { return endKeepAliveStream() }
+        for id in ids {
+            server.submit(.leaseKeepAlive(id), from: self, slot: -1, endpoint: .leaseKeepAlive, context: .keepAlive)
+        }
+    }
+
+    func keepAliveAnswered(_ line: [UInt8]) {
+        guard let connection, connection.isOpen else { return }
+        var out: [UInt8] = []
+        if !streamHeadSent {
+            HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
+            streamHeadSent = true
+        }
+        out.append(contentsOf: line)
+        connection.write(out)
+        keepAlivesOutstanding -= 1
+        if keepAlivesOutstanding == 0 { endKeepAliveStream() }
+    }
+
+    func endKeepAliveStream() {
+        guard let connection, connection.isOpen else { return }
+        var out: [UInt8] = []
+        if !streamHeadSent { HTTPResponse.streamHead(date: HTTPDate.now(), into: &out) }
+        HTTPResponse.lastChunk(into: &out)
+        connection.write(out)
+        streamHeadSent = false
+        if !request.keepAlive { connection.close() }
+    }
+}

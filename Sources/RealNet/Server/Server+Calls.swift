@@ -1,0 +1,224 @@
+import Core
+
+/// Turning gateway requests into Replica operations, and Replica answers into etcd's JSON.
+extension Server {
+    /// Handles one unary or streaming RPC from a client connection.
+    func call(_ endpoint: GatewayEndpoint, body: [UInt8], from connection: ClientConnection, slot: Int) {
+        switch endpoint {
+        case .watch: return connection.startWatch(body: body, slot: slot)
+        case .leaseKeepAlive: return connection.startKeepAlive(body: body, slot: slot)
+        default: break
+        }
+        let request: GatewayRequest
+        do throws(GatewayError) {
+            request = try decoder.decode(endpoint, body: body)
+        } catch {
+            var out: [UInt8] = []
+            Gateway.writeError(error, for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
+            return connection.complete(slot: slot, out)
+        }
+        let submit = { (operation: Operation) in self.submit(operation, from: connection, slot: slot, endpoint: endpoint) }
+        switch request {
+        case .range(let r): submit(.range(r))
+        case .put(let r): submit(.put(r))
+        case .deleteRange(let r): submit(.deleteRange(r))
+        case .txn(let r): submit(.txn(r))
+        case .compaction(let r): submit(.compact(r))
+        case .leaseGrant(let r): submit(.leaseGrant(r))
+        case .leaseRevoke(let id): submit(.leaseRevoke(id))
+        case .leaseTimeToLive(let r): submit(.leaseTimeToLive(r))
+        case .leaseLeases: submit(.leaseLeases)
+        case .memberAdd(let r):
+            let id = MemberInfo.memberID(peerURLs: r.peerURLs, token: identity.token)
+            if replica.memberContexts.contains(where: { $0.id == id }) {
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: member ID already exist"),
+                              connection, slot)
+            }
+            let context = MemberInfo(name: "", peerURLs: r.peerURLs).encoded()
+            self.submit(.addMember(id, learner: r.isLearner, context: context), from: connection, slot: slot,
+                        endpoint: endpoint, context: .memberAdd(id, r.peerURLs, learner: r.isLearner))
+        case .memberRemove(let id):
+            guard replica.raft.conf.isMember(MemberID(id)) else {
+                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"), connection, slot)
+            }
+            submit(.removeMember(MemberID(id)))
+        case .memberPromote(let id):
+            guard replica.raft.conf.isMember(MemberID(id)) else {
+                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"), connection, slot)
+            }
+            guard replica.raft.conf.isLearner(MemberID(id)) else {
+                return refuse(RPCError(code: .failedPrecondition,
+                                       message: "etcdserver: can only promote a learner member"), connection, slot)
+            }
+            submit(.promoteMember(MemberID(id)))
+        case .memberList:
+            writer.reset()
+            GatewayEncoder.encodeMembers(memberList(), header: header(revision: .zero), into: &writer)
+            connection.complete(slot: slot, unary(writer.bytes))
+        case .status:
+            writer.reset()
+            GatewayEncoder.encode(status(), header: header(revision: replica.store.currentRevision), into: &writer)
+            connection.complete(slot: slot, unary(writer.bytes))
+        case .alarm:
+            writer.reset()
+            GatewayEncoder.encodeAlarms([], into: &writer)
+            connection.complete(slot: slot, unary(writer.bytes))
+        case .defragment:
+            writer.reset()
+            GatewayEncoder.encodeEmpty(into: &writer)
+            connection.complete(slot: slot, unary(writer.bytes))
+        case .hash:
+            let hash = (try? replica.store.hashKV())?.hash ?? 0
+            writer.reset()
+            GatewayEncoder.encodeHash(hash, header: header(revision: replica.store.currentRevision), into: &writer)
+            connection.complete(slot: slot, unary(writer.bytes))
+        case .moveLeader(let target):
+            guard replica.raft.role == .leader else {
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: not leader"), connection, slot)
+            }
+            guard replica.raft.conf.isVoter(MemberID(target)) else {
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: bad leader transferee"),
+                              connection, slot)
+            }
+            submit(.transferLeadership(to: MemberID(target)))
+        case .auth:
+            refuse(RPCError.unimplemented(endpoint), connection, slot)
+        default:
+            refuse(RPCError.unimplemented(endpoint), connection, slot)
+        }
+    }
+
+    func refuse(_ error: RPCError, _ connection: ClientConnection, _ slot: Int) {
+        var out: [UInt8] = []
+        Gateway.writeError(error, writer: &writer, date: HTTPDate.now(), into: &out)
+        connection.complete(slot: slot, out)
+    }
+
+    func unary(_ json: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        Gateway.writeUnary(json, date: HTTPDate.now(), into: &out)
+        return out
+    }
+
+    static func plainJSON(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        HTTPResponse.unary(json: Array(text.utf8), date: HTTPDate.now(), into: &out)
+        return out
+    }
+
+    /// Encodes a Replica answer as the HTTP response etcd's gateway would send.
+    func encode(_ reply: ClientReply, for call: PendingCall, into out: inout [UInt8]) {
+        let h = header(revision: reply.revision)
+        writer.reset()
+        switch reply.result {
+        case .range(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .put(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .deleteRange(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .txn(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .compact(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .leaseGrant(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .leaseRevoke(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .leaseTimeToLive(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .leaseLeases(let r): GatewayEncoder.encode(r, header: h, into: &writer)
+        case .leaseKeepAlive(let r):
+            GatewayEncoder.encodeLine(r, header: h, into: &writer)
+            return HTTPResponse.streamLine(writer.bytes, into: &out)
+        case .hashKV(let r): GatewayEncoder.encodeHash(r.hash, header: h, into: &writer)
+        case .transferStarted: GatewayEncoder.encodeEmpty(into: &writer)
+        case .membership(let applied):
+            guard applied else {
+                return Gateway.writeError(RPCError(code: .failedPrecondition, message: "etcdserver: member change "
+                                                   + "no longer valid"), writer: &writer, date: HTTPDate.now(), into: &out)
+            }
+            if case .memberAdd(let id, let urls, let learner) = call.context {
+                let member = Member(id: id.value, peerURLs: urls, isLearner: learner)
+                GatewayEncoder.encodeMemberAdd(member, members: memberList(), header: h, into: &writer)
+            } else {
+                GatewayEncoder.encodeMembers(memberList(), header: h.at(.zero), into: &writer)
+            }
+        case .failed(let error):
+            if case .keepAlive = call.context {
+                Gateway.writeStreamError(rpcError(error), writer: &writer, into: &out)
+                return
+            }
+            return Gateway.writeError(rpcError(error), writer: &writer, date: HTTPDate.now(), into: &out)
+        }
+        Gateway.writeUnary(writer.bytes, date: HTTPDate.now(), into: &out)
+    }
+
+    /// etcd's code and message for each way a request can fail.
+    func rpcError(_ error: RequestError) -> RPCError {
+        switch error {
+        case .api(let e): RPCError(e)
+        case .timedOut: RPCError(code: .unavailable, message: "etcdserver: request timed out")
+        case .notLeader: RPCError(code: .unavailable, message: "etcdserver: no leader")
+        case .readFailed: RPCError(code: .unavailable, message: "etcdserver: leader changed")
+        case .refused(let refusal):
+            switch refusal {
+            case .notLeader: RPCError(code: .unavailable, message: "etcdserver: no leader")
+            case .transferInProgress: RPCError(code: .unavailable, message: "etcdserver: leader changed")
+            case .confChangePending: RPCError(code: .unavailable, message: "etcdserver: unhealthy cluster")
+            case .invalidConfChange: RPCError(code: .failedPrecondition, message: "etcdserver: member not found")
+            case .tooLarge: RPCError(code: .invalidArgument, message: "etcdserver: request is too large")
+            case .removed: RPCError(code: .unavailable, message: "etcdserver: server stopped")
+            case .learnerNotReady:
+                RPCError(code: .failedPrecondition,
+                         message: "etcdserver: can only promote a learner member which is in sync with leader")
+            }
+        }
+    }
+
+    /// The members as etcd lists them: id, name, peer and client URLs, learner flag.
+    func memberList() -> [Member] {
+        replica.memberContexts.map { member in
+            let info = MemberInfo.decode(member.context)
+            let isSelf = member.id == identity.id
+            return Member(id: member.id.value, name: isSelf ? identity.name : info.name, peerURLs: info.peerURLs,
+                          clientURLs: isSelf ? config.advertiseClientURLs : info.clientURLs,
+                          isLearner: replica.raft.conf.isLearner(member.id))
+        }
+    }
+
+    func status() -> StatusResponse {
+        let size = Int64(replica.store.indexedKeyCount * 256 + 20480)
+        return StatusResponse(version: "3.4.23", dbSize: size, leader: replica.raft.leader.value,
+                              raftIndex: replica.raft.log.committed.value, raftTerm: replica.raft.term.value,
+                              raftAppliedIndex: replica.applied.value, dbSizeInUse: size,
+                              isLearner: replica.raft.conf.isLearner(identity.id))
+    }
+
+    /// Prometheus text exposition of the member's state.
+    func metricsText() -> [UInt8] {
+        var lines: [String] = []
+        func gauge(_ name: String, _ help: String, _ value: String) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) gauge")
+            lines.append("\(name) \(value)")
+        }
+        let raft = replica.raft
+        gauge("etcd_server_has_leader", "Whether a leader exists.", raft.leader.isNone ? "0" : "1")
+        gauge("etcd_server_is_leader", "Whether this member is the leader.", raft.role == .leader ? "1" : "0")
+        gauge("etcd_server_leader_changes_seen_total", "Leader changes seen.", "\(metrics.leaderChanges)")
+        gauge("etcd_server_proposals_committed_total", "Committed index.", "\(raft.log.committed.value)")
+        gauge("etcd_server_proposals_applied_total", "Applied index.", "\(replica.applied.value)")
+        gauge("etcd_server_proposals_pending", "Requests waiting.", "\(metrics.proposalsPending)")
+        gauge("etcd_server_proposals_failed_total", "Requests that failed.", "\(metrics.failed)")
+        gauge("keel_raft_term", "Current Raft term.", "\(raft.term.value)")
+        gauge("etcd_debugging_mvcc_keys_total", "Keys in the store.", "\(replica.store.indexedKeyCount)")
+        gauge("etcd_debugging_mvcc_watcher_total", "Watch streams.", "\(watchStreams.count)")
+        gauge("keel_wal_persist_batches_total", "WAL batches handed to the disk thread.", "\(metrics.persistBatches)")
+        gauge("keel_wal_fsync_groups_total", "Group commits (one fdatasync each).", "\(metrics.diskGroups)")
+        lines.append("# HELP keel_request_duration_milliseconds Client request latency.")
+        lines.append("# TYPE keel_request_duration_milliseconds histogram")
+        var cumulative: UInt64 = 0
+        for (k, bound) in ServerMetrics.bucketsMs.enumerated() {
+            cumulative += metrics.latencyCounts[k]
+            lines.append("keel_request_duration_milliseconds_bucket{le=\"\(bound)\"} \(cumulative)")
+        }
+        cumulative += metrics.latencyCounts[ServerMetrics.bucketsMs.count]
+        lines.append("keel_request_duration_milliseconds_bucket{le=\"+Inf\"} \(cumulative)")
+        lines.append("keel_request_duration_milliseconds_sum \(metrics.latencySumMs)")
+        lines.append("keel_request_duration_milliseconds_count \(cumulative)")
+        return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }
+}

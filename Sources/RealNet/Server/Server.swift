@@ -1,0 +1,273 @@
+import Core
+import Glibc
+
+/// The daemon: one event-loop thread owns the Replica, the client and peer sockets and the timer; a disk
+/// thread makes WAL batches durable (group commit) and wakes the loop when they are (DESIGN.md, "The
+/// daemon"). Everything the Replica asks for arrives as effects and is carried out here, and only here.
+public final class Server {
+    let config: ServerConfig
+    let loop: EventLoop
+    var replica: Replica
+    let identity: MemberIdentity
+    let disk: DiskThread<WALWorker>
+    let transport: PeerTransport
+    var effects = Effects()
+    var completions: [WALCompletion] = []
+    /// Client calls waiting for the Replica, by request id.
+    var pending: [UInt64: PendingCall] = [:]
+    var nextRequestID: UInt64 = 1
+    var watchStreams: [WatchStreamID: ClientConnection] = [:]
+    var decoder: GatewayDecoder
+    var writer = JSONWriter(capacity: 4096)
+    let log: (String) -> Void
+    var lastLeader = MemberID.none
+    var announcedReady = false
+    var fatalError: String?
+    var metrics = ServerMetrics()
+    let startTime: UInt64
+
+    /// A client call in flight: where to answer and how to encode the answer.
+    struct PendingCall {
+        var connection: ClientConnection
+        var slot: Int
+        var endpoint: GatewayEndpoint
+        var context: CallContext = .none
+        var startedAt: UInt64
+    }
+
+    enum CallContext {
+        case none
+        case memberAdd(MemberID, [String], learner: Bool)
+        case keepAlive
+    }
+
+    public init(config: ServerConfig, opened: sending DataDir.Opened, seed: UInt64, log: @escaping (String) -> Void)
+        throws(StartError)
+    {
+        self.config = config
+        self.log = log
+        identity = opened.identity
+        let replicaConfig = try config.replicaConfig()
+        do { loop = try EventLoop() } catch { throw .config("cannot create the event loop: \(error)") }
+        replica = Replica(id: identity.id, config: replicaConfig, seed: seed, boot: opened.recovered.boot)
+        decoder = GatewayDecoder(txnOpsMax: replicaConfig.store.txnOpsMax,
+                                 grpcMessageBytesMax: config.maxRequestBytes + 524_288)
+        transport = PeerTransport(loop: loop, selfID: identity.id, token: identity.token)
+        let signal = loop.signal
+        do {
+            disk = try DiskThread(worker: WALWorker(wal: opened.recovered.wal, disk: opened.disk),
+                                  wake: { signal.wake() })
+        } catch {
+            throw .config("cannot start the disk thread: \(error)")
+        }
+        startTime = Server.monotonicMilliseconds()
+        for member in config.initialCluster {
+            let id = MemberInfo.memberID(peerURLs: member.peerURLs, token: identity.token)
+            if let url = member.peerURLs.first, let address = HostPort(url: url) { transport.addresses[id] = address }
+        }
+        refreshPeerAddresses()
+    }
+
+    /// The loop's wake-up signal (for a signal-handling thread to ask for shutdown).
+    public var signal: LoopSignal { loop.signal }
+
+    /// Binds the listeners, starts the timer and serves until asked to stop.
+    public func run() throws(StartError) {
+        for url in config.listenPeerURLs {
+            guard let address = HostPort(url: url) else { throw .config("bad --listen-peer-urls '\(url)'") }
+            let id = identity.id
+            let tokenHash = transport.tokenHash
+            do {
+                _ = try loop.listen(host: address.host, port: address.port) { [unowned self] _ in
+                    PeerReceiver(selfID: id, tokenHash: tokenHash) { [unowned self] m in self.step(.received(m)) }
+                }
+            } catch {
+                throw .config("cannot listen for peers on \(address): \(error)")
+            }
+            log("listening for peers on \(url)")
+        }
+        for url in config.listenClientURLs {
+            guard let address = HostPort(url: url) else { throw .config("bad --listen-client-urls '\(url)'") }
+            do {
+                _ = try loop.listen(host: address.host, port: address.port) { [unowned self] connection in
+                    ClientConnection(server: self, connection: connection)
+                }
+            } catch {
+                throw .config("cannot listen for clients on \(address): \(error)")
+            }
+        }
+        do {
+            _ = try loop.addTimer(every: .milliseconds(config.heartbeatMilliseconds)) { [unowned self] count in
+                for _ in 0..<min(count, 10) { self.tick() }
+            }
+        } catch {
+            throw .config("cannot start the tick timer: \(error)")
+        }
+        loop.onWake = { [unowned self] in self.diskCompleted() }
+        transport.onTokenRejected = { [unowned self] peer in
+            self.fatal("peer \(hex64(peer.value)) rejected us: --initial-cluster-token '\(self.identity.token)' "
+                       + "does not match the cluster's")
+        }
+        step(.tick)
+        do { try loop.run() } catch { throw .config("event loop failed: \(error)") }
+        transport.closeAll()
+        disk.stop()
+        if let message = fatalError { throw .config(message) }
+        log("stopped")
+    }
+
+    /// Stops serving: closes the listeners and connections after this iteration.
+    func fatal(_ message: String) {
+        if fatalError == nil { fatalError = message }
+        loop.stop()
+    }
+
+    // MARK: Stepping the Replica
+
+    func tick() {
+        transport.tick += 1
+        step(.tick)
+        if announcedReady && transport.tick % 50 == 0 { publishAttributes() }  // Until it is in the log.
+    }
+
+    func step(_ input: Input) {
+        effects.removeAll()
+        replica.step(input, into: &effects)
+        let items = effects.items
+        for effect in items {
+            switch effect {
+            case .send(let m): transport.send(m)
+            case .persist(let batch):
+                metrics.persistBatches += 1
+                disk.submit(.persist(batch))
+            case .reply(let reply): answer(reply)
+            case .watch(let stream, let responses): watchStreams[stream]?.sendWatch(responses)
+            case .releaseStorage(let through): disk.submit(.release(through: through))
+            }
+        }
+        noticeChanges()
+    }
+
+    /// The disk thread finished groups: report each batch durable, in order.
+    func diskCompleted() {
+        disk.takeCompletions(into: &completions)
+        let done = completions
+        completions.removeAll(keepingCapacity: true)
+        if !done.isEmpty { metrics.diskGroups += 1 }
+        for completion in done {
+            switch completion {
+            case .persisted(let seq): step(.persisted(seq: seq))
+            case .released(let through): log("released WAL and snapshots before index \(through)")
+            case .failed(let error): fatal("disk failure: \(error)")
+            }
+        }
+    }
+
+    func noticeChanges() {
+        let leader = replica.raft.leader
+        if leader != lastLeader {
+            if !leader.isNone {
+                log("raft: \(hex64(identity.id.value)) elected leader \(hex64(leader.value)) at term "
+                    + "\(replica.raft.term)")
+            } else {
+                log("raft: \(hex64(identity.id.value)) lost leader \(hex64(lastLeader.value)) at term "
+                    + "\(replica.raft.term)")
+            }
+            metrics.leaderChanges += 1
+            lastLeader = leader
+            if !leader.isNone && !announcedReady {
+                announcedReady = true
+                publishAttributes()
+                log("ready to serve client requests")
+                log("serving insecure client requests on \(config.listenClientURLs.joined(separator: ",")), "
+                    + "this is strongly discouraged!")
+            }
+        }
+        if replica.memberContexts.count != metrics.knownMembers {
+            metrics.knownMembers = replica.memberContexts.count
+            refreshPeerAddresses()
+        }
+        if replica.raft.isRemoved { fatal("the member has been permanently removed from the cluster") }
+    }
+
+    /// Publishes our name and client URLs through the log, so every member lists them (etcd's publish).
+    func publishAttributes() {
+        let info = MemberInfo(name: identity.name, peerURLs: config.initialAdvertisePeerURLs,
+                              clientURLs: config.advertiseClientURLs)
+        let current = replica.memberContexts.first { $0.id == identity.id }.map { MemberInfo.decode($0.context) }
+        var published = info
+        if let current, !current.peerURLs.isEmpty { published.peerURLs = current.peerURLs }
+        guard current != published else { return }
+        let id = nextRequestID
+        nextRequestID += 1
+        step(.request(ClientRequest(id: id, operation: .publishAttributes(context: published.encoded()))))
+    }
+
+    func refreshPeerAddresses() {
+        for member in replica.memberContexts {
+            let info = MemberInfo.decode(member.context)
+            if let url = info.peerURLs.first, let address = HostPort(url: url) {
+                transport.addresses[member.id] = address
+            }
+        }
+    }
+
+    // MARK: Client calls
+
+    /// Submits an operation on behalf of a client connection; the answer fills its response slot.
+    func submit(_ operation: Operation, from connection: ClientConnection, slot: Int, endpoint: GatewayEndpoint,
+                context: CallContext = .none) {
+        let id = nextRequestID
+        nextRequestID += 1
+        pending[id] = PendingCall(connection: connection, slot: slot, endpoint: endpoint, context: context,
+                                  startedAt: Server.monotonicMilliseconds())
+        metrics.proposalsPending += 1
+        step(.request(ClientRequest(id: id, operation: operation)))
+    }
+
+    func answer(_ reply: ClientReply) {
+        guard let call = pending.removeValue(forKey: reply.id) else { return }
+        metrics.proposalsPending -= 1
+        metrics.observeLatency(Server.monotonicMilliseconds() - call.startedAt)
+        if case .failed = reply.result { metrics.failed += 1 } else { metrics.succeeded += 1 }
+        var bytes: [UInt8] = []
+        encode(reply, for: call, into: &bytes)
+        if case .keepAlive = call.context {
+            call.connection.keepAliveAnswered(bytes)
+        } else {
+            call.connection.complete(slot: call.slot, bytes)
+        }
+    }
+
+    func header(revision: Revision) -> ResponseHeader {
+        ResponseHeader(clusterID: replica.clusterID, memberID: identity.id.value, revision: revision.value,
+                       raftTerm: replica.raft.term.value)
+    }
+
+    static func monotonicMilliseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+/// Counters for /metrics.
+struct ServerMetrics {
+    var persistBatches: UInt64 = 0
+    var diskGroups: UInt64 = 0
+    var leaderChanges: UInt64 = 0
+    var knownMembers = 0
+    var proposalsPending: Int64 = 0
+    var succeeded: UInt64 = 0
+    var failed: UInt64 = 0
+    /// Request latency histogram buckets in milliseconds (le), counts.
+    static let bucketsMs: [UInt64] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
+    var latencyCounts = [UInt64](repeating: 0, count: 12)
+    var latencySumMs: UInt64 = 0
+
+    mutating func observeLatency(_ ms: UInt64) {
+        latencySumMs += ms
+        let bucket = ServerMetrics.bucketsMs.firstIndex { ms <= $0 } ?? ServerMetrics.bucketsMs.count
+        latencyCounts[bucket] += 1
+    }
+}

@@ -1,0 +1,83 @@
+import Core
+
+/// The daemon's settings, named as etcd's flags are (see Sources/Daemon/Flags.swift).
+public struct ServerConfig: Sendable {
+    public var name = "default"
+    public var dataDir = "default.keel"
+    public var listenClientURLs = ["http://localhost:2379"]
+    public var advertiseClientURLs = ["http://localhost:2379"]
+    public var listenPeerURLs = ["http://localhost:2380"]
+    public var initialAdvertisePeerURLs = ["http://localhost:2380"]
+    public var initialCluster: [(name: String, peerURLs: [String])] = [("default", ["http://localhost:2380"])]
+    public var initialClusterState = "new"
+    public var initialClusterToken = "etcd-cluster"
+    public var heartbeatMilliseconds = 100
+    public var electionMilliseconds = 1000
+    public var snapshotCount: UInt64 = 100_000
+    public var quotaBackendBytes: Int64 = 2 << 30
+    public var maxRequestBytes = 1_572_864
+    public var autoCompactionMode = "periodic"
+    public var autoCompactionRetention = "0"
+
+    public init() {}
+
+    /// The Replica's configuration derived from these settings.
+    public func replicaConfig() throws(StartError) -> ReplicaConfig {
+        guard heartbeatMilliseconds > 0, electionMilliseconds >= 5 * heartbeatMilliseconds else {
+            throw .config("--election-timeout (\(electionMilliseconds)) must be at least 5 × --heartbeat-interval "
+                          + "(\(heartbeatMilliseconds))")
+        }
+        var config = ReplicaConfig()
+        config.tickMilliseconds = Int64(heartbeatMilliseconds)
+        config.raft.heartbeatTicks = 1
+        config.raft.electionTicks = electionMilliseconds / heartbeatMilliseconds
+        config.raft.proposalBytesMax = maxRequestBytes + 4096
+        config.snapshotCount = snapshotCount
+        config.requestTimeoutTicks = UInt64(max(1, (5000 + 2 * electionMilliseconds) / heartbeatMilliseconds))
+        config.store.lessor.minTTLSeconds = Int64(max(1, (3 * electionMilliseconds / 2 + 999) / 1000))
+        try applyAutoCompaction(to: &config)
+        return config
+    }
+
+    /// etcd's --auto-compaction-mode (periodic: retention is a duration, "1h", "30m" or hours; revision:
+    /// the number of revisions to keep).
+    func applyAutoCompaction(to config: inout ReplicaConfig) throws(StartError) {
+        let text = autoCompactionRetention
+        switch autoCompactionMode {
+        case "revision":
+            guard let keep = Int64(text), keep >= 0 else {
+                throw .config("--auto-compaction-retention must be a revision count in revision mode, got '\(text)'")
+            }
+            config.autoCompactRevisions = keep
+        case "periodic":
+            guard let seconds = ServerConfig.durationSeconds(text) else {
+                throw .config("--auto-compaction-retention must be a duration such as 1h or 30m, got '\(text)'")
+            }
+            config.autoCompactTicks = UInt64(seconds * 1000 / Double(heartbeatMilliseconds))
+        default:
+            throw .config("--auto-compaction-mode must be periodic or revision, got '\(autoCompactionMode)'")
+        }
+    }
+
+    /// "1h", "30m", "45s", or a bare number of hours (etcd's legacy form).
+    static func durationSeconds(_ text: String) -> Double? {
+        if let hours = Double(text) { return hours >= 0 ? hours * 3600 : nil }
+        var number = ""
+        var total = 0.0
+        for ch in text {
+            if ch.isNumber || ch == "." {
+                number.append(ch)
+                continue
+            }
+            guard let value = Double(number) else { return nil }
+            switch ch {
+            case "h": total += value * 3600
+            case "m": total += value * 60
+            case "s": total += value
+            default: return nil
+            }
+            number = ""
+        }
+        return number.isEmpty ? total : nil
+    }
+}
