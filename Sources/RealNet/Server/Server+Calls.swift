@@ -17,7 +17,9 @@ extension Server {
             Gateway.writeError(error, for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
             return connection.complete(slot: slot, out)
         }
-        let submit = { (operation: Operation) in self.submit(operation, from: connection, slot: slot, endpoint: endpoint) }
+        let submit = { (operation: Operation) in
+            self.submit(operation, from: connection, slot: slot, endpoint: endpoint)
+        }
         switch request {
         case .range(let r): submit(.range(r))
         case .put(let r): submit(.put(r))
@@ -127,8 +129,8 @@ extension Server {
         case .transferStarted: GatewayEncoder.encodeEmpty(into: &writer)
         case .membership(let applied):
             guard applied else {
-                return Gateway.writeError(RPCError(code: .failedPrecondition, message: "etcdserver: member change "
-                                                   + "no longer valid"), writer: &writer, date: HTTPDate.now(), into: &out)
+                let error = RPCError(code: .failedPrecondition, message: "etcdserver: member change no longer valid")
+                return Gateway.writeError(error, writer: &writer, date: HTTPDate.now(), into: &out)
             }
             if case .memberAdd(let id, let urls, let learner) = call.context {
                 let member = Member(id: id.value, peerURLs: urls, isLearner: learner)
