@@ -26,6 +26,8 @@ enum Flags {
       --max-request-bytes N                (default 1572864)
       --auto-compaction-mode periodic|revision (default periodic)
       --auto-compaction-retention VALUE    (default 0: off)
+      --client-read-timeout MS             keel: a started request must arrive within this (default 10000)
+      --client-idle-timeout MS             keel: close idle client connections after this (default 300000)
       --version                            print the version and exit
     """
 
@@ -33,7 +35,7 @@ enum Flags {
         "name", "data-dir", "listen-client-urls", "advertise-client-urls", "listen-peer-urls",
         "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
         "heartbeat-interval", "election-timeout", "snapshot-count", "quota-backend-bytes", "max-request-bytes",
-        "auto-compaction-mode", "auto-compaction-retention",
+        "auto-compaction-mode", "auto-compaction-retention", "client-read-timeout", "client-idle-timeout",
     ]
 
     static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> ServerConfig? {
@@ -92,6 +94,9 @@ enum Flags {
         c.maxRequestBytes = try integer(values, "max-request-bytes", c.maxRequestBytes, 1...(64 << 20))
         if let v = values["auto-compaction-mode"] { c.autoCompactionMode = v }
         if let v = values["auto-compaction-retention"] { c.autoCompactionRetention = v }
+        c.clientReadTimeoutMilliseconds = try integer(values, "client-read-timeout", c.clientReadTimeoutMilliseconds,
+                                                      1...3_600_000)
+        c.clientIdleMilliseconds = try integer(values, "client-idle-timeout", c.clientIdleMilliseconds, 1...86_400_000)
         return c
     }
 

@@ -26,11 +26,22 @@ import Testing
         #expect(c.appliedIndex(id) == LogIndex(5))
     }
 
-    @Test("a follower with no known leader answers not-leader")
-    func noLeaderRefuses() {
+    @Test("a request that arrives while no leader is known waits for one, or times out")
+    func waitsForLeader() {
         var c = TestCluster(members: [1, 2, 3])
         let id = c.request(2, .write(key: "k", value: "v"))
-        #expect(c.reply(id) == .failed(.notLeader(leader: .none)))
+        let read = c.request(3, .read(key: "k", serializable: false))
+        #expect(c.reply(id) == nil)
+        c.elect(1)
+        c.tickAll()
+        c.deliverAll()
+        #expect(c.appliedIndex(id) != nil)
+        #expect(c.readValue(read) == .some("v") || c.readValue(read) == .some(nil))
+        var lonely = TestCluster(members: [1, 2, 3])
+        let stranded = lonely.request(2, .write(key: "k", value: "v"))
+        lonely.cut = [1, 2, 3]
+        lonely.tick(2, times: 80)
+        #expect(lonely.reply(stranded) == .failed(.timedOut))
     }
 
     @Test("a deposed leader's uncommitted entries are replaced by the new leader's log")

@@ -83,6 +83,9 @@ extension Replica {
         switch raft.propose(kind: kind, data: data, context: requestID) {
         case .appended, .forwarded:
             wait(requestID, request)
+        case .refused(.notLeader) where raft.leader.isNone && !raft.isRemoved:
+            parked.append((requestID, kind, data))
+            wait(requestID, request)
         case .refused(let refusal):
             refuse(request, refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal))
         }
@@ -99,10 +102,30 @@ extension Replica {
     /// A read served after a ReadIndex round, once this member has applied up to the confirmed index.
     mutating func linearizableRead(_ request: ClientRequest) {
         let context = nextRequestID()
-        guard raft.readIndex(context: context) else {
-            return refuse(request, .notLeader(leader: .none))
-        }
+        if !raft.readIndex(context: context) { parkedReads.append(context) }
         wait(context, request)
+    }
+
+    /// A leader is known again: submit what waited for one (dropping what timed out meanwhile).
+    mutating func retryParked() {
+        let proposals = parked
+        parked.removeAll()
+        for p in proposals where waiting[p.requestID] != nil {
+            switch raft.propose(kind: p.kind, data: p.data, context: p.requestID) {
+            case .appended, .forwarded: break
+            case .refused(.notLeader) where raft.leader.isNone: parked.append(p)
+            case .refused(let refusal):
+                let error: RequestError = refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal)
+                if let request = waiting.removeValue(forKey: p.requestID) {
+                    immediateReplies.append(reply(request.id, .failed(error)))
+                }
+            }
+        }
+        let reads = parkedReads
+        parkedReads.removeAll()
+        for context in reads where waiting[context] != nil && !raft.readIndex(context: context) {
+            parkedReads.append(context)
+        }
     }
 
     mutating func readConfirmed(_ context: UInt64, index: LogIndex, into effects: inout Effects) {

@@ -27,6 +27,10 @@ public struct Replica: Sendable {
     var deadlineHead = 0
     /// Reads with a confirmed index, waiting for the state machine to catch up.
     var readsAwaitingApply: [(index: LogIndex, key: UInt64)] = []
+    /// Proposals and reads that arrived while no leader was known: retried once one is (or they time out,
+    /// as etcd's requests wait out an election instead of failing at once).
+    var parked: [(requestID: UInt64, kind: EntryKind, data: [UInt8])] = []
+    var parkedReads: [UInt64] = []
     /// Lease calls forwarded by followers, waiting for this leader to confirm it leads, by read context.
     var forwardedLeaseCalls: [UInt64: (from: MemberID, forward: LeaseForward)] = [:]
     /// Answers found while handling a request, emitted at the end of the step.
@@ -89,6 +93,7 @@ public struct Replica: Sendable {
     }
 
     mutating func finishStep(into effects: inout Effects) {
+        if (!parked.isEmpty || !parkedReads.isEmpty) && !raft.leader.isNone { retryParked() }
         for (context, refusal) in raft.takeRefusedProposals() {
             let error: RequestError = refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal)
             complete(context, .failed(error), into: &effects)

@@ -16,6 +16,9 @@ final class ClientConnection: ConnectionHandler {
     var streamHeadSent = false
     var keepAlivesOutstanding = 0
     var writer = JSONWriter(capacity: 1024)
+    /// When the current partial request began arriving, and when anything last happened (monotonic ms).
+    var partialSince: UInt64?
+    var lastActivity: UInt64
 
     init(server: Server, connection: Connection) {
         self.server = server
@@ -23,12 +26,31 @@ final class ClientConnection: ConnectionHandler {
         var limits = HTTPLimits()
         limits.bodyBytesMax = max(8 << 20, server.config.maxRequestBytes + (1 << 20))
         parser = HTTPRequestParser(limits: limits)
+        lastActivity = Server.monotonicMilliseconds()
+        server.clients.append(Weak(self))
+    }
+
+    /// Closes a connection whose request is too slow to arrive, or that has been idle too long.
+    func checkTimeouts(now: UInt64) {
+        guard let connection, connection.isOpen, watchStream == nil, keepAlivesOutstanding == 0 else { return }
+        if let since = partialSince, now - since > UInt64(server.config.clientReadTimeoutMilliseconds) {
+            var out: [UInt8] = []
+            HTTPResponse.plain(status: 408, contentType: "text/plain; charset=utf-8",
+                               body: Array("request timed out\n".utf8), close: true, date: HTTPDate.now(), into: &out)
+            connection.write(out)
+            connection.close()
+        } else if slots.isEmpty, now - lastActivity > UInt64(server.config.clientIdleMilliseconds) {
+            connection.close()
+        }
     }
 
     func received(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
+        lastActivity = Server.monotonicMilliseconds()
         parser.append(bytes)
+        defer { partialSince = parser.isIdle || watchStream != nil ? nil : (partialSince ?? lastActivity) }
         do throws(HTTPParseError) {
             while watchStream == nil, try parser.next(into: &request) {
+                partialSince = nil
                 if parser.takeContinueRequest() { connection.write(HTTPResponse.continueLine) }
                 handle(request, on: connection)
             }
@@ -189,4 +211,10 @@ final class ClientConnection: ConnectionHandler {
         streamHeadSent = false
         if !request.keepAlive { connection.close() }
     }
+}
+
+/// A weak reference, for the server's list of client connections.
+struct Weak<T: AnyObject> {
+    weak var value: T?
+    init(_ value: T) { self.value = value }
 }

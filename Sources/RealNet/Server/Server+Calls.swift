@@ -17,6 +17,10 @@ extension Server {
             Gateway.writeError(error, for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
             return connection.complete(slot: slot, out)
         }
+        if request.protobufSize > config.maxRequestBytes {  // etcd checks the raft request before proposing.
+            let error = RPCError(code: .invalidArgument, message: "etcdserver: request is too large")
+            return refuse(error, connection, slot)
+        }
         let submit = { (operation: Operation) in
             self.submit(operation, from: connection, slot: slot, endpoint: endpoint)
         }

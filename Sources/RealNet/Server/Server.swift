@@ -17,6 +17,8 @@ public final class Server {
     var pending: [UInt64: PendingCall] = [:]
     var nextRequestID: UInt64 = 1
     var watchStreams: [WatchStreamID: ClientConnection] = [:]
+    /// Client connections, for read and idle timeouts (swept every tick).
+    var clients: [Weak<ClientConnection>] = []
     var decoder: GatewayDecoder
     var writer = JSONWriter(capacity: 4096)
     let log: (String) -> Void
@@ -128,6 +130,9 @@ public final class Server {
         transport.tick += 1
         step(.tick)
         if announcedReady && transport.tick % 50 == 0 { publishAttributes() }  // Until it is in the log.
+        let now = Server.monotonicMilliseconds()
+        clients.removeAll { $0.value == nil || $0.value?.connection?.isOpen != true }
+        for client in clients { client.value?.checkTimeouts(now: now) }
     }
 
     func step(_ input: Input) {

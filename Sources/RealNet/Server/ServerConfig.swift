@@ -18,6 +18,10 @@ public struct ServerConfig: Sendable {
     public var maxRequestBytes = 1_572_864
     public var autoCompactionMode = "periodic"
     public var autoCompactionRetention = "0"
+    /// Keel's own: a request that has started arriving must be complete within this (slow or half-open
+    /// clients are cut off with 408); idle keep-alive connections are closed after `clientIdleMilliseconds`.
+    public var clientReadTimeoutMilliseconds = 10_000
+    public var clientIdleMilliseconds = 300_000
 
     public init() {}
 
