@@ -51,7 +51,7 @@ struct ReferenceStore {
                 revokedAt[id.value] = time
                 revoked = id
             }
-        case .memberAttributes:
+        case .memberAttributes, .alarm:
             break
         }
         for event in produced { events.append((event, time)) }

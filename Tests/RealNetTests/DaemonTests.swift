@@ -80,6 +80,40 @@ import Testing
         #expect(try get(port, "still") == "serving")
     }
 
+    @Test("a full quota raises NOSPACE: writes fail with etcd's error until compaction, defragment and disarm")
+    func quotaAlarm() throws {
+        let cluster = try KeelCluster(size: 1, extra: ["--quota-backend-bytes", "60000"])
+        defer { cluster.stopAll() }
+        let port = cluster.members[0].clientPort
+        let value = String(repeating: "x", count: 3000)
+        var refused: HTTP.Response?
+        for k in 0..<40 {
+            let r = try put(port, "big\(k)", value)
+            if r.status != 200 { refused = r; break }
+        }
+        let error = try #require(refused)
+        #expect(error.status == 429)
+        #expect(error.json["error"] as? String == "etcdserver: mvcc: database space exceeded")
+        var alarms: [[String: Any]]?
+        for _ in 0..<40 where alarms == nil {  // The member raises the alarm through the log.
+            alarms = try HTTP.post(port, "/v3/maintenance/alarm", #"{"action":"GET"}"#).json["alarms"] as? [[String: Any]]
+            if alarms == nil { usleep(50_000) }
+        }
+        let member = try #require(alarms?.first?["memberID"] as? String)
+        #expect(alarms?.first?["alarm"] as? String == "NOSPACE")
+        let status = try HTTP.post(port, "/v3/maintenance/status", "{}").json
+        #expect((status["errors"] as? [String])?.first == "memberID:\(member) alarm:NOSPACE ")
+        #expect(try get(port, "big0") == value)  // Reads still work.
+        _ = try HTTP.post(port, "/v3/kv/deleterange", #"{"key":"\#(b64("big"))","range_end":"\#(b64("bih"))"}"#)
+        let revision = try #require((status["header"] as? [String: Any])?["revision"] as? String)
+        _ = try HTTP.post(port, "/v3/kv/compaction", #"{"revision":"\#(revision)"}"#)
+        _ = try HTTP.post(port, "/v3/maintenance/defragment", "{}")
+        let disarm = try HTTP.post(port, "/v3/maintenance/alarm",
+                                   #"{"action":"DEACTIVATE","memberID":"\#(member)","alarm":"NOSPACE"}"#)
+        #expect(disarm.status == 200)
+        #expect(try put(port, "after", "disarm").status == 200)
+    }
+
     @Test("half-open and very slow connections do not block others and are cut off")
     func slowClients() throws {
         let cluster = try KeelCluster(size: 1, extra: ["--client-read-timeout", "1500"])

@@ -4,6 +4,8 @@ public enum GRPCCode: Int, Sendable, Equatable {
     case notFound = 5
     case failedPrecondition = 9
     case outOfRange = 11
+    case resourceExhausted = 8
+    case dataLoss = 15
 }
 
 /// A client request that etcd rejects: the store's answer to bad input, never a bug (bugs trap).
@@ -35,6 +37,10 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     case leaseExists
     /// A grant with a TTL over `Lessor.ttlSecondsMax`.
     case leaseTTLTooLarge
+    /// A NOSPACE alarm is active: writes that grow the store are refused until it is disarmed.
+    case noSpace
+    /// A CORRUPT alarm is active: writes are refused.
+    case corrupt
 
     /// etcd's message, `etcdserver: ` prefix included.
     public var message: String {
@@ -50,6 +56,8 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseNotFound: "etcdserver: requested lease not found"
         case .leaseExists: "etcdserver: lease already exists"
         case .leaseTTLTooLarge: "etcdserver: too large lease TTL"
+        case .noSpace: "etcdserver: mvcc: database space exceeded"
+        case .corrupt: "etcdserver: corrupt cluster"
         }
     }
 
@@ -60,6 +68,8 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .compacted, .futureRevision, .leaseTTLTooLarge: .outOfRange
         case .leaseNotFound: .notFound
         case .leaseExists: .failedPrecondition
+        case .noSpace: .resourceExhausted
+        case .corrupt: .dataLoss
         }
     }
 

@@ -52,6 +52,10 @@ public enum ReplyResult: Sendable, Equatable {
     /// Leadership transfer started (or this member already leads).
     case transferStarted
     case hashKV(KVHash)
+    /// The alarms in force (after the change asked for), sorted by member.
+    case alarms([Alarm])
+    /// Done, nothing to report (defragment).
+    case done
     case failed(RequestError)
 }
 

@@ -40,6 +40,12 @@ public enum Operation: Sendable, Equatable {
     case hashKV(Revision)
     /// Publishes this member's name and client URLs to the cluster (etcd does so once it has started).
     case publishAttributes(context: [UInt8])
+    /// Another member's attributes (etcd's member update: new peer URLs).
+    case updateMember(MemberID, context: [UInt8])
+    /// etcd's Alarm RPC: list (`activate` nil), raise or clear.
+    case alarm(activate: Bool?, member: MemberID, type: AlarmKind)
+    /// Rewrites this member's backend compactly (etcd's defragment): the size accounted shrinks to the data.
+    case defragment
 }
 
 /// A request with the driver's id for it; the reply carries the same id.

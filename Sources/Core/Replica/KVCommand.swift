@@ -9,6 +9,8 @@ public enum KVCommand: Equatable, Sendable {
     case leaseRevoke(LeaseID)
     /// A member publishes its name and client URLs (etcd's member attributes), replacing its context.
     case memberAttributes(MemberID, context: [UInt8])
+    /// Raises or clears an alarm (etcd's Alarm RPC; NOSPACE is raised by a member over its quota).
+    case alarm(activate: Bool, member: MemberID, type: AlarmKind)
 
     /// The entry data: the header, then the tagged command.
     public func entryData(header: EntryHeader) -> [UInt8] {
@@ -39,6 +41,11 @@ public enum KVCommand: Equatable, Sendable {
             w.u8(7)
             w.u64(member.value)
             w.blob(context)
+        case .alarm(let activate, let member, let type):
+            w.u8(8)
+            w.bool(activate)
+            w.u64(member.value)
+            w.u8(type.rawValue)
         }
         return w.bytes
     }
@@ -56,6 +63,12 @@ public enum KVCommand: Equatable, Sendable {
         case 5: command = .leaseGrant(LeaseGrantRequest(ttlSeconds: try r.i64(), id: LeaseID(try r.i64())))
         case 6: command = .leaseRevoke(LeaseID(try r.i64()))
         case 7: command = .memberAttributes(MemberID(try r.u64()), context: try r.blob())
+        case 8:
+            let activate = try r.bool()
+            let member = MemberID(try r.u64())
+            let kindAt = r.offset
+            guard let kind = AlarmKind(rawValue: try r.u8()) else { throw .badValue(offset: kindAt, what: "alarm") }
+            command = .alarm(activate: activate, member: member, type: kind)
         case let tag: throw .badTag(offset: at, tag: tag)
         }
         guard r.isAtEnd else { throw .badValue(offset: r.offset, what: "trailing bytes after command") }
@@ -221,5 +234,23 @@ enum KVCodec {
         case let tag: throw .badTag(offset: operandAt, tag: tag)
         }
         return Compare(key: key, rangeEnd: rangeEnd, target: target, result: result, operand: operand)
+    }
+}
+
+/// etcd's alarm types.
+public enum AlarmKind: UInt8, Sendable, Equatable {
+    case none = 0
+    case noSpace = 1
+    case corrupt = 2
+}
+
+/// An alarm raised on a member.
+public struct Alarm: Equatable, Sendable {
+    public var member: MemberID
+    public var type: AlarmKind
+
+    public init(member: MemberID, type: AlarmKind) {
+        self.member = member
+        self.type = type
     }
 }

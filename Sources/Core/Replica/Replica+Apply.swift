@@ -31,6 +31,7 @@ extension Replica {
             guard appliedRequests.firstApplication(of: header) else {
                 return  // maybe: a duplicated forwarded proposal; its first copy already answered the client.
             }
+            backendBytes += Int64(entry.data.count) + 64
             let result = execute(command)
             if header.proposer == id && header.requestID != 0 {
                 complete(header.requestID, result, index: entry.index, into: &effects)
@@ -58,6 +59,7 @@ extension Replica {
     /// Runs one command against the store and feeds what it wrote to the watchers.
     mutating func execute(_ command: KVCommand) -> ReplyResult {
         do throws(APIError) {
+            try checkAlarms(command)
             switch command {
             case .put(let request):
                 let result = try store.put(request)
@@ -82,9 +84,37 @@ extension Replica {
             case .memberAttributes(let member, let context):
                 if let k = memberContexts.firstIndex(where: { $0.id == member }) { memberContexts[k].context = context }
                 return .membership(applied: true)
+            case .alarm(let activate, let member, let type):
+                let alarm = Alarm(member: member, type: type)
+                let existed = alarms.contains(alarm)
+                alarms.removeAll { $0 == alarm }
+                if activate && type != .none { alarms.append(alarm) }
+                alarms.sort { ($0.member, $0.type.rawValue) < ($1.member, $1.type.rawValue) }
+                if member == id && type == .noSpace { raisingNoSpace = false }
+                return .alarms(activate || existed ? [alarm] : [])  // etcd answers with the alarm it touched.
             }
         } catch {
             return .failed(.api(error))
+        }
+    }
+
+    /// The same rule on every member at apply time: while NOSPACE is raised, writes that grow the store
+    /// fail; while CORRUPT is raised, every write fails.
+    func checkAlarms(_ command: KVCommand) throws(APIError) {
+        guard !alarms.isEmpty else { return }
+        let corrupt = alarms.contains { $0.type == .corrupt }
+        let noSpace = alarms.contains { $0.type == .noSpace }
+        switch command {
+        case .put, .leaseGrant:
+            if corrupt { throw .corrupt }
+            if noSpace { throw .noSpace }
+        case .txn(let txn):
+            if corrupt { throw .corrupt }
+            if noSpace && Replica.putsSomething(txn) { throw .noSpace }
+        case .deleteRange, .compact, .leaseRevoke:
+            if corrupt { throw .corrupt }
+        case .memberAttributes, .alarm:
+            break
         }
     }
 
@@ -125,7 +155,7 @@ extension Replica {
     /// The state machine's snapshot: cluster id, member contexts, then the store.
     public func stateMachineSnapshot() -> [UInt8] {
         var writer = ByteWriter(capacity: 4096)
-        writer.u8(2)
+        writer.u8(3)
         writer.u64(clusterID)
         writer.u32(UInt32(memberContexts.count))
         for member in memberContexts {
@@ -133,6 +163,11 @@ extension Replica {
             writer.blob(member.context)
         }
         appliedRequests.encode(into: &writer)
+        writer.u32(UInt32(alarms.count))
+        for alarm in alarms {
+            writer.u64(alarm.member.value)
+            writer.u8(alarm.type.rawValue)
+        }
         writer.blob(store.snapshot())
         return writer.bytes
     }
@@ -140,7 +175,7 @@ extension Replica {
     mutating func restoreStateMachine(_ bytes: [UInt8]) throws(DecodeError) {
         var reader = ByteReader(bytes)
         let version = try reader.u8()
-        guard version == 2 else { throw .badValue(offset: 0, what: "state machine snapshot version \(version)") }
+        guard version == 3 else { throw .badValue(offset: 0, what: "state machine snapshot version \(version)") }
         clusterID = try reader.u64()
         var members: [(id: MemberID, context: [UInt8])] = []
         for _ in 0..<(try reader.count(itemBytesMin: 12)) {
@@ -148,6 +183,14 @@ extension Replica {
         }
         memberContexts = members
         appliedRequests = try AppliedRequests.decode(&reader, capacity: appliedRequests.capacity)
+        var restored: [Alarm] = []
+        for _ in 0..<(try reader.count(itemBytesMin: 9)) {
+            let member = MemberID(try reader.u64())
+            let at = reader.offset
+            guard let type = AlarmKind(rawValue: try reader.u8()) else { throw .badValue(offset: at, what: "alarm") }
+            restored.append(Alarm(member: member, type: type))
+        }
+        alarms = restored
         store = try KVStore.restore(from: try reader.blob(), config: config.store)
         guard reader.isAtEnd else { throw .badValue(offset: reader.offset, what: "trailing snapshot bytes") }
     }

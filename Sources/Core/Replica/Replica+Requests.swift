@@ -16,6 +16,7 @@ extension Replica {
             do throws(APIError) { try KVStore.validate(put) } catch {
                 return refuse(request, .api(error))
             }
+            if let error = quotaError(growingBy: put.key.count + put.value.count) { return refuse(request, error) }
             propose(request, .put(put))
         case .deleteRange(let delete):
             if delete.key.isEmpty { return refuse(request, .api(.emptyKey)) }
@@ -27,11 +28,13 @@ extension Replica {
             if Replica.isReadOnly(txn) {
                 linearizableRead(request)
             } else {
+                if Replica.putsSomething(txn), let error = quotaError(growingBy: 64) { return refuse(request, error) }
                 propose(request, .txn(txn))
             }
         case .compact(let compaction):
             propose(request, .compact(compaction))
         case .leaseGrant(let grant):
+            if let error = quotaError(growingBy: 64) { return refuse(request, error) }
             propose(request, .leaseGrant(grant))
         case .leaseRevoke(let id):
             propose(request, .leaseRevoke(id))
@@ -54,6 +57,17 @@ extension Replica {
             }
         case .publishAttributes(let context):
             propose(request, .memberAttributes(id, context: context))
+        case .updateMember(let member, let context):
+            guard raft.conf.isMember(member) else { return refuse(request, .refused(.invalidConfChange)) }
+            propose(request, .memberAttributes(member, context: context))
+        case .alarm(let activate, let member, let type):
+            guard let activate else {
+                return immediateReplies.append(reply(request.id, .alarms(alarms)))
+            }
+            propose(request, .alarm(activate: activate, member: member, type: type))
+        case .defragment:
+            backendBytes = Int64(stateMachineSnapshot().count) + Replica.backendBaseBytes
+            immediateReplies.append(reply(request.id, .done))
         case .hashKV(let revision):
             do throws(APIError) {
                 immediateReplies.append(reply(request.id, .hashKV(try store.hashKV(revision: revision))))
@@ -170,6 +184,31 @@ extension Replica {
         } catch {
             return .failed(.api(error))
         }
+    }
+
+    /// etcd's quota check before proposing: past the quota, writes that grow the store are refused and
+    /// this member raises NOSPACE; while NOSPACE is active they are refused everywhere.
+    mutating func quotaError(growingBy bytes: Int) -> RequestError? {
+        if alarms.contains(where: { $0.type == .corrupt }) { return .api(.corrupt) }
+        if alarms.contains(where: { $0.type == .noSpace }) { return .api(.noSpace) }
+        guard config.quotaBackendBytes > 0, backendBytes + Int64(bytes) > config.quotaBackendBytes else { return nil }
+        if !raisingNoSpace {
+            raisingNoSpace = true
+            proposeInternal(.alarm(activate: true, member: id, type: .noSpace))
+        }
+        return .api(.noSpace)
+    }
+
+    /// Whether any branch of a txn puts a key.
+    static func putsSomething(_ txn: TxnRequest) -> Bool {
+        for op in txn.success + txn.failure {
+            switch op {
+            case .put: return true
+            case .txn(let nested): if putsSomething(nested) { return true }
+            default: continue
+            }
+        }
+        return false
     }
 
     /// Whether a txn only reads, in every branch (etcd serves those without the log).

@@ -15,6 +15,11 @@ public struct Replica: Sendable {
     public internal(set) var clusterID: UInt64
     /// Requests applied recently: a command appended twice is applied once (replicated state).
     public internal(set) var appliedRequests = AppliedRequests()
+    /// Alarms in force, sorted by member then type (replicated state).
+    public internal(set) var alarms: [Alarm] = []
+    /// This member's backend size as etcd's quota counts it: it grows with every write applied and shrinks
+    /// only when defragmented (local, like bbolt's file).
+    public internal(set) var backendBytes: Int64 = 0
 
     /// Prefix of this incarnation's request ids, drawn from the seed so a restart never reuses one.
     let requestIDBase: UInt64
@@ -36,6 +41,8 @@ public struct Replica: Sendable {
     /// Answers found while handling a request, emitted at the end of the step.
     var immediateReplies: [ClientReply] = []
     var wasLeader = false
+    /// A NOSPACE alarm proposal from this member is on its way.
+    var raisingNoSpace = false
     /// Auto-compaction (periodic mode): the revision seen at the last period boundary.
     var periodicCompactMark: Revision = .zero
 
@@ -56,7 +63,11 @@ public struct Replica: Sendable {
                 fatalError("snapshot passed recovery checksums but does not decode: \(error)")
             }
         }
+        backendBytes = Int64(boot.snapshot.data.count) + Replica.backendBaseBytes
     }
+
+    /// An empty etcd backend is about 20 KiB.
+    static let backendBaseBytes: Int64 = 20480
 
     public var id: MemberID { raft.id }
     public var applied: LogIndex { raft.log.applied }

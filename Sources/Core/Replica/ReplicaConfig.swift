@@ -17,6 +17,8 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var autoCompactRevisions: Int64 = 0
     /// etcd's --auto-compaction-mode=periodic: compact every this many ticks (0: off).
     public var autoCompactTicks: UInt64 = 0
+    /// etcd's --quota-backend-bytes: past it this member raises NOSPACE (0: no quota).
+    public var quotaBackendBytes: Int64 = 2 << 30
 
     public init() {}
 

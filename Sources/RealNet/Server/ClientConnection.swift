@@ -169,6 +169,27 @@ final class ClientConnection: ConnectionHandler {
         connection.write(out)
     }
 
+    /// Streams a snapshot as etcd does: 32 KiB per line with the bytes still to come, then the stream ends.
+    /// (etcd's last line carries a SHA-256 of the data; Keel's snapshot format checksums itself instead.)
+    func sendSnapshot(_ bytes: [UInt8]) {
+        slots.removeLast()
+        guard let connection, connection.isOpen else { return }
+        var out: [UInt8] = []
+        HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + 32 * 1024, bytes.count)
+            writer.reset()
+            GatewayEncoder.encodeSnapshotLine(remainingBytes: UInt64(bytes.count - end), blob: bytes[offset..<end],
+                                              into: &writer)
+            HTTPResponse.streamLine(writer.bytes, into: &out)
+            offset = end
+        }
+        HTTPResponse.lastChunk(into: &out)
+        connection.write(out)
+        if !request.keepAlive { connection.close() }
+    }
+
     /// Starts a keep-alive stream: one answer line per lease id in the body, then the stream ends.
     func startKeepAlive(body: [UInt8], slot: Int) {
         slots.removeLast()

@@ -65,14 +65,22 @@ extension Server {
             writer.reset()
             GatewayEncoder.encode(status(), header: header(revision: replica.store.currentRevision), into: &writer)
             connection.complete(slot: slot, unary(writer.bytes))
-        case .alarm:
-            writer.reset()
-            GatewayEncoder.encodeAlarms([], into: &writer)
-            connection.complete(slot: slot, unary(writer.bytes))
+        case .alarm(let r):
+            let kind = AlarmKind(rawValue: UInt8(clamping: r.alarm.rawValue)) ?? .none
+            let activate: Bool? = r.action == .activate ? true : r.action == .deactivate ? false : nil
+            submit(.alarm(activate: activate, member: MemberID(r.memberID), type: kind))
         case .defragment:
-            writer.reset()
-            GatewayEncoder.encodeEmpty(into: &writer)
-            connection.complete(slot: slot, unary(writer.bytes))
+            submit(.defragment)
+        case .memberUpdate(let r):
+            let current = replica.memberContexts.first { $0.id == MemberID(r.memberID) }
+            guard let current else {
+                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"), connection, slot)
+            }
+            var info = MemberInfo.decode(current.context)
+            info.peerURLs = r.peerURLs
+            submit(.updateMember(MemberID(r.memberID), context: info.encoded()))
+        case .snapshot:
+            connection.sendSnapshot(stateSnapshot())
         case .hash:
             let hash = (try? replica.store.hashKV())?.hash ?? 0
             writer.reset()
@@ -130,7 +138,12 @@ extension Server {
             GatewayEncoder.encodeLine(r, header: h, into: &writer)
             return HTTPResponse.streamLine(writer.bytes, into: &out)
         case .hashKV(let r): GatewayEncoder.encodeHash(r.hash, header: h, into: &writer)
-        case .transferStarted: GatewayEncoder.encodeEmpty(into: &writer)
+        case .transferStarted, .done: GatewayEncoder.encodeEmpty(into: &writer)
+        case .alarms(let alarms):
+            let members = alarms.map {
+                AlarmMember(memberID: $0.member.value, alarm: AlarmType(rawValue: Int32($0.type.rawValue)))
+            }
+            GatewayEncoder.encodeAlarms(members, into: &writer)
         case .membership(let applied):
             guard applied else {
                 let error = RPCError(code: .failedPrecondition, message: "etcdserver: member change no longer valid")
@@ -186,11 +199,22 @@ extension Server {
     }
 
     func status() -> StatusResponse {
-        let size = Int64(replica.store.indexedKeyCount * 256 + 20480)
+        let size = replica.backendBytes
+        let errors = replica.alarms.map { alarm in
+            "memberID:\(alarm.member.value) alarm:\(alarm.type == .noSpace ? "NOSPACE" : "CORRUPT") "
+        }
         return StatusResponse(version: "3.4.23", dbSize: size, leader: replica.raft.leader.value,
                               raftIndex: replica.raft.log.committed.value, raftTerm: replica.raft.term.value,
-                              raftAppliedIndex: replica.applied.value, dbSizeInUse: size,
+                              raftAppliedIndex: replica.applied.value, errors: errors, dbSizeInUse: size,
                               isLearner: replica.raft.conf.isLearner(identity.id))
+    }
+
+    /// The whole state as a snapshot file (what `keelctl snapshot save` stores and `restore` reads).
+    func stateSnapshot() -> [UInt8] {
+        let index = replica.applied
+        let meta = SnapshotMeta(index: index, term: replica.raft.log.term(at: index) ?? replica.raft.term,
+                                conf: replica.raft.conf)
+        return SnapshotCodec.encode(Snapshot(meta: meta, data: replica.stateMachineSnapshot()))
     }
 
     /// Prometheus text exposition of the member's state.

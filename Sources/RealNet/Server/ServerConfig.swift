@@ -37,6 +37,7 @@ public struct ServerConfig: Sendable {
         config.raft.electionTicks = electionMilliseconds / heartbeatMilliseconds
         config.raft.proposalBytesMax = maxRequestBytes + 4096
         config.snapshotCount = snapshotCount
+        config.quotaBackendBytes = quotaBackendBytes
         config.requestTimeoutTicks = UInt64(max(1, (5000 + 2 * electionMilliseconds) / heartbeatMilliseconds))
         config.store.lessor.minTTLSeconds = Int64(max(1, (3 * electionMilliseconds / 2 + 999) / 1000))
         try applyAutoCompaction(to: &config)
