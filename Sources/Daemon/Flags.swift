@@ -26,6 +26,7 @@ enum Flags {
       --max-request-bytes N                (default 1572864)
       --auto-compaction-mode periodic|revision (default periodic)
       --auto-compaction-retention VALUE    (default 0: off)
+      --experimental-watch-progress-notify-interval DURATION  (default 10m)
       --client-read-timeout MS             keel: a started request must arrive within this (default 10000)
       --client-idle-timeout MS             keel: close idle client connections after this (default 300000)
       --version                            print the version and exit
@@ -36,6 +37,7 @@ enum Flags {
         "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
         "heartbeat-interval", "election-timeout", "snapshot-count", "quota-backend-bytes", "max-request-bytes",
         "auto-compaction-mode", "auto-compaction-retention", "client-read-timeout", "client-idle-timeout",
+        "experimental-watch-progress-notify-interval",
     ]
 
     static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> ServerConfig? {
@@ -96,6 +98,12 @@ enum Flags {
         if let v = values["auto-compaction-retention"] { c.autoCompactionRetention = v }
         c.clientReadTimeoutMilliseconds = try integer(values, "client-read-timeout", c.clientReadTimeoutMilliseconds,
                                                       1...3_600_000)
+        if let v = values["experimental-watch-progress-notify-interval"] {
+            guard let seconds = ServerConfig.durationSeconds(v), seconds > 0 else {
+                throw FlagError(message: "invalid value \"\(v)\" for flag -experimental-watch-progress-notify-interval")
+            }
+            c.watchProgressMilliseconds = Int(seconds * 1000)
+        }
         c.clientIdleMilliseconds = try integer(values, "client-idle-timeout", c.clientIdleMilliseconds, 1...86_400_000)
         return c
     }

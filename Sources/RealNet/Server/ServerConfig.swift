@@ -22,6 +22,8 @@ public struct ServerConfig: Sendable {
     /// clients are cut off with 408); idle keep-alive connections are closed after `clientIdleMilliseconds`.
     public var clientReadTimeoutMilliseconds = 10_000
     public var clientIdleMilliseconds = 300_000
+    /// etcd's --experimental-watch-progress-notify-interval.
+    public var watchProgressMilliseconds = 600_000
 
     public init() {}
 
@@ -38,6 +40,7 @@ public struct ServerConfig: Sendable {
         config.raft.proposalBytesMax = maxRequestBytes + 4096
         config.snapshotCount = snapshotCount
         config.quotaBackendBytes = quotaBackendBytes
+        config.watchProgressTicks = UInt64(max(1, watchProgressMilliseconds / heartbeatMilliseconds))
         config.requestTimeoutTicks = UInt64(max(1, (5000 + 2 * electionMilliseconds) / heartbeatMilliseconds))
         config.store.lessor.minTTLSeconds = Int64(max(1, (3 * electionMilliseconds / 2 + 999) / 1000))
         try applyAutoCompaction(to: &config)
@@ -65,7 +68,7 @@ public struct ServerConfig: Sendable {
     }
 
     /// "1h", "30m", "45s", or a bare number of hours (etcd's legacy form).
-    static func durationSeconds(_ text: String) -> Double? {
+    public static func durationSeconds(_ text: String) -> Double? {
         if let hours = Double(text) { return hours >= 0 ? hours * 3600 : nil }
         var number = ""
         var total = 0.0
