@@ -1,5 +1,7 @@
 /// gRPC status codes that etcd's KV, lease and watch errors carry (the numbers of `google.golang.org/grpc/codes`).
 public enum GRPCCode: Int, Sendable, Equatable {
+    /// v3election and v3lock answer every error with it (API.md surprise 10).
+    case unknown = 2
     case invalidArgument = 3
     case notFound = 5
     case failedPrecondition = 9
@@ -35,6 +37,16 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     case leaseExists
     /// A grant with a TTL over `Lessor.ttlSecondsMax`.
     case leaseTTLTooLarge
+    /// v3election Leader (or Observe) with no candidate under the name (transcript #214).
+    case electionNoLeader
+    /// v3election Proclaim with a key that is gone or was re-created (#222); Campaign whose key went while it
+    /// waited (its lease expired or was revoked).
+    case electionNotLeader
+    /// v3election Proclaim or Resign without `leader` (#230, #231): the gateway's decoder finds this one.
+    case leaderKeyMissing
+    /// v3lock Lock whose key went while it waited (its lease expired or was revoked): etcd's
+    /// `concurrency.ErrSessionExpired` (etcd 3.5 checks the key after waiting; 3.4 wrongly reported success).
+    case sessionExpired
 
     /// etcd's message, `etcdserver: ` prefix included.
     public var message: String {
@@ -50,6 +62,10 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseNotFound: "etcdserver: requested lease not found"
         case .leaseExists: "etcdserver: lease already exists"
         case .leaseTTLTooLarge: "etcdserver: too large lease TTL"
+        case .electionNoLeader: "election: no leader"
+        case .electionNotLeader: "election: not leader"
+        case .leaderKeyMissing: "\"leader\" field must be provided"
+        case .sessionExpired: "mutex: session is expired"
         }
     }
 
@@ -60,6 +76,7 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .compacted, .futureRevision, .leaseTTLTooLarge: .outOfRange
         case .leaseNotFound: .notFound
         case .leaseExists: .failedPrecondition
+        case .electionNoLeader, .electionNotLeader, .leaderKeyMissing, .sessionExpired: .unknown
         }
     }
 

@@ -52,6 +52,14 @@ public enum ReplyResult: Sendable, Equatable {
     /// Leadership transfer started (or this member already leads).
     case transferStarted
     case hashKV(KVHash)
+    /// The lock is held (see `LockResponse.revision`).
+    case lock(LockResponse)
+    case unlock(revision: Revision)
+    /// The candidate leads.
+    case campaign(CampaignResponse)
+    case proclaim(revision: Revision)
+    case leader(LeaderResponse)
+    case resign(revision: Revision)
     case failed(RequestError)
 }
 

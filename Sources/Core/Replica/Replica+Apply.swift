@@ -35,6 +35,7 @@ extension Replica {
             if header.proposer == id && header.requestID != 0 {
                 complete(header.requestID, result, index: entry.index, into: &effects)
             }
+            recheckWaitingCalls()
         case .confChange:
             let change: ConfChange
             let header: EntryHeader
@@ -66,10 +67,12 @@ extension Replica {
             case .deleteRange(let request):
                 let result = try store.deleteRange(request)
                 watches.notify(result.events, store: store)
+                noteDeletes(result.events)
                 return .deleteRange(result.response)
             case .txn(let request):
                 let result = try store.txn(request)
                 watches.notify(result.events, store: store)
+                noteDeletes(result.events)
                 return .txn(result.response)
             case .compact(let request):
                 return .compact(try store.compact(request))
@@ -78,6 +81,7 @@ extension Replica {
             case .leaseRevoke(let lease):
                 let result = try store.leaseRevoke(lease)
                 watches.notify(result.events, store: store)
+                noteDeletes(result.events)
                 return .leaseRevoke(result.response)
             }
         } catch {
@@ -157,5 +161,8 @@ extension Replica {
         }
         watches.storeRestored(store)
         if raft.role == .leader { leaseTimers.promote(store.lessor, currentTick: Int64(ticks), extendBy: 0) }
+        // The store jumped: a waiting call's predecessors (or its own key) may be gone.
+        concurrencyRecheck = !concurrencyCalls.isEmpty
+        recheckWaitingCalls()
     }
 }
