@@ -48,6 +48,12 @@ public struct SimStats: Sendable {
     public var watchProgressChecked = 0
     public var watchCompactions = 0
     public var leaseRevokesChecked = 0
+    /// Lock acquisitions checked against the committed history and the other holders.
+    public var locksChecked = 0
+    /// Of those, the ones that waited for an older key to go (answered after their key's creation).
+    public var locksAfterWaiting = 0
+    /// Campaign, proclaim and leader answers checked against the committed history and the other leaders.
+    public var electionAnswersChecked = 0
     /// Operations invoked by kind.
     public var opsByKind: [String: Int] = [:]
 
