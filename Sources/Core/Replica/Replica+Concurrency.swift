@@ -19,7 +19,8 @@
 /// A key put by a txn that applies after its call gave up (or after this member crashed) is not withdrawn: it
 /// stays until it is unlocked or its lease ends, which is why every lock key is bound to a lease. A client that
 /// lost the answer must revoke the lease (or let it expire) to free the lock; the 60 s lease of a call without
-/// one expires on its own.
+/// one expires on its own. A step whose entry this member skips by installing a snapshot never reports back:
+/// its call times out (as any request whose entry arrives in a snapshot does).
 ///
 /// Safety is the lease's: a holder whose lease expires (it stopped keeping it alive, or was paused past its TTL)
 /// loses the lock without being told, and the next in line acquires it. The simulator checks exactly this
