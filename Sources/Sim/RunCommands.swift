@@ -21,7 +21,8 @@ func summary(_ report: SimReport, wall: Double) -> String {
     raft: \(s.leaderElections) leader elections, \(s.persistBatches) persist batches
     kinds: \(s.opsByKind.keys.sorted().map { "\($0) \(s.opsByKind[$0]!)" }.joined(separator: ", "))
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
-    \(s.watchCompactions) compacted watches, \(s.leaseRevokesChecked) lease revokes
+    \(s.watchCompactions) compacted watches, \(s.leaseRevokesChecked) lease revokes, \(s.locksChecked) lock \
+    acquisitions (\(s.locksAfterWaiting) after waiting), \(s.electionAnswersChecked) election answers
     time: \(formatSeconds(virtual)) virtual in \(formatSeconds(wall)) wall (\(speed)x), \(s.events) events
     history: \(report.verdict)
     """
@@ -99,7 +100,9 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "membership steps \(totals.membershipChanges)")
     print("kinds: " + totals.opsByKind.keys.sorted().map { "\($0) \(totals.opsByKind[$0]!)" }.joined(separator: ", "))
     print("checked: \(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
-          + "\(totals.watchCompactions) compacted watches, \(totals.leaseRevokesChecked) lease revokes")
+          + "\(totals.watchCompactions) compacted watches, \(totals.leaseRevokesChecked) lease revokes, "
+          + "\(totals.locksChecked) lock acquisitions (\(totals.locksAfterWaiting) after waiting), "
+          + "\(totals.electionAnswersChecked) election answers")
     print("histories: " + verdicts.keys.sorted().map { "\($0) \(verdicts[$0]!)" }.joined(separator: ", "))
     if !failures.isEmpty {
         print("failing seeds: " + failures.map { String($0.0) }.joined(separator: " "))
@@ -123,5 +126,8 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.watchProgressChecked += s.watchProgressChecked
     t.watchCompactions += s.watchCompactions
     t.leaseRevokesChecked += s.leaseRevokesChecked
+    t.locksChecked += s.locksChecked
+    t.locksAfterWaiting += s.locksAfterWaiting
+    t.electionAnswersChecked += s.electionAnswersChecked
     for (kind, count) in s.opsByKind { t.opsByKind[kind, default: 0] += count }
 }

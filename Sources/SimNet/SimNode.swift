@@ -21,6 +21,9 @@ struct SimNode {
     var state: State = .down
     /// Bumped at every crash, so events from an earlier life are ignored.
     var incarnation: UInt32 = 0
+    /// Bumped when a pause ends, so a tick scheduled before the pause does not run beside the resumed clock.
+    /// Invariant: at most one tick event of the current (incarnation, tickChain) is queued.
+    var tickChain: UInt32 = 0
     /// Virtual microseconds per tick; differs a little per member (clock drift).
     var tickInterval: UInt64
     /// Completion time of the last persist in flight (completions are FIFO).
@@ -49,7 +52,7 @@ struct SimNode {
 
 /// Something that happens at a point of virtual time.
 enum SimEvent {
-    case tick(slot: Int, incarnation: UInt32)
+    case tick(slot: Int, incarnation: UInt32, chain: UInt32)
     case deliver(slot: Int, Message)
     case persisted(slot: Int, incarnation: UInt32, seq: UInt64)
     case request(slot: Int, ClientRequest)

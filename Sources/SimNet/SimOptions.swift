@@ -40,6 +40,7 @@ extension ReplicaConfig {
         config.raft.logEntriesRetained = 20
         config.snapshotCount = 40
         config.requestTimeoutTicks = 50
+        config.concurrencyTimeoutTicks = 25  // Below the clients' 3 s: waiters give up and withdraw their keys.
         config.watchProgressTicks = 15
         return config
     }

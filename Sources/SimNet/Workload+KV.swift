@@ -21,6 +21,8 @@ enum KVPending {
     case leaseGrant
     case leasePut(LeaseID)
     case leaseKeepAlive(LeaseID)
+    /// A step of a lock or election session.
+    case session(ConcurrencySession.Step)
 }
 
 /// The lease client's state: grant, attach a key, keep it alive a few rounds, then let it expire.
@@ -40,6 +42,10 @@ extension Workload {
     /// Picks the next operation of a KV-workload client. - Returns: false to fall back to a register op.
     mutating func nextKV(client k: Int, sim: Simulator) -> Bool {
         if k == 0 { return nextLeaseOp(sim: sim) }
+        if clients[k].session != nil {
+            nextSessionOp(client: k, sim: sim)
+            return true
+        }
         let roll = sim.prng.int(below: 100)
         let m = Workload.multiKeys
         switch roll {
@@ -77,6 +83,12 @@ extension Workload {
             guard current > 12 else { return false }
             let target = Revision(current - Int64(sim.prng.int(in: 2...10)))
             issue(client: k, .compact(CompactionRequest(revision: target)), .compact, name: "compact", sim: sim)
+        case 44..<48:
+            clients[k].session = ConcurrencySession(kind: .lock)
+            nextSessionOp(client: k, sim: sim)
+        case 48..<51:
+            clients[k].session = ConcurrencySession(kind: .election)
+            nextSessionOp(client: k, sim: sim)
         default:
             return false
         }

@@ -23,6 +23,10 @@ struct Workload {
         var process: Int
         var pending: Pending?
         var leaderHint = MemberID.none
+        /// The lock or election session the client is in, if any (`Workload+Locks.swift`).
+        var session: ConcurrencySession?
+        /// Milliseconds to wait before the next operation instead of the usual think time (holding a lock).
+        var holdMilliseconds: UInt64?
     }
 
     enum Owner {
@@ -48,6 +52,8 @@ struct Workload {
     var acknowledged: [(index: LogIndex, operation: Operation)] = []
     var watchers: [SimWatcher] = []
     var leaseClient = LeaseClientState()
+    /// Who believes it holds the lock or leads the election, and until when (`Workload+Locks.swift`).
+    var holds: [ConcurrencyHold] = []
     /// Operations invoked, by kind (sorted when printed).
     var opsByKind: [String: Int] = [:]
     let clientTimeout: UInt64 = 3 * Time.second
@@ -210,6 +216,7 @@ struct Workload {
         guard let pending = clients[k].pending, pending.requestID == reply.id else { return }
         owners[reply.id] = nil
         if case .history = pending.kind {} else {
+            if case .session(let step) = pending.kind { sessionReply(step, pending, reply, client: k, sim: sim) }
             checkKV(pending, reply, sim: sim)
             if case .failed(.notLeader(let leader)) = reply.result, !leader.isNone { clients[k].leaderHint = leader }
             let type: EventType = switch reply.result {
@@ -253,6 +260,7 @@ struct Workload {
     mutating func timeout(client k: Int, serial: UInt64, sim: Simulator) {
         guard let pending = clients[k].pending, pending.serial == serial else { return }
         owners[pending.requestID] = nil
+        if case .session(let step) = pending.kind { sessionTimedOut(step, client: k) }
         complete(client: k, type: .info, value: pending.value, sim: sim)
     }
 
@@ -280,6 +288,10 @@ struct Workload {
         // keeps its leases alive about three times per TTL.
         var pause = type == .ok ? UInt64(sim.prng.int(below: 20)) : 100 + UInt64(sim.prng.int(below: 200))
         if options.workload == .kv && k == 0 { pause = 600 + UInt64(sim.prng.int(below: 300)) }
+        if let hold = clients[k].holdMilliseconds {
+            pause = hold
+            clients[k].holdMilliseconds = nil
+        }
         sim.schedule(after: pause * Time.millisecond + 1, .clientNext(client: k))
     }
 

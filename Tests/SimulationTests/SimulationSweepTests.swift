@@ -46,6 +46,25 @@ import Testing
         }
     }
 
+    @Test("lock and election sessions run under all faults, and every acquisition and answer is checked")
+    func locksAndElectionsChecked() {
+        var totals = SimStats()
+        for seed in UInt64(400)...415 {
+            let report = Simulator(options: SimOptions(seed: seed)).run()
+            #expect(report.failure == nil, "seed \(seed): \(report.failure!)")
+            totals.locksChecked += report.stats.locksChecked
+            totals.locksAfterWaiting += report.stats.locksAfterWaiting
+            totals.electionAnswersChecked += report.stats.electionAnswersChecked
+            for (kind, count) in report.stats.opsByKind { totals.opsByKind[kind, default: 0] += count }
+        }
+        #expect(totals.locksChecked > 10)
+        #expect(totals.locksAfterWaiting > 0, "no lock waited for another holder")
+        #expect(totals.electionAnswersChecked > 10)
+        for kind in ["lock", "unlock", "campaign", "proclaim", "election-leader", "resign"] {
+            #expect(totals.opsByKind[kind, default: 0] > 0, "no \(kind) operations")
+        }
+    }
+
     @Test("five members survive all faults")
     func fiveMembers() {
         for seed in UInt64(100)...115 {

@@ -1,5 +1,7 @@
 /// gRPC status codes that etcd's KV, lease and watch errors carry (the numbers of `google.golang.org/grpc/codes`).
 public enum GRPCCode: Int, Sendable, Equatable {
+    /// v3election and v3lock answer every error with it (API.md surprise 10).
+    case unknown = 2
     case invalidArgument = 3
     case notFound = 5
     case failedPrecondition = 9
@@ -41,6 +43,16 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     case noSpace
     /// A CORRUPT alarm is active: writes are refused.
     case corrupt
+    /// v3election Leader (or Observe) with no candidate under the name (transcript #214).
+    case electionNoLeader
+    /// v3election Proclaim with a key that is gone or was re-created (#222); Campaign whose key went while it
+    /// waited (its lease expired or was revoked).
+    case electionNotLeader
+    /// v3election Proclaim or Resign without `leader` (#230, #231): the gateway's decoder finds this one.
+    case leaderKeyMissing
+    /// v3lock Lock whose key went while it waited (its lease expired or was revoked): etcd's
+    /// `concurrency.ErrSessionExpired` (etcd 3.5 checks the key after waiting; 3.4 wrongly reported success).
+    case sessionExpired
 
     /// etcd's message, `etcdserver: ` prefix included.
     public var message: String {
@@ -58,6 +70,10 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseTTLTooLarge: "etcdserver: too large lease TTL"
         case .noSpace: "etcdserver: mvcc: database space exceeded"
         case .corrupt: "etcdserver: corrupt cluster"
+        case .electionNoLeader: "election: no leader"
+        case .electionNotLeader: "election: not leader"
+        case .leaderKeyMissing: "\"leader\" field must be provided"
+        case .sessionExpired: "mutex: session is expired"
         }
     }
 
@@ -70,6 +86,7 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseExists: .failedPrecondition
         case .noSpace: .resourceExhausted
         case .corrupt: .dataLoss
+        case .electionNoLeader, .electionNotLeader, .leaderKeyMissing, .sessionExpired: .unknown
         }
     }
 

@@ -56,6 +56,14 @@ public enum ReplyResult: Sendable, Equatable {
     case alarms([Alarm])
     /// Done, nothing to report (defragment).
     case done
+    /// The lock is held (see `LockResponse.revision`).
+    case lock(LockResponse)
+    case unlock(revision: Revision)
+    /// The candidate leads.
+    case campaign(CampaignResponse)
+    case proclaim(revision: Revision)
+    case leader(LeaderResponse)
+    case resign(revision: Revision)
     case failed(RequestError)
 }
 

@@ -21,7 +21,7 @@ public enum WatchInput: Sendable, Equatable {
     case close(WatchStreamID)
 }
 
-/// What a client asks: etcd's KV, lease and cluster calls.
+/// What a client asks: etcd's KV, lease, cluster, v3lock and v3election calls.
 public enum Operation: Sendable, Equatable {
     case range(RangeRequest)
     case put(PutRequest)
@@ -46,6 +46,21 @@ public enum Operation: Sendable, Equatable {
     case alarm(activate: Bool?, member: MemberID, type: AlarmKind)
     /// Rewrites this member's backend compactly (etcd's defragment): the size accounted shrinks to the data.
     case defragment
+    /// v3lock Lock: put `<name>/<lease hex>` bound to `lease` (`.none`: the server grants a 60 s lease), then
+    /// wait until it is the oldest key under `<name>/`. Answers `.lock`. See `Replica+Concurrency.swift`.
+    case lock(name: [UInt8], lease: LeaseID)
+    /// v3lock Unlock: delete the lock's key (a missing key is fine). Answers `.unlock`.
+    case unlock(key: [UInt8])
+    /// v3election Campaign: like `lock` on `<name>/`, with `value` as the candidate's value. Answers `.campaign`.
+    case campaign(name: [UInt8], lease: LeaseID, value: [UInt8])
+    /// v3election Proclaim: put `value` on the leader's key if its create revision is still `leader.revision`,
+    /// else `election: not leader`. Answers `.proclaim`.
+    case proclaim(leader: ElectionKey, value: [UInt8])
+    /// v3election Leader: the oldest key under `<name>/` (linearizable), else `election: no leader`.
+    case leader(name: [UInt8])
+    /// v3election Resign: delete the leader's key if its create revision is still `leader.revision`; a stale key
+    /// is not an error (transcript #223). Answers `.resign`.
+    case resign(leader: ElectionKey)
 }
 
 /// A request with the driver's id for it; the reply carries the same id.

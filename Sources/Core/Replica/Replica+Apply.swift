@@ -36,6 +36,7 @@ extension Replica {
             if header.proposer == id && header.requestID != 0 {
                 complete(header.requestID, result, index: entry.index, into: &effects)
             }
+            recheckWaitingCalls()
         case .confChange:
             let change: ConfChange
             let header: EntryHeader
@@ -68,10 +69,12 @@ extension Replica {
             case .deleteRange(let request):
                 let result = try store.deleteRange(request)
                 watches.notify(result.events, store: store)
+                noteDeletes(result.events)
                 return .deleteRange(result.response)
             case .txn(let request):
                 let result = try store.txn(request)
                 watches.notify(result.events, store: store)
+                noteDeletes(result.events)
                 return .txn(result.response)
             case .compact(let request):
                 return .compact(try store.compact(request))
@@ -80,6 +83,7 @@ extension Replica {
             case .leaseRevoke(let lease):
                 let result = try store.leaseRevoke(lease)
                 watches.notify(result.events, store: store)
+                noteDeletes(result.events)
                 return .leaseRevoke(result.response)
             case .memberAttributes(let member, let context):
                 if let k = memberContexts.firstIndex(where: { $0.id == member }) { memberContexts[k].context = context }
@@ -203,5 +207,8 @@ extension Replica {
         }
         watches.storeRestored(store)
         if raft.role == .leader { leaseTimers.promote(store.lessor, currentTick: Int64(ticks), extendBy: 0) }
+        // The store jumped: a waiting call's predecessors (or its own key) may be gone.
+        concurrencyRecheck = !concurrencyCalls.isEmpty
+        recheckWaitingCalls()
     }
 }

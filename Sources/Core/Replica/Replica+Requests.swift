@@ -74,7 +74,26 @@ extension Replica {
             } catch {
                 refuse(request, .api(error))
             }
+        case .lock, .campaign:
+            beginConcurrencyCall(request)
+        case .unlock(let key):
+            if key.isEmpty { return refuse(request, .api(.emptyKey)) }
+            propose(request, .deleteRange(DeleteRangeRequest(key: key)))
+        case .proclaim(let leader, let value):
+            proposeGuarded(request, Replica.proclaimTxn(leader, value: value))
+        case .resign(let leader):
+            proposeGuarded(request, Replica.resignTxn(leader))
+        case .leader:
+            linearizableRead(request)
         }
+    }
+
+    /// Proposes a txn built from a client's election key, after etcd's checks (an empty key is refused).
+    mutating func proposeGuarded(_ request: ClientRequest, _ txn: TxnRequest) {
+        do throws(APIError) { try KVStore.validate(txn, opsMax: config.store.txnOpsMax) } catch {
+            return refuse(request, .api(error))
+        }
+        propose(request, .txn(txn))
     }
 
     mutating func refuse(_ request: ClientRequest, _ error: RequestError) {
@@ -173,8 +192,10 @@ extension Replica {
             } catch {
                 complete(key, .failed(.api(error)), into: &effects)
             }
+        case .leader(let name):
+            complete(key, leader(of: name), into: &effects)
         default:
-            invariant(false, "only ranges and read-only txns wait for a read index")
+            invariant(false, "only ranges, read-only txns and election leaders wait for a read index")
         }
     }
 

@@ -38,6 +38,15 @@ public struct Replica: Sendable {
     var parkedReads: [UInt64] = []
     /// Lease calls forwarded by followers, waiting for this leader to confirm it leads, by read context.
     var forwardedLeaseCalls: [UInt64: (from: MemberID, forward: LeaseForward)] = [:]
+    /// Lock and campaign calls under way, by call id (`Replica+Concurrency.swift`).
+    var concurrencyCalls: [UInt64: ConcurrencyCall] = [:]
+    /// The ids of `concurrencyCalls` in the order the calls began, so also in deadline order.
+    /// Invariant: holds exactly the keys of `concurrencyCalls`.
+    var concurrencyOrder: [UInt64] = []
+    /// The call each step proposal in flight belongs to, by the step's request id.
+    var concurrencySteps: [UInt64: UInt64] = [:]
+    /// An applied entry deleted a key under a waiting call's prefix: check who owns it now.
+    var concurrencyRecheck = false
     /// Answers found while handling a request, emitted at the end of the step.
     var immediateReplies: [ClientReply] = []
     var wasLeader = false
@@ -71,7 +80,7 @@ public struct Replica: Sendable {
 
     public var id: MemberID { raft.id }
     public var applied: LogIndex { raft.log.applied }
-    public var pendingRequestCount: Int { waiting.count }
+    public var pendingRequestCount: Int { waiting.count + concurrencyCalls.count }
 
     /// Opens a watch stream for a client connection.
     public mutating func openWatchStream() -> WatchStreamID { watches.openStream() }
@@ -83,6 +92,7 @@ public struct Replica: Sendable {
             ticks += 1
             raft.tick()
             expireRequests(into: &effects)
+            expireConcurrencyCalls()
             tickLeases()
             tickCompaction()
             if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
@@ -154,8 +164,9 @@ public struct Replica: Sendable {
     /// Answers the request waiting on `key`, if it still waits.
     mutating func complete(_ key: UInt64, _ result: ReplyResult, index: LogIndex = .zero,
                            into effects: inout Effects) {
+        if let call = concurrencySteps.removeValue(forKey: key) { return stepFinished(call, result) }
         guard let request = waiting.removeValue(forKey: key) else { return }
-        effects.append(.reply(reply(request.id, result, index: index)))
+        effects.append(.reply(reply(request.id, Replica.answer(result, to: request.operation), index: index)))
     }
 
     mutating func expireRequests(into effects: inout Effects) {

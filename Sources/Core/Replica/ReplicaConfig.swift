@@ -9,6 +9,11 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var requestTimeoutTicks: UInt64 = 70
     /// Client requests a member holds at once; more are refused.
     public var pendingRequestsMax: Int = 100_000
+    /// Lock and campaign calls a member runs at once (each may wait for older keys to go); more are refused.
+    public var concurrencyCallsMax: Int = 10_000
+    /// A lock or campaign not done within this many ticks fails with `timedOut` and withdraws its key (etcd
+    /// waits as long as the client's context allows; a gateway client without a deadline waits for ever).
+    public var concurrencyTimeoutTicks: UInt64 = 70
     public var store = KVStore.Config()
     public var watch = WatchHub.Config()
     /// Ticks between progress notifications to watchers that asked for them (etcd: 10 minutes).

@@ -15,6 +15,9 @@ final class ClientConnection: ConnectionHandler {
     var watchStream: WatchStreamID?
     var streamHeadSent = false
     var keepAlivesOutstanding = 0
+    /// Observe: the election watched and the leader last sent.
+    var observedElection: [UInt8]?
+    var lastObserved: KeyValue?
     var writer = JSONWriter(capacity: 1024)
     /// When the current partial request began arriving, and when anything last happened (monotonic ms).
     var partialSince: UInt64?
@@ -155,6 +158,7 @@ final class ClientConnection: ConnectionHandler {
     }
 
     func sendWatch(_ responses: [WatchResponse]) {
+        if observedElection != nil { return sendObservedLeader() }
         guard let connection, connection.isOpen else { return }
         var out: [UInt8] = []
         if !streamHeadSent {
@@ -188,6 +192,43 @@ final class ClientConnection: ConnectionHandler {
         HTTPResponse.lastChunk(into: &out)
         connection.write(out)
         if !request.keepAlive { connection.close() }
+    }
+
+    /// Observe: the current leader of an election, then every change of it, as lines (etcd's Observe),
+    /// served from a watch on the election's keys.
+    func startObserve(name: [UInt8]) {
+        slots.removeLast()
+        observedElection = name
+        let stream = server.replica.openWatchStream()
+        watchStream = stream
+        server.watchStreams[stream] = self
+        let prefix = name + [UInt8(ascii: "/")]
+        var end = prefix
+        end[end.count - 1] += 1
+        server.step(.watch(.create(stream, WatchCreateRequest(key: prefix, rangeEnd: end))))
+        sendObservedLeader()
+    }
+
+    /// Sends the election's leader if it changed since the last line.
+    func sendObservedLeader() {
+        guard let name = observedElection, let connection, connection.isOpen else { return }
+        let prefix = name + [UInt8(ascii: "/")]
+        var end = prefix
+        end[end.count - 1] += 1
+        let request = RangeRequest(key: prefix, rangeEnd: end, limit: 1, sortOrder: .ascend, sortTarget: .create)
+        guard let leader = (try? server.replica.store.range(request))?.kvs.first else { return }
+        if leader == lastObserved { return }
+        lastObserved = leader
+        var out: [UInt8] = []
+        if !streamHeadSent {
+            HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
+            streamHeadSent = true
+        }
+        writer.reset()
+        GatewayEncoder.encodeObserveLine(leader, header: server.header(revision: server.replica.store.currentRevision),
+                                         into: &writer)
+        HTTPResponse.streamLine(writer.bytes, into: &out)
+        connection.write(out)
     }
 
     /// Starts a keep-alive stream: one answer line per lease id in the body, then the stream ends.

@@ -95,6 +95,13 @@ extension Server {
                               connection, slot)
             }
             submit(.transferLeadership(to: MemberID(target)))
+        case .lock(let r): submit(.lock(name: r.name, lease: r.lease))
+        case .unlock(let key): submit(.unlock(key: key))
+        case .campaign(let r): submit(.campaign(name: r.name, lease: r.lease, value: r.value))
+        case .proclaim(let r): submit(.proclaim(leader: ElectionKey(r.leader), value: r.value))
+        case .leader(let name): submit(.leader(name: name))
+        case .resign(let leader): submit(.resign(leader: ElectionKey(leader)))
+        case .observe(let name): connection.startObserve(name: name)
         case .auth:
             refuse(RPCError.unimplemented(endpoint), connection, slot)
         default:
@@ -139,6 +146,14 @@ extension Server {
             return HTTPResponse.streamLine(writer.bytes, into: &out)
         case .hashKV(let r): GatewayEncoder.encodeHash(r.hash, header: h, into: &writer)
         case .transferStarted, .done: GatewayEncoder.encodeEmpty(into: &writer)
+        case .lock(let r): GatewayEncoder.encodeLock(key: r.key, header: h.at(r.revision), into: &writer)
+        case .unlock(let revision), .proclaim(let revision), .resign(let revision):
+            GatewayEncoder.encodeHeaderOnly(h.at(revision), into: &writer)
+        case .campaign(let r):
+            let leader = LeaderKey(name: r.leader.name, key: r.leader.key, revision: r.leader.revision,
+                                   lease: r.leader.lease)
+            GatewayEncoder.encodeCampaign(leader, header: h.at(r.revision), into: &writer)
+        case .leader(let r): GatewayEncoder.encodeLeader(r.kv, header: h.at(r.revision), into: &writer)
         case .alarms(let alarms):
             let members = alarms.map {
                 AlarmMember(memberID: $0.member.value, alarm: AlarmType(rawValue: Int32($0.type.rawValue)))
@@ -160,7 +175,13 @@ extension Server {
                 Gateway.writeStreamError(rpcError(error), writer: &writer, into: &out)
                 return
             }
-            return Gateway.writeError(rpcError(error), writer: &writer, date: HTTPDate.now(), into: &out)
+            var rpc = rpcError(error)
+            switch call.endpoint {
+            case .lock, .unlock, .campaign, .proclaim, .leader, .resign, .observe:
+                rpc = RPCError.unknown(rpc.message)  // v3lock and v3election errors are all code 2 (API.md).
+            default: break
+            }
+            return Gateway.writeError(rpc, writer: &writer, date: HTTPDate.now(), into: &out)
         }
         Gateway.writeUnary(writer.bytes, date: HTTPDate.now(), into: &out)
     }
@@ -250,5 +271,11 @@ extension Server {
         lines.append("keel_request_duration_milliseconds_sum \(metrics.latencySumMs)")
         lines.append("keel_request_duration_milliseconds_count \(cumulative)")
         return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }
+}
+
+extension ElectionKey {
+    init(_ key: LeaderKey) {
+        self.init(name: key.name, key: key.key, revision: key.revision, lease: key.lease)
     }
 }

@@ -40,6 +40,9 @@ public struct ServerConfig: Sendable {
         config.raft.proposalBytesMax = maxRequestBytes + 4096
         config.snapshotCount = snapshotCount
         config.quotaBackendBytes = quotaBackendBytes
+        // etcd's Lock and Campaign wait as long as the client does; a client that goes away leaves its key
+        // to its lease.
+        config.concurrencyTimeoutTicks = UInt64(3_600_000 / heartbeatMilliseconds)
         config.watchProgressTicks = UInt64(max(1, watchProgressMilliseconds / heartbeatMilliseconds))
         config.requestTimeoutTicks = UInt64(max(1, (5000 + 2 * electionMilliseconds) / heartbeatMilliseconds))
         config.store.lessor.minTTLSeconds = Int64(max(1, (3 * electionMilliseconds / 2 + 999) / 1000))
