@@ -37,11 +37,14 @@ def mask(s):
 
 def main():
     etcd_dir, keel_dir = sys.argv[1], sys.argv[2]
+    only = sys.argv[sys.argv.index('--only') + 1].split(',') if '--only' in sys.argv else None
     show = int(sys.argv[sys.argv.index('--show') + 1]) if '--show' in sys.argv else 0
     total = same = same_status = 0
     shown = 0
     for name in sorted(os.listdir(etcd_dir)):
         if not re.match(r'\d\d-.*\.txt$', name) or not os.path.exists(os.path.join(keel_dir, name)):
+            continue
+        if only and name[:2] not in only:
             continue
         a, b = blocks(os.path.join(etcd_dir, name)), blocks(os.path.join(keel_dir, name))
         n = s = st = 0
@@ -55,7 +58,7 @@ def main():
                     continue
             if shown < show:
                 shown += 1
-                print(f'--- {name} #{number} {title}\n  etcd {status}: {body[:300]}\n  keel {kb[1] if kb else "-"}: {kb[2][:300] if kb else "-"}')
+                print(f'--- {name} #{number} {title}\n  etcd {status}: {body[:260]}\n  keel {kb[1] if kb else "-"}: {kb[2][:260] if kb else "-"}')
         print(f'{name:24} {n:4} requests  {st:4} same status  {s:4} same body (masked)')
         total, same, same_status = total + n, same + s, same_status + st
     print(f'{"all":24} {total:4} requests  {same_status:4} same status  {same:4} same body (masked)')

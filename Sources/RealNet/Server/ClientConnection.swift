@@ -146,11 +146,16 @@ final class ClientConnection: ConnectionHandler {
             }
         } catch {
             var out: [UInt8] = []
-            if !streamHeadSent {
-                Gateway.writeError(error, for: .watch, writer: &writer, date: HTTPDate.now(), into: &out)
-            } else if case .rpc(let rpc) = error {
+            if case .rpc(let rpc) = error {
+                // The stream itself failed: an error line, whose code is the status if it comes first (API.md §3).
+                if !streamHeadSent {
+                    HTTPResponse.streamHead(status: rpc.httpStatus, date: HTTPDate.now(), into: &out)
+                    streamHeadSent = true
+                }
                 Gateway.writeStreamError(rpc, writer: &writer, into: &out)
                 HTTPResponse.lastChunk(into: &out)
+            } else if !streamHeadSent {
+                Gateway.writeError(error, for: .watch, writer: &writer, date: HTTPDate.now(), into: &out)
             }
             connection?.write(out)
             connection?.close()

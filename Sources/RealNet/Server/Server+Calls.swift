@@ -36,9 +36,18 @@ extension Server {
         case .leaseLeases: submit(.leaseLeases)
         case .memberAdd(let r):
             let id = MemberInfo.memberID(peerURLs: r.peerURLs, token: identity.token)
+            let used = Set(replica.memberContexts.flatMap { MemberInfo.decode($0.context).peerURLs })
+            if r.peerURLs.contains(where: used.contains) {
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: Peer URLs already exists"),
+                              connection, slot)
+            }
             if replica.memberContexts.contains(where: { $0.id == id }) {
                 return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: member ID already exist"),
                               connection, slot)
+            }
+            if r.isLearner && replica.raft.conf.learners.count >= 1 {  // etcd's --max-learners default.
+                return refuse(RPCError(code: .failedPrecondition,
+                                       message: "etcdserver: too many learner members in cluster"), connection, slot)
             }
             let context = MemberInfo(name: "", peerURLs: r.peerURLs).encoded()
             self.submit(.addMember(id, learner: r.isLearner, context: context), from: connection, slot: slot,
