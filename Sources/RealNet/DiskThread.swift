@@ -1,3 +1,4 @@
+import Glibc
 import Core
 import Synchronization  // Mutex: the toolchain's lock, no package; see `DiskThread` for why a lock here.
 
@@ -150,6 +151,8 @@ public enum WALCompletion: Sendable, Equatable {
     case released(through: LogIndex)
     /// The disk failed (an environment failure): the daemon must stop; nothing after it completes.
     case failed(DiskError)
+    /// A group's writes and syncs took this long (for the fsync duration histogram).
+    case groupDuration(microseconds: UInt64)
 }
 
 /// Core's `WAL` over a `FileDisk`, with group commit: every batch of a group is appended, then one
@@ -172,6 +175,7 @@ public struct WALWorker: DiskWorker {
         guard failure == nil else { return }
         let firstCompletion = completions.count
         var disk = self.disk
+        let started = WALWorker.monotonicMicroseconds()
         disk.beginGroup()
         do throws(DiskError) {
             for job in jobs {
@@ -185,6 +189,7 @@ public struct WALWorker: DiskWorker {
                 }
             }
             try disk.endGroup()
+            completions.append(.groupDuration(microseconds: WALWorker.monotonicMicroseconds() - started))
         } catch {
             if disk.isGrouping { try? disk.endGroup() }
             completions.removeSubrange(firstCompletion...)  // Nothing of a failed group is reported durable.
@@ -192,5 +197,11 @@ public struct WALWorker: DiskWorker {
             failure = error
         }
         groupCount += 1
+    }
+
+    static func monotonicMicroseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
     }
 }

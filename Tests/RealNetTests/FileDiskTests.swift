@@ -132,15 +132,19 @@ import Testing
                                                 snapshot: nil, entries: [entry])))
         }
         var completions: [WALCompletion] = []
+        var groups = 0
         var buffer: [WALCompletion] = []
         let finished = eventually {
             thread.takeCompletions(into: &buffer)
-            completions.append(contentsOf: buffer)
+            for completion in buffer {
+                if case .groupDuration = completion { groups += 1 } else { completions.append(completion) }
+            }
             buffer.removeAll(keepingCapacity: true)
             return completions.count >= batchCount
         }
         #expect(finished)
         #expect(completions == (1...batchCount).map { .persisted(seq: UInt64($0)) })
+        #expect(groups >= 1 && groups <= batchCount)  // Each group reports its duration once.
         #expect(wakes.current >= 1 && wakes.current <= batchCount)
         thread.stop()
         thread.stop()

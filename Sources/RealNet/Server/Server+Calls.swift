@@ -268,6 +268,17 @@ extension Server {
         gauge("etcd_debugging_mvcc_watcher_total", "Watch streams.", "\(watchStreams.count)")
         gauge("keel_wal_persist_batches_total", "WAL batches handed to the disk thread.", "\(metrics.persistBatches)")
         gauge("keel_wal_fsync_groups_total", "Group commits (one fdatasync each).", "\(metrics.diskGroups)")
+        lines.append("# HELP etcd_disk_wal_fsync_duration_seconds WAL group commit (write and fdatasync) latency.")
+        lines.append("# TYPE etcd_disk_wal_fsync_duration_seconds histogram")
+        var synced: UInt64 = 0
+        for (k, bound) in ServerMetrics.fsyncBucketsMicros.enumerated() {
+            synced += metrics.fsyncCounts[k]
+            lines.append("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"\(Double(bound) / 1e6)\"} \(synced)")
+        }
+        synced += metrics.fsyncCounts[ServerMetrics.fsyncBucketsMicros.count]
+        lines.append("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"+Inf\"} \(synced)")
+        lines.append("etcd_disk_wal_fsync_duration_seconds_sum \(Double(metrics.fsyncSumMicros) / 1e6)")
+        lines.append("etcd_disk_wal_fsync_duration_seconds_count \(synced)")
         lines.append("# HELP keel_request_duration_milliseconds Client request latency.")
         lines.append("# TYPE keel_request_duration_milliseconds histogram")
         var cumulative: UInt64 = 0

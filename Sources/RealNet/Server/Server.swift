@@ -164,6 +164,7 @@ public final class Server {
             case .persisted(let seq): step(.persisted(seq: seq))
             case .released(let through): log("released WAL and snapshots before index \(through)")
             case .failed(let error): fatal("disk failure: \(error)")
+            case .groupDuration(let micros): metrics.observeFsync(micros)
             }
         }
     }
@@ -269,6 +270,18 @@ struct ServerMetrics {
     static let bucketsMs: [UInt64] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
     var latencyCounts = [UInt64](repeating: 0, count: 12)
     var latencySumMs: UInt64 = 0
+
+    /// WAL group commit (write + fdatasync) durations, microsecond buckets (le).
+    static let fsyncBucketsMicros: [UInt64] = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000]
+    var fsyncCounts = [UInt64](repeating: 0, count: 11)
+    var fsyncSumMicros: UInt64 = 0
+
+    mutating func observeFsync(_ micros: UInt64) {
+        fsyncSumMicros += micros
+        let buckets = ServerMetrics.fsyncBucketsMicros
+        let bucket = buckets.firstIndex { micros <= $0 } ?? buckets.count
+        fsyncCounts[bucket] += 1
+    }
 
     mutating func observeLatency(_ ms: UInt64) {
         latencySumMs += ms
