@@ -5,7 +5,9 @@ import Glibc
 let benchStoreUsage = """
     usage: keelsim bench-store [--keys N] [--value-bytes B] [--repeats R] [--seed S] [--ops M] [--watchers W]
       Measures the MVCC store alone (KVStore and WatchHub: no Raft, no IO); build with -c release.
-      Every figure is the median of R runs (min and max shown). Requests are built before the clock starts.
+      Every figure is the median of R runs (min and max shown) in operations per CPU-second of the benchmark
+      thread, which load from other processes distorts less than wall time (its median is shown too).
+      Requests are built before the clock starts.
       --keys N         keys in the store (default 100000, at least 100)
       --value-bytes B  bytes per value (default 256)
       --repeats R      runs per figure (default 5)
@@ -64,18 +66,48 @@ func runBenchStoreCommand(_ arguments: [String]) -> Int32 {
     return 0
 }
 
-/// One figure of the table: a rate per run.
+/// One figure of the table: rates per run, by the benchmark thread's CPU time and by wall time.
 struct BenchFigure {
     var name: String
     var unit: String
+    /// Operations per CPU-second of this thread, one per run.
     var rates: [Double] = []
+    /// Operations per wall-clock second, one per run.
+    var wallRates: [Double] = []
     /// What one run did, for the notes column.
     var note = ""
 
-    var median: Double {
-        let sorted = rates.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    /// Records one run of `count` operations timed by `stopwatch`.
+    mutating func record(_ count: Int, _ stopwatch: Stopwatch) {
+        let (cpu, wall) = stopwatch.elapsed()
+        rates.append(Double(count) / max(cpu, 1e-9))
+        wallRates.append(Double(count) / max(wall, 1e-9))
+    }
+}
+
+/// The median of `values`. - Precondition: not empty.
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// The CPU time of this thread and the monotonic wall time since it was started.
+///
+/// CPU time is the headline: on a shared 2-core machine another process's load stretches wall time (the
+/// benchmark waits for a core) far more than it stretches the CPU time of the work itself.
+struct Stopwatch {
+    let cpuStart = Stopwatch.threadCPUSeconds()
+    let wallStart = wallSeconds()
+
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    func elapsed() -> (cpu: Double, wall: Double) {
+        (Self.threadCPUSeconds() - cpuStart, wallSeconds() - wallStart)
     }
 }
 
@@ -151,7 +183,7 @@ struct StoreBench {
         let start = wallSeconds()
         var puts = BenchFigure(name: "put, new keys", unit: "puts/s", note: "\(n) puts into an empty store")
         var store = measureMemory(into: &puts)
-        for round in 1..<options.repeats { puts.rates.append(measureNewKeys(round: round)) }
+        for round in 1..<options.repeats { measureNewKeys(round: round, into: &puts) }
         figures.append(puts)
         measureOverwrites(&store)
         measureSingleKeyRanges(store)
@@ -170,10 +202,10 @@ struct StoreBench {
         let residentBefore = residentBytes()
         var requests = order.map { putRequest($0, round: 0) }
         var store = KVStore()
-        let start = wallSeconds()
+        let stopwatch = Stopwatch()
         for request in requests { _ = try! store.put(request) }
-        let elapsed = wallSeconds() - start
-        figure.rates.append(Double(n) / elapsed)
+        figure.record(n, stopwatch)
+        let elapsed = stopwatch.elapsed().wall
         requests = []
         let residentAfter = residentBytes()
         invariant(store.indexedKeyCount == n, "the store holds \(store.indexedKeyCount) keys, not \(n)")
@@ -185,16 +217,15 @@ struct StoreBench {
         return store
     }
 
-    /// One run of "put, new keys" into a fresh store. - Returns: puts per second.
-    mutating func measureNewKeys(round: Int) -> Double {
+    /// One run of "put, new keys" into a fresh store.
+    mutating func measureNewKeys(round: Int, into figure: inout BenchFigure) {
         let requests = shuffledKeyNumbers().map { putRequest($0, round: round) }
         var store = KVStore()
-        let start = wallSeconds()
+        let stopwatch = Stopwatch()
         for request in requests { _ = try! store.put(request) }
-        let elapsed = wallSeconds() - start
+        figure.record(requests.count, stopwatch)
         invariant(store.indexedKeyCount == options.keysCount, "new-key puts lost keys")
         withExtendedLifetime(store) {}
-        return Double(requests.count) / elapsed
     }
 
     /// Puts to random existing keys; after each run (untimed) compacts to the current revision so that history
@@ -205,9 +236,9 @@ struct StoreBench {
             var requests: [PutRequest] = []
             requests.reserveCapacity(opsCount)
             for _ in 0..<opsCount { requests.append(putRequest(randomKeyNumber(), round: round + 1)) }
-            let start = wallSeconds()
+            let stopwatch = Stopwatch()
             for request in requests { _ = try! store.put(request) }
-            figure.rates.append(Double(opsCount) / (wallSeconds() - start))
+            figure.record(opsCount, stopwatch)
             _ = try! store.compact(CompactionRequest(revision: store.currentRevision))
         }
         figures.append(figure)
@@ -221,9 +252,9 @@ struct StoreBench {
             requests.reserveCapacity(opsCount)
             for _ in 0..<opsCount { requests.append(RangeRequest(key: key(randomKeyNumber()))) }
             var found = 0
-            let start = wallSeconds()
+            let stopwatch = Stopwatch()
             for request in requests { found += try! store.range(request).kvs.count }
-            figure.rates.append(Double(opsCount) / (wallSeconds() - start))
+            figure.record(opsCount, stopwatch)
             invariant(found == opsCount, "single-key ranges found \(found) of \(opsCount) keys")
         }
         figures.append(figure)
@@ -242,9 +273,9 @@ struct StoreBench {
                 requests.append(RangeRequest(key: prefix, rangeEnd: KeyRange.prefixEnd(of: prefix)))
             }
             var found = 0
-            let start = wallSeconds()
+            let stopwatch = Stopwatch()
             for request in requests { found += try! store.range(request).kvs.count }
-            figure.rates.append(Double(count) / (wallSeconds() - start))
+            figure.record(count, stopwatch)
             invariant(found == count * 100, "prefix ranges found \(found) keys, not \(count * 100)")
         }
         figures.append(figure)
@@ -266,9 +297,9 @@ struct StoreBench {
                 requests.append(TxnRequest(compare: [compare], success: [.put(put)]))
             }
             var succeeded = 0
-            let start = wallSeconds()
+            let stopwatch = Stopwatch()
             for request in requests where try! store.txn(request).response.succeeded { succeeded += 1 }
-            figure.rates.append(Double(count) / (wallSeconds() - start))
+            figure.record(count, stopwatch)
             invariant(succeeded == count, "\(count - succeeded) compare-and-swaps failed")
             _ = try! store.compact(CompactionRequest(revision: store.currentRevision))
         }
@@ -296,7 +327,7 @@ struct StoreBench {
             requests.reserveCapacity(putsCount)
             for _ in 0..<putsCount { requests.append(putRequest(randomKeyNumber(), round: round + 13)) }
             var delivered = 0
-            let start = wallSeconds()
+            let stopwatch = Stopwatch()
             for (k, request) in requests.enumerated() {
                 hub.notify(try! store.put(request).events, store: store)
                 if k % 64 == 63 || k == putsCount - 1 {
@@ -305,7 +336,7 @@ struct StoreBench {
                     }
                 }
             }
-            figure.rates.append(Double(delivered) / (wallSeconds() - start))
+            figure.record(delivered, stopwatch)
             invariant(delivered == putsCount * watchers, "delivered \(delivered) of \(putsCount * watchers) events")
             _ = try! store.compact(CompactionRequest(revision: store.currentRevision))
         }
@@ -315,17 +346,18 @@ struct StoreBench {
     // MARK: Output
 
     func printTable() {
-        let rows = [["figure", "median", "min", "max", "unit", "one run"]] + figures.map { figure in
-            [figure.name, thousands(figure.median), thousands(figure.rates.min()!), thousands(figure.rates.max()!),
-             figure.unit, figure.note]
+        let header = ["figure", "median", "min", "max", "wall median", "unit", "one run"]
+        let rows = [header] + figures.map { figure in
+            [figure.name, thousands(median(figure.rates)), thousands(figure.rates.min()!),
+             thousands(figure.rates.max()!), thousands(median(figure.wallRates)), figure.unit, figure.note]
         }
-        let widths = (0..<6).map { column in rows.map { $0[column].count }.max()! }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
         for row in rows {
             var line = ""
-            for column in 0..<6 {
+            for column in header.indices {
                 let cell = row[column]
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
-                line += (column >= 1 && column <= 3 ? pad + cell : cell + pad) + "  "
+                line += (column >= 1 && column <= 4 ? pad + cell : cell + pad) + "  "
             }
             while line.last == " " { line.removeLast() }
             print(line)
