@@ -20,7 +20,9 @@ private struct Item: ByteKeyed, Equatable, Sendable {
     }
 
     /// The ordinal of `position` (its distance from the start).
-    private static func ordinal(_ position: ChunkedSortedArray<Item>.Position, in array: ChunkedSortedArray<Item>) -> Int {
+    private static func ordinal(
+        _ position: ChunkedSortedArray<Item>.Position, in array: ChunkedSortedArray<Item>
+    ) -> Int {
         array.distance(from: array.startIndex, to: position)
     }
 

@@ -86,6 +86,25 @@ public struct ChunkedSortedArray<Element: ByteKeyed & Equatable & Sendable>: Sen
         return at != endIndex && chunks[at.chunk][at.offset].key == key ? at : nil
     }
 
+    /// Calls `body` on the elements at `positions` in order, until it returns false. Walks each chunk's storage
+    /// directly: iterating a slice re-reads the chunk list for every element and costs reads about a third.
+    @inlinable
+    public func forEach(in positions: Range<Position>, _ body: (Element) -> Bool) {
+        var chunk = positions.lowerBound.chunk
+        var offset = positions.lowerBound.offset
+        let end = positions.upperBound
+        while chunk < end.chunk || (chunk == end.chunk && offset < end.offset) {
+            let stop = chunk == end.chunk ? end.offset : chunks[chunk].count
+            let more = chunks[chunk].withUnsafeBufferPointer { elements in
+                for k in offset..<stop where !body(elements[k]) { return false }
+                return true
+            }
+            if !more { return }
+            chunk += 1
+            offset = 0
+        }
+    }
+
     // MARK: Changing
 
     /// Inserts `element` at `position`, which must be where its key belongs: `lowerBound(element.key)`, with no

@@ -108,12 +108,14 @@ extension KVStore {
     /// compare on a missing key is false, as in etcd).
     func holds(_ compare: Compare) -> Bool {
         var live = false
-        for keyIndex in index[positions(key: compare.key, rangeEnd: compare.rangeEnd)] {
-            guard let kv = keyIndex.latest else { continue }
+        var holdsForAll = true
+        index.forEach(in: positions(key: compare.key, rangeEnd: compare.rangeEnd)) { keyIndex in
+            guard let kv = keyIndex.latest else { return true }
             live = true
-            if !Self.holds(compare, for: kv) { return false }
+            holdsForAll = Self.holds(compare, for: kv)
+            return holdsForAll
         }
-        if live { return true }
+        if live { return holdsForAll }
         return compare.target == .value ? false : Self.holds(compare, for: KeyValue(key: compare.key))
     }
 

@@ -75,8 +75,9 @@ public struct KVStore: Equatable, Sendable {
     /// The live keys at `positions` as of `revision`, in key order.
     func liveKeys(at positions: Range<Position>, revision: Revision) -> [KeyValue] {
         var result: [KeyValue] = []
-        for keyIndex in index[positions] {
+        index.forEach(in: positions) { keyIndex in
             if let kv = keyIndex.kv(at: revision) { result.append(kv) }
+            return true
         }
         return result
     }
@@ -136,8 +137,8 @@ public struct KVStore: Equatable, Sendable {
     ) -> RangeResponse {
         let wanted = request.countOnly ? 0 : (request.limit > 0 ? Int(request.limit) : Int.max)
         var response = RangeResponse(revision: .zero)
-        for keyIndex in index[positions] {
-            guard var kv = keyIndex.kv(at: revision) else { continue }
+        index.forEach(in: positions) { keyIndex in
+            guard var kv = keyIndex.kv(at: revision) else { return true }
             response.count += 1
             if response.kvs.count < wanted {
                 if request.keysOnly { kv.value = [] }
@@ -145,6 +146,7 @@ public struct KVStore: Equatable, Sendable {
             } else if !request.countOnly {
                 response.more = true
             }
+            return true
         }
         return response
     }
