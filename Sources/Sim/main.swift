@@ -14,6 +14,7 @@ do throws(FlagError) {
     case "sweep": exit(try sweepCommand(rest))
     case "check": exit(runCheckCommand(Array(rest)))
     case "check-bench": exit(runCheckBenchCommand(Array(rest)))
+    case "bench-store": exit(runBenchStoreCommand(Array(rest)))
     case "-h", "--help", "help":
         print(usage)
         exit(0)

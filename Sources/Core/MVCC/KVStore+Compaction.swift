@@ -9,12 +9,7 @@ extension KVStore {
         if revision <= compactRevision { throw .compacted }
         if revision > currentRevision { throw .futureRevision }
         compactRevision = revision
-        var kept = 0
-        for k in index.indices where !index[k].compact(at: revision) {
-            if kept != k { index.swapAt(kept, k) }
-            kept += 1
-        }
-        index.removeLast(index.count - kept)
+        index.updateAll { keyIndex in !keyIndex.compact(at: revision) }
         invariant(compactRevision <= currentRevision, "compacted past the current revision")
         assert(index.allSatisfy { !$0.records.isEmpty }, "compaction left an empty key history")
         return CompactionResponse(revision: currentRevision)
@@ -27,10 +22,9 @@ extension KVStore {
     public func checkConsistency() {
         invariant(currentRevision >= 1 && compactRevision >= .zero, "revisions out of range")
         invariant(compactRevision <= currentRevision, "compact revision \(compactRevision) > \(currentRevision)")
+        index.checkInvariants()
         var leaseKeys: [LeaseID: [[UInt8]]] = [:]
-        for k in index.indices {
-            let keyIndex = index[k]
-            invariant(k == 0 || Bytes.less(index[k - 1].key, keyIndex.key), "index not sorted at \(k)")
+        for keyIndex in index {
             invariant(!keyIndex.records.isEmpty, "empty key history")
             invariant(keyIndex.records.last!.revision.main <= currentRevision, "record after the current revision")
             let beforeCompact = keyIndex.records.filter { $0.revision.main < compactRevision }

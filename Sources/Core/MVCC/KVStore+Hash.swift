@@ -23,11 +23,13 @@ extension KVStore {
     /// - Throws: `futureRevision`, `compacted` (as a range would).
     public func hashKV(revision: Revision = .zero) throws(APIError) -> KVHash {
         let upTo = try readableRevision(revision)
-        var positions: [(revision: FullRevision, key: Int, record: Int)] = []
-        for k in index.indices {
+        var positions: [(revision: FullRevision, key: Position, record: Int)] = []
+        var k = index.startIndex
+        while k != index.endIndex {
             for (r, record) in index[k].records.enumerated() where record.revision.main <= upTo {
                 positions.append((record.revision, k, r))
             }
+            k = index.index(after: k)
         }
         positions.sort { $0.revision < $1.revision }
         var writer = ByteWriter(capacity: 256)

@@ -9,8 +9,7 @@ extension KVStore {
         invariant(through <= currentRevision, "history after the current revision does not exist")
         guard from <= through else { return [] }
         var found: [(revision: FullRevision, event: KVEvent)] = []
-        for k in positions(in: range) {
-            let keyIndex = index[k]
+        for keyIndex in index[positions(in: range)] {
             var r = keyIndex.position(atOrBefore: from.previous).map { $0 + 1 } ?? 0
             while r < keyIndex.records.count && keyIndex.records[r].revision.main <= through {
                 let record = keyIndex.records[r]

@@ -65,7 +65,6 @@ extension KVStore {
         store.lessor.generatedCount = try reader.u64()
         try decodeLeases(&reader, into: &store.lessor)
         let keyCount = try reader.count(itemBytesMin: 8)
-        store.index.reserveCapacity(keyCount)
         for _ in 0..<keyCount {
             let at = reader.offset
             let keyIndex = try decodeKeyIndex(&reader, current: store.currentRevision, compact: store.compactRevision)

@@ -27,22 +27,40 @@ extension KVStore {
     /// etcd's checks of a txn before it is proposed (`checkTxnRequest` then `checkIntervals` per branch).
     public static func validate(_ request: TxnRequest, opsMax: Int) throws(APIError) {
         try validateOps(request, opsMax: opsMax)
-        _ = try writtenKeys(request.success)
-        _ = try writtenKeys(request.failure)
+        if mayWriteTwice(request.success) { _ = try writtenKeys(request.success) }
+        if mayWriteTwice(request.failure) { _ = try writtenKeys(request.failure) }
     }
 
     static func validateOps(_ request: TxnRequest, opsMax: Int) throws(APIError) {
         if max(request.compare.count, request.success.count, request.failure.count) > opsMax { throw .tooManyOps }
         for compare in request.compare where compare.key.isEmpty { throw .emptyKey }
-        for op in request.success + request.failure {
+        // Two loops rather than one over `success + failure`, which would allocate per txn.
+        for op in request.success { try validate(op, opsMax: opsMax) }
+        for op in request.failure { try validate(op, opsMax: opsMax) }
+    }
+
+    static func validate(_ op: RequestOp, opsMax: Int) throws(APIError) {
+        switch op {
+        case .range(let range): if range.key.isEmpty { throw .emptyKey }
+        case .put(let put): try validate(put)
+        case .deleteRange(let delete): if delete.key.isEmpty { throw .emptyKey }
+        case .txn(let txn): try validateOps(txn, opsMax: opsMax)
+        case .unset: throw .keyNotFound
+        }
+    }
+
+    /// Whether `writtenKeys(ops)` can find a conflict: only with two writes or a nested txn. One put or delete
+    /// (the compare-and-swap shape) skips building its sets.
+    static func mayWriteTwice(_ ops: [RequestOp]) -> Bool {
+        var writes = 0
+        for op in ops {
             switch op {
-            case .range(let range): if range.key.isEmpty { throw .emptyKey }
-            case .put(let put): try validate(put)
-            case .deleteRange(let delete): if delete.key.isEmpty { throw .emptyKey }
-            case .txn(let txn): try validateOps(txn, opsMax: opsMax)
-            case .unset: throw .keyNotFound
+            case .put, .deleteRange: writes += 1
+            case .txn: return true
+            case .range, .unset: break
             }
         }
+        return writes >= 2
     }
 
     /// etcd's `checkIntervals`: a branch may not put a key twice nor put a key that one of its deletes covers,
@@ -89,11 +107,16 @@ extension KVStore {
     /// Whether a compare holds now: for every key of its range, or for a missing key's zero values (a VALUE
     /// compare on a missing key is false, as in etcd).
     func holds(_ compare: Compare) -> Bool {
-        let kvs = liveKeys(in: KeyRange(key: compare.key, rangeEnd: compare.rangeEnd), at: currentRevision)
-        if kvs.isEmpty {
-            return compare.target == .value ? false : Self.holds(compare, for: KeyValue(key: compare.key))
+        var live = false
+        var holdsForAll = true
+        index.forEach(in: positions(key: compare.key, rangeEnd: compare.rangeEnd)) { keyIndex in
+            guard let kv = keyIndex.latest else { return true }
+            live = true
+            holdsForAll = Self.holds(compare, for: kv)
+            return holdsForAll
         }
-        return kvs.allSatisfy { Self.holds(compare, for: $0) }
+        if live { return holdsForAll }
+        return compare.target == .value ? false : Self.holds(compare, for: KeyValue(key: compare.key))
     }
 
     /// etcd's `compareKV`: the target of `kv` against the operand (its zero value when the operand is another

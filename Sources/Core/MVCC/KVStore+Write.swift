@@ -47,8 +47,8 @@ extension KVStore {
 
     /// Applies a checked put to the batch. - Returns: the response (revision to be filled by the caller).
     mutating func applyPut(_ request: PutRequest, into batch: inout WriteBatch) -> PutResponse {
-        let at = lowerBound(request.key)
-        let exists = at < index.count && index[at].key == request.key
+        let at = index.lowerBound(request.key)
+        let exists = at != index.endIndex && index[at].key == request.key
         let previous = exists ? index[at].latest : nil
         invariant(previous != nil || !(request.ignoreValue || request.ignoreLease), "ignore_* on a missing key")
         let lease = request.ignoreLease ? previous!.lease : request.lease
@@ -94,7 +94,11 @@ extension KVStore {
     /// Applies a delete to the batch. - Returns: the response (revision to be filled by the caller).
     mutating func applyDelete(_ request: DeleteRangeRequest, into batch: inout WriteBatch) -> DeleteRangeResponse {
         var response = DeleteRangeResponse(revision: .zero)
-        for k in positions(in: KeyRange(key: request.key, rangeEnd: request.rangeEnd)) {
+        // Deleting appends tombstones to existing keys and never moves one, so the positions stay valid.
+        let positions = positions(key: request.key, rangeEnd: request.rangeEnd)
+        var k = positions.lowerBound
+        while k < positions.upperBound {
+            defer { k = index.index(after: k) }
             guard let previous = index[k].latest else { continue }
             let key = index[k].key
             index[k].append(KeyRecord(revision: batch.nextRevision, kv: nil))

@@ -7,7 +7,7 @@
 ///
 /// Layout: `index` is one `KeyIndex` per key, sorted by key, holding the key's records (puts with values,
 /// tombstones) since the compact revision. Finding a key is a binary search; a range is a walk from its start.
-/// New keys are inserted into the sorted array (O(keys) moves; a B-tree can replace it without changing the API).
+/// The sorted keys live in a `ChunkedSortedArray`, so a new key costs O(log keys) comparisons and a bounded move.
 public struct KVStore: Equatable, Sendable {
     /// Limits of the store, from etcd's flags.
     public struct Config: Equatable, Sendable {
@@ -31,16 +31,19 @@ public struct KVStore: Equatable, Sendable {
     /// Invariant: `compactRevision <= currentRevision`; never decreases.
     public internal(set) var compactRevision: Revision
     /// Invariant: sorted by key, keys unique, every index non-empty.
-    var index: [KeyIndex]
+    var index: ChunkedSortedArray<KeyIndex>
     /// The leases: the replicated table, and the leader-only timers (see `Lessor`).
     public internal(set) var lessor: Lessor
+
+    /// A position in `index`.
+    typealias Position = ChunkedSortedArray<KeyIndex>.Position
 
     /// An empty store at revision 1.
     public init(config: Config = Config()) {
         self.config = config
         currentRevision = 1
         compactRevision = .zero
-        index = []
+        index = ChunkedSortedArray()
         lessor = Lessor(config: config.lessor)
     }
 
@@ -49,34 +52,32 @@ public struct KVStore: Equatable, Sendable {
 
     /// The history of `key`, or nil when the store has none.
     public func keyIndex(_ key: [UInt8]) -> KeyIndex? {
-        let at = lowerBound(key)
-        return at < index.count && index[at].key == key ? index[at] : nil
-    }
-
-    /// The position of the first key `>= key` in `index`.
-    func lowerBound(_ key: [UInt8]) -> Int {
-        var low = 0
-        var high = index.count
-        while low < high {
-            let mid = (low + high) / 2
-            if Bytes.less(index[mid].key, key) { low = mid + 1 } else { high = mid }
-        }
-        return low
+        index.position(of: key).map { index[$0] }
     }
 
     /// The positions in `index` of the keys in `range`, in key order.
-    func positions(in range: KeyRange) -> Range<Int> {
-        if range.isEmpty { return 0..<0 }
-        let first = lowerBound(range.start)
-        let last = range.end.map { lowerBound($0) } ?? index.count
+    func positions(in range: KeyRange) -> Range<Position> {
+        if range.isEmpty { return index.endIndex..<index.endIndex }
+        let first = index.lowerBound(range.start)
+        let last = range.end.map { index.lowerBound($0) } ?? index.endIndex
         return first..<max(first, last)
     }
 
-    /// The live keys of `range` as of `revision`, in key order.
-    func liveKeys(in range: KeyRange, at revision: Revision) -> [KeyValue] {
+    /// The positions of the keys a request names by `key` and `rangeEnd` (etcd's conventions, see `KeyRange`),
+    /// without building a `KeyRange`: a single key is the hot path of reads and compares, and its range would
+    /// allocate `key + [0]`.
+    func positions(key: [UInt8], rangeEnd: [UInt8]) -> Range<Position> {
+        guard rangeEnd.isEmpty else { return positions(in: KeyRange(key: key, rangeEnd: rangeEnd)) }
+        guard let at = index.position(of: key) else { return index.endIndex..<index.endIndex }
+        return at..<index.index(after: at)
+    }
+
+    /// The live keys at `positions` as of `revision`, in key order.
+    func liveKeys(at positions: Range<Position>, revision: Revision) -> [KeyValue] {
         var result: [KeyValue] = []
-        for k in positions(in: range) {
-            if let kv = index[k].kv(at: revision) { result.append(kv) }
+        index.forEach(in: positions) { keyIndex in
+            if let kv = keyIndex.kv(at: revision) { result.append(kv) }
+            return true
         }
         return result
     }
@@ -107,15 +108,15 @@ public struct KVStore: Equatable, Sendable {
 
     /// A range at an already checked revision (inside a txn, `revision` may be the txn's pending one).
     func evaluate(_ request: RangeRequest, at revision: Revision) -> RangeResponse {
-        let range = KeyRange(key: request.key, rangeEnd: request.rangeEnd)
+        let positions = positions(key: request.key, rangeEnd: request.rangeEnd)
         var order = request.sortOrder
         if request.sortTarget != .key && order == .none { order = .ascend }
         let filtered = request.minModRevision > .zero || request.maxModRevision > .zero
             || request.minCreateRevision > .zero || request.maxCreateRevision > .zero
         if request.countOnly || (order == .none && !filtered) {
-            return evaluateInKeyOrder(request, range: range, at: revision)
+            return evaluateInKeyOrder(request, positions: positions, at: revision)
         }
-        var kvs = liveKeys(in: range, at: revision)
+        var kvs = liveKeys(at: positions, revision: revision)
         let count = Int64(kvs.count)
         kvs.removeAll { !Self.passesFilters($0, request) }
         if order != .none { Self.sort(&kvs, by: request.sortTarget, descending: order == .descend) }
@@ -131,11 +132,13 @@ public struct KVStore: Equatable, Sendable {
     }
 
     /// A range without sorting or filters: counts every live key but copies only those the limit keeps.
-    func evaluateInKeyOrder(_ request: RangeRequest, range: KeyRange, at revision: Revision) -> RangeResponse {
+    func evaluateInKeyOrder(
+        _ request: RangeRequest, positions: Range<Position>, at revision: Revision
+    ) -> RangeResponse {
         let wanted = request.countOnly ? 0 : (request.limit > 0 ? Int(request.limit) : Int.max)
         var response = RangeResponse(revision: .zero)
-        for k in positions(in: range) {
-            guard var kv = index[k].kv(at: revision) else { continue }
+        index.forEach(in: positions) { keyIndex in
+            guard var kv = keyIndex.kv(at: revision) else { return true }
             response.count += 1
             if response.kvs.count < wanted {
                 if request.keysOnly { kv.value = [] }
@@ -143,6 +146,7 @@ public struct KVStore: Equatable, Sendable {
             } else if !request.countOnly {
                 response.more = true
             }
+            return true
         }
         return response
     }
