@@ -235,7 +235,7 @@ import Testing
         #expect(try get(joiner.clientPort, "before", serializable: true) == "join")
         let promote = try HTTP.post(port, "/v3/cluster/member/promote", #"{"ID":"\#(id)"}"#)
         #expect(promote.status == 200)
-        let list = try HTTP.post(joiner.clientPort, "/v3/cluster/member/list", "{}").json
+        let list = try HTTP.post(port, "/v3/cluster/member/list", "{}").json  // The proposer has applied it.
         let members = try #require(list["members"] as? [[String: Any]])
         #expect(members.count == 4)
         #expect(!members.contains { $0["isLearner"] as? Bool == true })
