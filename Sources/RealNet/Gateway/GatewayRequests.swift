@@ -102,22 +102,8 @@ public struct AlarmRequest: Equatable, Sendable {
 }
 
 /// v3election's `LeaderKey`: a campaign's key, as campaign returns it and proclaim/resign send it back.
-public struct LeaderKey: Equatable, Sendable {
-    /// The election name.
-    public var name: [UInt8]
-    /// The candidate's key, `<name>/<lease in lower-case hex>`.
-    public var key: [UInt8]
-    /// The key's create revision.
-    public var revision: Revision
-    public var lease: LeaseID
-
-    public init(name: [UInt8], key: [UInt8], revision: Revision, lease: LeaseID) {
-        self.name = name
-        self.key = key
-        self.revision = revision
-        self.lease = lease
-    }
-}
+/// The same value as Core's `ElectionKey` (name, key, create revision, lease).
+public typealias LeaderKey = ElectionKey
 
 /// v3election's `CampaignRequest`.
 public struct CampaignRequest: Equatable, Sendable {

@@ -107,9 +107,9 @@ extension Server {
         case .lock(let r): submit(.lock(name: r.name, lease: r.lease))
         case .unlock(let key): submit(.unlock(key: key))
         case .campaign(let r): submit(.campaign(name: r.name, lease: r.lease, value: r.value))
-        case .proclaim(let r): submit(.proclaim(leader: ElectionKey(r.leader), value: r.value))
+        case .proclaim(let r): submit(.proclaim(leader: r.leader, value: r.value))
         case .leader(let name): submit(.leader(name: name))
-        case .resign(let leader): submit(.resign(leader: ElectionKey(leader)))
+        case .resign(let leader): submit(.resign(leader: leader))
         case .observe(let name): connection.startObserve(name: name)
         case .auth:
             refuse(RPCError.unimplemented(endpoint), connection, slot)
@@ -158,10 +158,7 @@ extension Server {
         case .lock(let r): GatewayEncoder.encodeLock(key: r.key, header: h.at(r.revision), into: &writer)
         case .unlock(let revision), .proclaim(let revision), .resign(let revision):
             GatewayEncoder.encodeHeaderOnly(h.at(revision), into: &writer)
-        case .campaign(let r):
-            let leader = LeaderKey(name: r.leader.name, key: r.leader.key, revision: r.leader.revision,
-                                   lease: r.leader.lease)
-            GatewayEncoder.encodeCampaign(leader, header: h.at(r.revision), into: &writer)
+        case .campaign(let r): GatewayEncoder.encodeCampaign(r.leader, header: h.at(r.revision), into: &writer)
         case .leader(let r): GatewayEncoder.encodeLeader(r.kv, header: h.at(r.revision), into: &writer)
         case .alarms(let alarms):
             let members = alarms.map {
@@ -268,34 +265,23 @@ extension Server {
         gauge("etcd_debugging_mvcc_watcher_total", "Watch streams.", "\(watchStreams.count)")
         gauge("keel_wal_persist_batches_total", "WAL batches handed to the disk thread.", "\(metrics.persistBatches)")
         gauge("keel_wal_fsync_groups_total", "Group commits (one fdatasync each).", "\(metrics.diskGroups)")
-        lines.append("# HELP etcd_disk_wal_fsync_duration_seconds WAL group commit (write and fdatasync) latency.")
-        lines.append("# TYPE etcd_disk_wal_fsync_duration_seconds histogram")
-        var synced: UInt64 = 0
-        for (k, bound) in ServerMetrics.fsyncBucketsMicros.enumerated() {
-            synced += metrics.fsyncCounts[k]
-            lines.append("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"\(Double(bound) / 1e6)\"} \(synced)")
+        func histogram(_ name: String, _ help: String, bounds: [String], counts: [UInt64], sum: String) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) histogram")
+            var cumulative: UInt64 = 0
+            for (k, bound) in (bounds + ["+Inf"]).enumerated() {
+                cumulative += counts[k]
+                lines.append("\(name)_bucket{le=\"\(bound)\"} \(cumulative)")
+            }
+            lines.append("\(name)_sum \(sum)")
+            lines.append("\(name)_count \(cumulative)")
         }
-        synced += metrics.fsyncCounts[ServerMetrics.fsyncBucketsMicros.count]
-        lines.append("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"+Inf\"} \(synced)")
-        lines.append("etcd_disk_wal_fsync_duration_seconds_sum \(Double(metrics.fsyncSumMicros) / 1e6)")
-        lines.append("etcd_disk_wal_fsync_duration_seconds_count \(synced)")
-        lines.append("# HELP keel_request_duration_milliseconds Client request latency.")
-        lines.append("# TYPE keel_request_duration_milliseconds histogram")
-        var cumulative: UInt64 = 0
-        for (k, bound) in ServerMetrics.bucketsMs.enumerated() {
-            cumulative += metrics.latencyCounts[k]
-            lines.append("keel_request_duration_milliseconds_bucket{le=\"\(bound)\"} \(cumulative)")
-        }
-        cumulative += metrics.latencyCounts[ServerMetrics.bucketsMs.count]
-        lines.append("keel_request_duration_milliseconds_bucket{le=\"+Inf\"} \(cumulative)")
-        lines.append("keel_request_duration_milliseconds_sum \(metrics.latencySumMs)")
-        lines.append("keel_request_duration_milliseconds_count \(cumulative)")
+        histogram("etcd_disk_wal_fsync_duration_seconds", "WAL group commit (write and fdatasync) latency.",
+                  bounds: ServerMetrics.fsyncBucketsMicros.map { "\(Double($0) / 1e6)" }, counts: metrics.fsyncCounts,
+                  sum: "\(Double(metrics.fsyncSumMicros) / 1e6)")
+        histogram("keel_request_duration_milliseconds", "Client request latency.",
+                  bounds: ServerMetrics.bucketsMs.map { "\($0)" }, counts: metrics.latencyCounts,
+                  sum: "\(metrics.latencySumMs)")
         return Array((lines.joined(separator: "\n") + "\n").utf8)
-    }
-}
-
-extension ElectionKey {
-    init(_ key: LeaderKey) {
-        self.init(name: key.name, key: key.key, revision: key.revision, lease: key.lease)
     }
 }
