@@ -21,7 +21,8 @@ func summary(_ report: SimReport, wall: Double) -> String {
     raft: \(s.leaderElections) leader elections, \(s.persistBatches) persist batches
     kinds: \(s.opsByKind.keys.sorted().map { "\($0) \(s.opsByKind[$0]!)" }.joined(separator: ", "))
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
-    \(s.watchCompactions) compacted watches, \(s.leaseRevokesChecked) lease revokes, \(s.locksChecked) lock \
+    \(s.watchCompactions) compacted watches, \(s.watchSlowdowns) slow-watcher episodes, \
+    \(s.leaseRevokesChecked) lease revokes, \(s.locksChecked) lock \
     acquisitions (\(s.locksAfterWaiting) after waiting), \(s.electionAnswersChecked) election answers
     time: \(formatSeconds(virtual)) virtual in \(formatSeconds(wall)) wall (\(speed)x), \(s.events) events
     history: \(report.verdict)
@@ -100,7 +101,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "membership steps \(totals.membershipChanges)")
     print("kinds: " + totals.opsByKind.keys.sorted().map { "\($0) \(totals.opsByKind[$0]!)" }.joined(separator: ", "))
     print("checked: \(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
-          + "\(totals.watchCompactions) compacted watches, \(totals.leaseRevokesChecked) lease revokes, "
+          + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
+          + "\(totals.leaseRevokesChecked) lease revokes, "
           + "\(totals.locksChecked) lock acquisitions (\(totals.locksAfterWaiting) after waiting), "
           + "\(totals.electionAnswersChecked) election answers")
     print("histories: " + verdicts.keys.sorted().map { "\($0) \(verdicts[$0]!)" }.joined(separator: ", "))
@@ -125,6 +127,7 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.watchEventsChecked += s.watchEventsChecked
     t.watchProgressChecked += s.watchProgressChecked
     t.watchCompactions += s.watchCompactions
+    t.watchSlowdowns += s.watchSlowdowns
     t.leaseRevokesChecked += s.leaseRevokesChecked
     t.locksChecked += s.locksChecked
     t.locksAfterWaiting += s.locksAfterWaiting

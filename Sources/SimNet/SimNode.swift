@@ -65,6 +65,7 @@ enum SimEvent {
     case resume(slot: Int)
     case adminTimeout(serial: UInt64)
     case watcherReconnect(watcher: Int)
+    case watcherDrained(watcher: Int, stream: WatchStreamID)
 }
 
 /// A fault to undo later.

@@ -42,6 +42,7 @@ extension ReplicaConfig {
         config.requestTimeoutTicks = 50
         config.concurrencyTimeoutTicks = 25  // Below the clients' 3 s: waiters give up and withdraw their keys.
         config.watchProgressTicks = 15
+        config.watch.outboxEventsMax = 16  // Small, so slow watchers overflow and are caught up from history.
         return config
     }
 }

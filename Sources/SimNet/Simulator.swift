@@ -47,6 +47,7 @@ public struct SimStats: Sendable {
     public var watchEventsChecked = 0
     public var watchProgressChecked = 0
     public var watchCompactions = 0
+    public var watchSlowdowns = 0
     public var leaseRevokesChecked = 0
     /// Lock acquisitions checked against the committed history and the other holders.
     public var locksChecked = 0
@@ -278,6 +279,13 @@ public final class Simulator {
             resume(slot)
         case .adminTimeout(let serial):
             nemesisAdminTimeout(serial)
+        case .watcherDrained(let w, let stream):
+            let watcher = workload.watchers[w]
+            if deferIfPaused(watcher.slot, event) { return }
+            guard watcher.stream == stream, nodes[watcher.slot].state == .up,
+                  nodes[watcher.slot].incarnation == watcher.incarnation else { return }  // It reconnects.
+            traceLine("watcher \(w) catches up on n\(nodes[watcher.slot].id)")
+            step(watcher.slot, .watch(.flowControl(stream, blocked: false)))
         case .watcherReconnect(let w):
             if workload.watchers[w].stream == nil || nodes[workload.watchers[w].slot].state != .up
                 || nodes[workload.watchers[w].slot].incarnation != workload.watchers[w].incarnation {
@@ -334,7 +342,10 @@ public final class Simulator {
             case .reply(let reply):
                 workload.replyFromMember(reply, slot: slot, sim: self)
             case .watch(let stream, let responses):
-                if let w = watcherIndex(slot: slot, stream: stream) { checkWatch(responses, watcher: w) }
+                if let w = watcherIndex(slot: slot, stream: stream) {
+                    checkWatch(responses, watcher: w)
+                    maybeSlowDown(w, stream: stream, slot: slot)
+                }
             case .releaseStorage(let through):
                 do {
                     try nodes[slot].release(through: through)
@@ -411,6 +422,7 @@ public final class Simulator {
         case .resume(let slot): return "resume of \(name(slot))"
         case .adminTimeout: return "admin request times out"
         case .watcherReconnect(let w): return "watcher \(w) reconnects"
+        case .watcherDrained(let w, _): return "watcher \(w) drained its connection"
         }
     }
 }

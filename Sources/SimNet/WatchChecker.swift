@@ -48,6 +48,17 @@ extension Simulator {
         step(slot, .watch(.create(watcher.stream!, watcher.request)))
     }
 
+    /// Now and then a watcher's connection backs up for a while: its stream is not drained meanwhile, so
+    /// the hub must bound it and catch it up from history (or cancel it as compacted) — never lose events.
+    func maybeSlowDown(_ w: Int, stream: WatchStreamID, slot: Int) {
+        guard prng.chance(Ratio(1, 8)) else { return }
+        stats.watchSlowdowns += 1
+        traceLine("watcher \(w) falls behind on n\(nodes[slot].id)")
+        step(slot, .watch(.flowControl(stream, blocked: true)))
+        schedule(after: 100 * Time.millisecond + UInt64(prng.int(below: 3000)) * Time.millisecond,
+                 .watcherDrained(watcher: w, stream: stream))
+    }
+
     /// Finds the watcher that owns a member's stream.
     func watcherIndex(slot: Int, stream: WatchStreamID) -> Int? {
         workload.watchers.indices.first {

@@ -19,6 +19,9 @@ public enum WatchInput: Sendable, Equatable {
     case cancel(WatchStreamID, WatchID)
     case progress(WatchStreamID)
     case close(WatchStreamID)
+    /// The client's connection is backed up (`blocked`) or drained again: a blocked stream's responses
+    /// stay in the hub, which bounds them and later catches the watchers up from history.
+    case flowControl(WatchStreamID, blocked: Bool)
 }
 
 /// What a client asks: etcd's KV, lease, cluster, v3lock and v3election calls.

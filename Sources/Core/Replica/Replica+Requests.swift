@@ -251,7 +251,11 @@ extension Replica {
         case .create(let stream, let request): watches.create(request, on: stream, store: store)
         case .cancel(let stream, let watchID): watches.cancel(watchID, on: stream, store: store)
         case .progress(let stream): watches.requestProgress(on: stream, store: store)
-        case .close(let stream): watches.closeStream(stream)
+        case .close(let stream):
+            watches.closeStream(stream)
+            blockedStreams.remove(stream)
+        case .flowControl(let stream, let blocked):
+            if blocked { blockedStreams.insert(stream) } else { blockedStreams.remove(stream) }
         }
     }
 }

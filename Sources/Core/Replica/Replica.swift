@@ -50,6 +50,8 @@ public struct Replica: Sendable {
     /// Answers found while handling a request, emitted at the end of the step.
     var immediateReplies: [ClientReply] = []
     var wasLeader = false
+    /// Watch streams whose client is backed up: not drained until it catches up (membership only).
+    var blockedStreams: Set<WatchStreamID> = []
     /// A NOSPACE alarm proposal from this member is on its way.
     var raisingNoSpace = false
     /// Auto-compaction (periodic mode): the revision seen at the last period boundary.
@@ -134,7 +136,7 @@ public struct Replica: Sendable {
         var messages: [Message] = []
         raft.takeMessages(into: &messages)
         for m in messages { effects.append(.send(m)) }
-        for stream in watches.streamsWithWork {
+        for stream in watches.streamsWithWork where !blockedStreams.contains(stream) {
             let responses = watches.take(from: stream, store: store)
             if !responses.isEmpty { effects.append(.watch(stream, responses)) }
         }

@@ -15,6 +15,7 @@ final class ClientConnection: ConnectionHandler {
     var watchStream: WatchStreamID?
     var streamHeadSent = false
     var keepAlivesOutstanding = 0
+    var watchBlocked = false
     /// Observe: the election watched and the leader last sent.
     var observedElection: [UInt8]?
     var lastObserved: KeyValue?
@@ -176,6 +177,16 @@ final class ClientConnection: ConnectionHandler {
             HTTPResponse.streamLine(writer.bytes, into: &out)
         }
         connection.write(out)
+        if connection.isWriteBlocked, let stream = watchStream, !watchBlocked {
+            watchBlocked = true  // A slow reader: leave its events in the hub (bounded; caught up later).
+            server.step(.watch(.flowControl(stream, blocked: true)))
+        }
+    }
+
+    func writable(_ connection: Connection) {
+        guard watchBlocked, let stream = watchStream else { return }
+        watchBlocked = false
+        server.step(.watch(.flowControl(stream, blocked: false)))
     }
 
     /// Streams a snapshot as etcd does: 32 KiB per line with the bytes still to come, then the stream ends.
