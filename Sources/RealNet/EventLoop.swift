@@ -66,6 +66,9 @@ public final class EventLoop {
     public let signal: LoopSignal
     /// Runs on the loop thread after `signal.wake()` was called (any number of times) on any thread.
     public var onWake: (() -> Void)?
+    /// Called once after each batch of ready events: the daemon steps its Replica with everything they
+    /// brought, so many requests share one persist batch and one append per follower.
+    public var onIterationEnd: (() -> Void)?
 
     private enum Entry {
         case listener(Listener)
@@ -220,6 +223,8 @@ public final class EventLoop {
             dispatch(token: epoll.tokens[k], events: EpollEvents(rawValue: epoll.events[k]))
             closeFailed()
         }
+        onIterationEnd?()  // Work gathered from every ready descriptor is done in one go (batching).
+        closeFailed()
         expireLingering()
     }
 

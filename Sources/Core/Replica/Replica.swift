@@ -89,12 +89,23 @@ public struct Replica: Sendable {
 
     /// Handles one input and appends what must happen next to `effects`.
     public mutating func step(_ input: Input, into effects: inout Effects) {
+        handle(input, into: &effects)
+        finishStep(into: &effects)
+    }
+
+    /// Handles several inputs as one step: what they propose shares one persist batch and one append per
+    /// follower (the daemon passes everything one event-loop iteration brought).
+    public mutating func step(contentsOf inputs: [Input], into effects: inout Effects) {
+        for input in inputs { handle(input, into: &effects) }
+        finishStep(into: &effects)
+    }
+
+    mutating func handle(_ input: Input, into effects: inout Effects) {
         switch input {
         case .tick:
             ticks += 1
             raft.tick()
             expireRequests(into: &effects)
-            expireConcurrencyCalls()
             tickLeases()
             tickCompaction()
             if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
@@ -112,7 +123,6 @@ public struct Replica: Sendable {
         case .watch(let action):
             handleWatch(action)
         }
-        finishStep(into: &effects)
     }
 
     mutating func finishStep(into effects: inout Effects) {

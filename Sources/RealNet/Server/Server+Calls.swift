@@ -265,6 +265,8 @@ extension Server {
         gauge("etcd_debugging_mvcc_watcher_total", "Watch streams.", "\(watchStreams.count)")
         gauge("keel_wal_persist_batches_total", "WAL batches handed to the disk thread.", "\(metrics.persistBatches)")
         gauge("keel_wal_fsync_groups_total", "Group commits (one fdatasync each).", "\(metrics.diskGroups)")
+        gauge("keel_replica_steps_total", "Replica steps (each may carry many inputs).", "\(metrics.steps)")
+        gauge("keel_replica_inputs_total", "Inputs handed to the Replica.", "\(metrics.inputs)")
         func histogram(_ name: String, _ help: String, bounds: [String], counts: [UInt64], sum: String) {
             lines.append("# HELP \(name) \(help)")
             lines.append("# TYPE \(name) histogram")

@@ -12,6 +12,8 @@ public final class Server {
     let disk: DiskThread<WALWorker>
     let transport: PeerTransport
     var effects = Effects()
+    /// Inputs gathered during one event-loop iteration, stepped together at its end.
+    var inbox: [Input] = []
     var completions: [WALCompletion] = []
     /// Client calls waiting for the Replica, by request id.
     var pending: [UInt64: PendingCall] = [:]
@@ -81,7 +83,7 @@ public final class Server {
             let tokenHash = transport.tokenHash
             do {
                 _ = try loop.listen(host: address.host, port: address.port) { [unowned self] _ in
-                    PeerReceiver(selfID: id, tokenHash: tokenHash) { [unowned self] m in self.step(.received(m)) }
+                    PeerReceiver(selfID: id, tokenHash: tokenHash) { [unowned self] m in self.enqueue(.received(m)) }
                 }
             } catch {
                 throw .config("cannot listen for peers on \(address): \(error)")
@@ -106,6 +108,7 @@ public final class Server {
             throw .config("cannot start the tick timer: \(error)")
         }
         loop.onWake = { [unowned self] in self.diskCompleted() }
+        loop.onIterationEnd = { [unowned self] in self.drain() }
         transport.onTokenRejected = { [unowned self] peer in
             self.fatal("peer \(hex64(peer.value)) rejected us: --initial-cluster-token '\(self.identity.token)' "
                        + "does not match the cluster's")
@@ -128,16 +131,33 @@ public final class Server {
 
     func tick() {
         transport.tick += 1
-        step(.tick)
+        enqueue(.tick)
         if announcedReady && transport.tick % 50 == 0 { publishAttributes() }  // Until it is in the log.
         let now = Server.monotonicMilliseconds()
         clients.removeAll { $0.value == nil || $0.value?.connection?.isOpen != true }
         for client in clients { client.value?.checkTimeouts(now: now) }
     }
 
+    /// Queues an input for the end of this loop iteration (requests, peer messages, completions, ticks).
+    func enqueue(_ input: Input) {
+        inbox.append(input)
+    }
+
+    /// Steps the Replica now, after whatever was queued (so inputs keep their order).
     func step(_ input: Input) {
+        inbox.append(input)
+        drain()
+    }
+
+    /// Steps the Replica once with every queued input and carries out the effects.
+    func drain() {
+        guard !inbox.isEmpty else { return }
+        let inputs = inbox
+        inbox.removeAll(keepingCapacity: true)
         effects.removeAll()
-        replica.step(input, into: &effects)
+        replica.step(contentsOf: inputs, into: &effects)
+        metrics.steps += 1
+        metrics.inputs += UInt64(inputs.count)
         let items = effects.items
         for effect in items {
             switch effect {
@@ -161,7 +181,7 @@ public final class Server {
         if !done.isEmpty { metrics.diskGroups += 1 }
         for completion in done {
             switch completion {
-            case .persisted(let seq): step(.persisted(seq: seq))
+            case .persisted(let seq): enqueue(.persisted(seq: seq))
             case .released(let through): log("released WAL and snapshots before index \(through)")
             case .failed(let error): fatal("disk failure: \(error)")
             case .groupDuration(let micros): metrics.observeFsync(micros)
@@ -228,7 +248,7 @@ public final class Server {
         pending[id] = PendingCall(connection: connection, slot: slot, endpoint: endpoint, context: context,
                                   startedAt: Server.monotonicMilliseconds())
         metrics.proposalsPending += 1
-        step(.request(ClientRequest(id: id, operation: operation)))
+        enqueue(.request(ClientRequest(id: id, operation: operation)))
     }
 
     func answer(_ reply: ClientReply) {
@@ -260,6 +280,8 @@ public final class Server {
 /// Counters for /metrics.
 struct ServerMetrics {
     var persistBatches: UInt64 = 0
+    var steps: UInt64 = 0
+    var inputs: UInt64 = 0
     var diskGroups: UInt64 = 0
     var leaderChanges: UInt64 = 0
     var knownMembers = 0
