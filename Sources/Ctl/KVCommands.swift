@@ -4,12 +4,9 @@ let kvCommands: [Command] = [
             flags: [.bool("prev-kv"), .value("lease", "0"), .bool("ignore-value"), .bool("ignore-lease")],
             run: runPut),
     Command(name: "get", usage: "keelctl get [options] <key> [range_end]",
-            flags: [.value("consistency", "l"), .value("order"), .value("sort-by"), .bool("prefix"),
-                    .bool("from-key"), .value("rev", "0"), .bool("keys-only"), .bool("count-only"),
-                    .bool("print-value-only"), .value("limit", "0")],
-            run: runGet),
+            flags: getFlags, run: runGet),
     Command(name: "del", usage: "keelctl del [options] <key> [range_end]",
-            flags: [.bool("prefix"), .bool("prev-kv"), .bool("from-key")], run: runDelete),
+            flags: deleteFlags, run: runDelete),
     Command(name: "compaction", usage: "keelctl compaction [options] <revision>", flags: [.bool("physical")],
             run: runCompaction),
 ]
@@ -63,19 +60,20 @@ func printPut(_ response: JSON, hex: Bool) {
 }
 
 /// The range a key argument, optional range end and `--prefix`/`--from-key` select, as clientv3 builds it.
-func keyRange(_ invocation: Invocation, verb: String) throws(CtlError) -> (key: [UInt8], end: [UInt8]?) {
-    let arguments = invocation.positionals
+func keyRange(_ parsed: ParsedArguments, verb: String, usage: String) throws(CtlError)
+    -> (key: [UInt8], end: [UInt8]?) {
+    let arguments = parsed.positionals
     guard arguments.count == 1 || arguments.count == 2 else {
-        throw invocation.badArgs("\(verb) command needs one argument as key and an optional argument as range_end")
+        throw .badArgs("\(verb) command needs one argument as key and an optional argument as range_end", usage: usage)
     }
-    let prefix = invocation.arguments.bool("prefix")
-    let fromKey = invocation.arguments.bool("from-key")
+    let prefix = parsed.bool("prefix")
+    let fromKey = parsed.bool("from-key")
     if prefix && fromKey {
-        throw invocation.badArgs("`--prefix` and `--from-key` cannot be set at the same time, choose one")
+        throw .badArgs("`--prefix` and `--from-key` cannot be set at the same time, choose one", usage: usage)
     }
     if (prefix || fromKey) && arguments.count == 2 {
         let which = prefix ? "--prefix" : "--from-key"
-        throw invocation.badArgs("too many arguments, only accept one argument when `\(which)` is set.")
+        throw .badArgs("too many arguments, only accept one argument when `\(which)` is set.", usage: usage)
     }
     var key = Array(arguments[0].utf8)
     if arguments.count == 2 { return (key, Array(arguments[1].utf8)) }
@@ -92,32 +90,8 @@ func keyRange(_ invocation: Invocation, verb: String) throws(CtlError) -> (key: 
 
 private func runGet(_ invocation: Invocation) throws(CtlError) {
     try invocation.require(.simple, .json, .fields)
-    let range = try keyRange(invocation, verb: "get")
     let flags = invocation.arguments
-    let orders = ["": nil, "ASCEND": "ASCEND", "DESCEND": "DESCEND"]
-    guard let order = orders[flags.value("order").uppercased()] else {
-        throw invocation.badArgs("bad sort order \(flags.value("order"))")
-    }
-    let targets = ["": nil, "CREATE": "CREATE", "KEY": "KEY", "MODIFY": "MOD", "VALUE": "VALUE",
-                   "VERSION": "VERSION"]
-    guard let target = targets[flags.value("sort-by").uppercased()] else {
-        throw invocation.badArgs("bad sort target \(flags.value("sort-by"))")
-    }
-    let consistency = flags.value("consistency")
-    guard consistency == "l" || consistency == "s" else {
-        throw invocation.badArgs("unknown consistency flag \"\(consistency)\"")
-    }
-    guard let limit = Int64(flags.value("limit")), let revision = Int64(flags.value("rev")) else {
-        throw invocation.badArgs("--limit and --rev need integers")
-    }
-    let request = JSON.object([
-        ("key", .base64(range.key)), ("range_end", range.end.map { .base64($0) }),
-        ("limit", limit == 0 ? nil : .int(limit)), ("revision", revision == 0 ? nil : .int(revision)),
-        ("sort_order", order.map { .string($0) }), ("sort_target", target.map { .string($0) }),
-        ("serializable", consistency == "s" ? .bool(true) : nil),
-        ("keys_only", flags.bool("keys-only") ? .bool(true) : nil),
-        ("count_only", flags.bool("count-only") ? .bool(true) : nil),
-    ])
+    let request = try rangeRequest(flags, usage: invocation.command.usage)
     let response = try invocation.client.call("/v3/kv/range", request)
     switch invocation.format {
     case .json: printJSON(response)
@@ -141,11 +115,7 @@ func printGet(_ response: JSON, hex: Bool, valueOnly: Bool = false) {
 
 private func runDelete(_ invocation: Invocation) throws(CtlError) {
     try invocation.require(.simple, .json, .fields)
-    let range = try keyRange(invocation, verb: "del")
-    let request = JSON.object([
-        ("key", .base64(range.key)), ("range_end", range.end.map { .base64($0) }),
-        ("prev_kv", invocation.arguments.bool("prev-kv") ? .bool(true) : nil),
-    ])
+    let request = try deleteRequest(invocation.arguments, usage: invocation.command.usage)
     let response = try invocation.client.call("/v3/kv/deleterange", request)
     switch invocation.format {
     case .json: printJSON(response)
@@ -210,4 +180,49 @@ func goQuote(_ bytes: [UInt8]) -> String {
         }
     }
     return out + "\""
+}
+
+let getFlags: [FlagSpec] = [
+    .value("consistency", "l"), .value("order"), .value("sort-by"), .bool("prefix"), .bool("from-key"),
+    .value("rev", "0"), .bool("keys-only"), .bool("count-only"), .bool("print-value-only"), .value("limit", "0"),
+]
+
+/// A RangeRequest from `get`'s arguments and flags (also a txn's `get` op).
+func rangeRequest(_ flags: ParsedArguments, usage: String) throws(CtlError) -> JSON {
+    let range = try keyRange(flags, verb: "get", usage: usage)
+    let orders = ["": nil, "ASCEND": "ASCEND", "DESCEND": "DESCEND"]
+    guard let order = orders[flags.value("order").uppercased()] else {
+        throw .badArgs("bad sort order \(flags.value("order"))", usage: usage)
+    }
+    let targets = ["": nil, "CREATE": "CREATE", "KEY": "KEY", "MODIFY": "MOD", "VALUE": "VALUE",
+                   "VERSION": "VERSION"]
+    guard let target = targets[flags.value("sort-by").uppercased()] else {
+        throw .badArgs("bad sort target \(flags.value("sort-by"))", usage: usage)
+    }
+    let consistency = flags.value("consistency")
+    guard consistency == "l" || consistency == "s" else {
+        throw .badArgs("unknown consistency flag \"\(consistency)\"", usage: usage)
+    }
+    guard let limit = Int64(flags.value("limit")), let revision = Int64(flags.value("rev")) else {
+        throw .badArgs("--limit and --rev need integers", usage: usage)
+    }
+    return JSON.object([
+        ("key", .base64(range.key)), ("range_end", range.end.map { .base64($0) }),
+        ("limit", limit == 0 ? nil : .int(limit)), ("revision", revision == 0 ? nil : .int(revision)),
+        ("sort_order", order.map { .string($0) }), ("sort_target", target.map { .string($0) }),
+        ("serializable", consistency == "s" ? .bool(true) : nil),
+        ("keys_only", flags.bool("keys-only") ? .bool(true) : nil),
+        ("count_only", flags.bool("count-only") ? .bool(true) : nil),
+    ])
+}
+
+let deleteFlags: [FlagSpec] = [.bool("prefix"), .bool("prev-kv"), .bool("from-key")]
+
+/// A DeleteRangeRequest from `del`'s arguments and flags (also a txn's `del` op).
+func deleteRequest(_ flags: ParsedArguments, usage: String) throws(CtlError) -> JSON {
+    let range = try keyRange(flags, verb: "del", usage: usage)
+    return JSON.object([
+        ("key", .base64(range.key)), ("range_end", range.end.map { .base64($0) }),
+        ("prev_kv", flags.bool("prev-kv") ? .bool(true) : nil),
+    ])
 }
