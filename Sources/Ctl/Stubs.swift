@@ -1,4 +1,3 @@
-let watchCommand = Command(name: "watch", usage: "keelctl watch") { _ throws(CtlError) in }
 let clusterCommands: [Command] = []
 let maintenanceCommands: [Command] = []
 let snapshotCommands: [Command] = []
