@@ -7,6 +7,13 @@ func monotonicMilliseconds() -> Int64 {
     return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
 }
 
+/// Microseconds on the monotonic clock.
+func monotonicMicroseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+}
+
 /// Why one HTTP exchange with one endpoint failed.
 enum TransportError: Error {
     /// Could not connect (refused, unreachable, dial timeout): the next endpoint may work.

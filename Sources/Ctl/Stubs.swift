@@ -1,4 +1,2 @@
-let clusterCommands: [Command] = []
-let maintenanceCommands: [Command] = []
 let snapshotCommands: [Command] = []
 let concurrencyCommands: [Command] = []
