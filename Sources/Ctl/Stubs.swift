@@ -1,2 +1,1 @@
-let snapshotCommands: [Command] = []
 let concurrencyCommands: [Command] = []
