@@ -3,6 +3,8 @@ struct Command: Sendable {
     let name: String
     let usage: String
     var flags: [FlagSpec] = []
+    /// After this many positionals the rest are a command to run, flags included (`lock name cmd -x`).
+    var commandAfterPositionals: Int? = nil
     let run: @Sendable (Invocation) throws(CtlError) -> Void
 }
 

@@ -68,12 +68,17 @@ struct ParsedArguments: Sendable {
 }
 
 /// Parses `arguments` against `specs`, pflag style (flags and positionals interleave).
-func parseFlags(_ arguments: [String], specs: [FlagSpec]) throws(CtlError) -> ParsedArguments {
+func parseFlags(_ arguments: [String], specs: [FlagSpec], commandAfterPositionals: Int? = nil) throws(CtlError)
+    -> ParsedArguments {
     var parsed = ParsedArguments(specs: specs)
     var k = 0
     while k < arguments.count {
         let argument = arguments[k]
         k += 1
+        if let limit = commandAfterPositionals, parsed.positionals.count == limit, argument != "--" {
+            parsed.positionals += arguments[(k - 1)...]
+            break
+        }
         if argument == "--" {
             parsed.afterDashDash = Array(arguments[k...])
             break

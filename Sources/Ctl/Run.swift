@@ -19,7 +19,8 @@ func runKeelctl(_ arguments: [String]) -> Int32 {
     var rest = arguments
     for index in wordIndices.reversed() { rest.remove(at: index) }
     do {
-        let parsed = try parseFlags(rest, specs: globalFlagSpecs + command.flags)
+        let parsed = try parseFlags(rest, specs: globalFlagSpecs + command.flags,
+                                    commandAfterPositionals: command.commandAfterPositionals)
         if parsed.bool("help") {
             Out.line("Usage: \(command.usage)")
             printFlags(command.flags)

@@ -121,8 +121,16 @@ func spawnProcess(_ arguments: [String], extraEnvironment: [String]) -> pid_t? {
         for pointer in argv { free(pointer) }
         for pointer in envp { free(pointer) }
     }
+    // lock and elect block SIGINT/SIGTERM for sigwait; the child starts with none blocked.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
     var pid: pid_t = 0
-    let result = posix_spawnp(&pid, arguments[0], nil, nil, argv, envp)
+    let result = posix_spawnp(&pid, arguments[0], nil, &attributes, argv, envp)
     if result != 0 {
         Out.error("Error: cannot run \(arguments[0]): \(String(cString: strerror(result)))")
         return nil
