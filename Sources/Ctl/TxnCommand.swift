@@ -106,7 +106,8 @@ private func parseCompare(_ line: String) throws(CtlError) -> JSON {
     }
     switch target {
     case "ver", "version":
-        return .object([keyField, ("target", .string("VERSION")), ("result", .string(result)), ("version", try number())])
+        return .object([keyField, ("target", .string("VERSION")), ("result", .string(result)),
+                        ("version", try number())])
     case "c", "create":
         return .object([keyField, ("target", .string("CREATE")), ("result", .string(result)),
                         ("create_revision", try number())])

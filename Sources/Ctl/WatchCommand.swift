@@ -88,7 +88,8 @@ private func printWatchResponse(_ response: JSON, invocation: Invocation, comman
         let kv = event["kv"] ?? .object([])
         let environment = [
             "ETCD_WATCH_REVISION=\(revision)", "ETCD_WATCH_EVENT_TYPE=\"\(type)\"",
-            "ETCD_WATCH_KEY=" + goQuote(kv["key"]?.bytes ?? []), "ETCD_WATCH_VALUE=" + goQuote(kv["value"]?.bytes ?? []),
+            "ETCD_WATCH_KEY=" + goQuote(kv["key"]?.bytes ?? []),
+            "ETCD_WATCH_VALUE=" + goQuote(kv["value"]?.bytes ?? []),
         ]
         let status = runProcess(command, extraEnvironment: environment)
         if status != 0 {
