@@ -52,8 +52,12 @@ final class Keel {
         self.dataDir = dataDir ?? root + "/\(name).keel"
         logPath = root + "/\(name).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binaries.keel)
-        process.arguments = ["--name", name, "--data-dir", self.dataDir,
+        // Through a small sh guard: the shared keel is never stopped explicitly, so it ends when the test
+        // process ($PPID) does, and a SIGTERM to the guard stops keel too.
+        let guardScript = "\"$0\" \"$@\" & k=$!; trap 'kill $k; wait $k; exit 0' TERM; "
+            + "while kill -0 $PPID 2>/dev/null && kill -0 $k 2>/dev/null; do sleep 0.2; done; kill $k 2>/dev/null"
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", guardScript, Binaries.keel, "--name", name, "--data-dir", self.dataDir,
                              "--listen-client-urls", "http://127.0.0.1:\(clientPort)",
                              "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
                              "--listen-peer-urls", "http://127.0.0.1:\(peerPort)",
