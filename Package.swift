@@ -21,13 +21,14 @@ let package = Package(
         // Real network and disk driver of Core.
         .target(name: "RealNet", dependencies: ["Core", "CKeelLinux"]),
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
-        .executableTarget(name: "keelctl", dependencies: ["Core"], path: "Sources/Ctl"),
+        .executableTarget(name: "keelctl", dependencies: ["Core", "RealNet"], path: "Sources/Ctl"),
         .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker"], path: "Sources/Sim"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "SimNet"]),
         .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"]),
         .testTarget(name: "TidyTests"),
         .testTarget(name: "RealNetTests", dependencies: ["RealNet", "Core"]),
+        .testTarget(name: "CtlTests"),
     ],
     swiftLanguageModes: [.v6]
 )
