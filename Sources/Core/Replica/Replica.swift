@@ -106,6 +106,7 @@ public struct Replica: Sendable {
             ticks += 1
             raft.tick()
             expireRequests(into: &effects)
+            expireConcurrencyCalls()
             tickLeases()
             tickCompaction()
             if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
