@@ -66,6 +66,7 @@ enum SimEvent {
     case adminTimeout(serial: UInt64)
     case watcherReconnect(watcher: Int)
     case watcherDrained(watcher: Int, stream: WatchStreamID)
+    case snapshotSerialized(slot: Int, incarnation: UInt32, SnapshotJob)
 }
 
 /// A fault to undo later.

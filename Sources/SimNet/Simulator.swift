@@ -279,6 +279,12 @@ public final class Simulator {
             resume(slot)
         case .adminTimeout(let serial):
             nemesisAdminTimeout(serial)
+        case .snapshotSerialized(let slot, let incarnation, let job):
+            guard nodes[slot].incarnation == incarnation else { return }
+            if deferIfPaused(slot, event) { return }
+            guard nodes[slot].state == .up else { return }
+            let (meta, data) = job.serialize()
+            step(slot, .snapshotSerialized(meta: meta, data: data))
         case .watcherDrained(let w, let stream):
             let watcher = workload.watchers[w]
             if deferIfPaused(watcher.slot, event) { return }
@@ -346,6 +352,10 @@ public final class Simulator {
                     checkWatch(responses, watcher: w)
                     maybeSlowDown(w, stream: stream, slot: slot)
                 }
+            case .serializeSnapshot(let job):
+                // Serialized "elsewhere": the bytes come back after a while, as from the daemon's thread.
+                schedule(after: Time.millisecond + UInt64(prng.int(below: 50)) * Time.millisecond,
+                         .snapshotSerialized(slot: slot, incarnation: nodes[slot].incarnation, job))
             case .releaseStorage(let through):
                 do {
                     try nodes[slot].release(through: through)
@@ -423,6 +433,7 @@ public final class Simulator {
         case .adminTimeout: return "admin request times out"
         case .watcherReconnect(let w): return "watcher \(w) reconnects"
         case .watcherDrained(let w, _): return "watcher \(w) drained its connection"
+        case .snapshotSerialized(let slot, _, let job): return "\(name(slot)) serialized snapshot \(job.meta.index)"
         }
     }
 }

@@ -11,6 +11,7 @@ struct TestCluster {
     var pendingPersists: [MemberID: [PersistBatch]] = [:]
     var replies: [ClientReply] = []
     var watchResponses: [(WatchStreamID, [WatchResponse])] = []
+    var serialized: [(MemberID, SnapshotJob)] = []
     var cut: Set<MemberID> = []
     var autoPersist = true
     var config: ReplicaConfig
@@ -79,8 +80,14 @@ struct TestCluster {
                 pendingPersists[id, default: []].append(batch)
             case .reply(let r): replies.append(r)
             case .watch(let stream, let responses): watchResponses.append((stream, responses))
+            case .serializeSnapshot(let job): serialized.append((id, job))
             case .releaseStorage(let through): try! wals[id]!.release(through: through, on: &disks[id]!)
             }
+        }
+        while let (member, job) = serialized.first {  // Serialized at once, as a quick thread would.
+            serialized.removeFirst()
+            let (meta, data) = job.serialize()
+            step(member, .snapshotSerialized(meta: meta, data: data))
         }
         if autoPersist { completePersists(id) }
     }

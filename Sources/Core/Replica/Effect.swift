@@ -8,6 +8,8 @@ public enum Effect: Sendable {
     case reply(ClientReply)
     /// Deliver watch responses on a stream, in order.
     case watch(WatchStreamID, [WatchResponse])
+    /// Serialize this copy of the state (anywhere, e.g. another thread) and report `.snapshotSerialized`.
+    indirect case serializeSnapshot(SnapshotJob)
     /// A snapshot at this index is durable: storage behind it may be deleted.
     case releaseStorage(through: LogIndex)
 }

@@ -10,6 +10,8 @@ public enum Input: Sendable {
     case persisted(seq: UInt64)
     /// Something a client did on a watch stream.
     case watch(WatchInput)
+    /// The driver serialized the snapshot a `.serializeSnapshot` effect asked for.
+    case snapshotSerialized(meta: SnapshotMeta, data: [UInt8])
 }
 
 /// A client's action on a watch stream (etcd's Watch RPC). Streams are opened by the Replica

@@ -148,32 +148,32 @@ extension Replica {
 
     // MARK: Snapshots
 
-    mutating func maybeSnapshot() {
+    /// Every `snapshotCount` applied entries, asks the driver to serialize a copy of the state; the bytes
+    /// come back as `.snapshotSerialized` and only then are saved (so the loop never stalls on it).
+    mutating func maybeSnapshot(into effects: inout Effects) {
         let last = raft.snapshot.meta.index
-        guard applied.value >= last.value + config.snapshotCount, !raft.isSavingSnapshot,
+        guard applied.value >= last.value + config.snapshotCount, !raft.isSavingSnapshot, snapshotSerializing == nil,
               let term = raft.log.term(at: applied) else { return }
         let meta = SnapshotMeta(index: applied, term: term, conf: raft.conf)
-        raft.saveLocalSnapshot(Snapshot(meta: meta, data: stateMachineSnapshot()))
+        snapshotSerializing = applied
+        effects.append(.serializeSnapshot(SnapshotJob(meta: meta, state: stateMachineState)))
     }
 
-    /// The state machine's snapshot: cluster id, member contexts, then the store.
-    public func stateMachineSnapshot() -> [UInt8] {
-        var writer = ByteWriter(capacity: 4096)
-        writer.u8(3)
-        writer.u64(clusterID)
-        writer.u32(UInt32(memberContexts.count))
-        for member in memberContexts {
-            writer.u64(member.id.value)
-            writer.blob(member.context)
-        }
-        appliedRequests.encode(into: &writer)
-        writer.u32(UInt32(alarms.count))
-        for alarm in alarms {
-            writer.u64(alarm.member.value)
-            writer.u8(alarm.type.rawValue)
-        }
-        writer.blob(store.snapshot())
-        return writer.bytes
+    /// The driver serialized a snapshot: save it unless a newer one (a leader's) arrived meanwhile.
+    mutating func snapshotSerialized(meta: SnapshotMeta, data: [UInt8]) {
+        guard snapshotSerializing == meta.index else { return }  // maybe: from before a restart of the loop.
+        snapshotSerializing = nil
+        guard meta.index > raft.snapshot.meta.index, meta.index <= applied, !raft.isSavingSnapshot else { return }
+        raft.saveLocalSnapshot(Snapshot(meta: meta, data: data))
+    }
+
+    /// The state machine's snapshot bytes (see `StateMachineState.serialized`).
+    public func stateMachineSnapshot() -> [UInt8] { stateMachineState.serialized() }
+
+    /// A copy of the replicated state (cheap: copy-on-write).
+    public var stateMachineState: StateMachineState {
+        StateMachineState(clusterID: clusterID, memberContexts: memberContexts, appliedRequests: appliedRequests,
+                          alarms: alarms, store: store)
     }
 
     mutating func restoreStateMachine(_ bytes: [UInt8]) throws(DecodeError) {

@@ -50,6 +50,8 @@ public struct Replica: Sendable {
     /// Answers found while handling a request, emitted at the end of the step.
     var immediateReplies: [ClientReply] = []
     var wasLeader = false
+    /// A snapshot at this index is being serialized by the driver.
+    var snapshotSerializing: LogIndex?
     /// Watch streams whose client is backed up: not drained until it catches up (membership only).
     var blockedStreams: Set<WatchStreamID> = []
     /// A NOSPACE alarm proposal from this member is on its way.
@@ -123,6 +125,8 @@ public struct Replica: Sendable {
             raft.persisted(seq: seq)
         case .watch(let action):
             handleWatch(action)
+        case .snapshotSerialized(let meta, let data):
+            snapshotSerialized(meta: meta, data: data)
         }
     }
 
@@ -134,7 +138,7 @@ public struct Replica: Sendable {
         }
         applyCommitted(into: &effects)
         noticeLeadershipChange()
-        maybeSnapshot()
+        maybeSnapshot(into: &effects)
         if let batch = raft.flush() { effects.append(.persist(batch)) }
         let results = raft.takeReadResults()
         for (context, index) in results.ready { readConfirmed(context, index: index, into: &effects) }

@@ -10,6 +10,8 @@ public final class Server {
     var replica: Replica
     let identity: MemberIdentity
     let disk: DiskThread<WALWorker>
+    let snapshotter: DiskThread<SnapshotWorker>
+    var serialized: [SnapshotSerialized] = []
     let transport: PeerTransport
     var effects = Effects()
     /// Inputs gathered during one event-loop iteration, stepped together at its end.
@@ -61,6 +63,8 @@ public final class Server {
         do {
             disk = try DiskThread(worker: WALWorker(wal: opened.recovered.wal, disk: opened.disk),
                                   wake: { signal.wake() })
+            snapshotter = try DiskThread(name: "keel-snapshot", worker: SnapshotWorker(), jobsMax: 4,
+                                         wake: { signal.wake() })
         } catch {
             throw .config("cannot start the disk thread: \(error)")
         }
@@ -117,6 +121,7 @@ public final class Server {
         do { try loop.run() } catch { throw .config("event loop failed: \(error)") }
         transport.closeAll()
         disk.stop()
+        snapshotter.stop()
         if let message = fatalError { throw .config(message) }
         log("stopped")
     }
@@ -168,6 +173,9 @@ public final class Server {
             case .reply(let reply): answer(reply)
             case .watch(let stream, let responses): watchStreams[stream]?.sendWatch(responses)
             case .releaseStorage(let through): disk.submit(.release(through: through))
+            case .serializeSnapshot(let job):
+                log("taking a snapshot at index \(job.meta.index)")
+                snapshotter.submit(job)
             }
         }
         noticeChanges()
@@ -175,6 +183,9 @@ public final class Server {
 
     /// The disk thread finished groups: report each batch durable, in order.
     func diskCompleted() {
+        snapshotter.takeCompletions(into: &serialized)
+        for done in serialized { enqueue(.snapshotSerialized(meta: done.meta, data: done.data)) }
+        serialized.removeAll(keepingCapacity: true)
         disk.takeCompletions(into: &completions)
         let done = completions
         completions.removeAll(keepingCapacity: true)

@@ -1,0 +1,39 @@
+/// Everything a state-machine snapshot holds, as a value: copying it is cheap (copy-on-write), so the
+/// Replica can hand a copy to its driver and keep applying while the copy is serialized elsewhere
+/// (the daemon does it on another thread, so a snapshot never stalls the event loop).
+public struct StateMachineState: Sendable {
+    public var clusterID: UInt64
+    public var memberContexts: [(id: MemberID, context: [UInt8])]
+    public var appliedRequests: AppliedRequests
+    public var alarms: [Alarm]
+    public var store: KVStore
+
+    /// The snapshot bytes: version, cluster id, member contexts, applied-request window, alarms, store.
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter(capacity: 4096)
+        writer.u8(3)
+        writer.u64(clusterID)
+        writer.u32(UInt32(memberContexts.count))
+        for member in memberContexts {
+            writer.u64(member.id.value)
+            writer.blob(member.context)
+        }
+        appliedRequests.encode(into: &writer)
+        writer.u32(UInt32(alarms.count))
+        for alarm in alarms {
+            writer.u64(alarm.member.value)
+            writer.u8(alarm.type.rawValue)
+        }
+        writer.blob(store.snapshot())
+        return writer.bytes
+    }
+}
+
+/// A snapshot to serialize off the Replica's thread: where it sits in the log and the state at that point.
+public struct SnapshotJob: Sendable {
+    public var meta: SnapshotMeta
+    public var state: StateMachineState
+
+    /// Serializes the state (the expensive part); hand the result back as `.snapshotSerialized`.
+    public func serialize() -> (meta: SnapshotMeta, data: [UInt8]) { (meta, state.serialized()) }
+}
