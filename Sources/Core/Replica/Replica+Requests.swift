@@ -33,8 +33,9 @@ extension Replica {
             }
         case .compact(let compaction):
             propose(request, .compact(compaction))
-        case .leaseGrant(let grant):
+        case .leaseGrant(var grant):
             if let error = quotaError(growingBy: 64) { return refuse(request, error) }
+            if grant.id.isNone { grant.id = newLeaseID() }
             propose(request, .leaseGrant(grant))
         case .leaseRevoke(let id):
             propose(request, .leaseRevoke(id))
@@ -94,6 +95,21 @@ extension Replica {
             return refuse(request, .api(error))
         }
         propose(request, .txn(txn))
+    }
+
+    /// A lease id picked by the proposing member, as etcd does (member id and a per-boot generator), so
+    /// ids differ across members, restarts and clusters. Positive, never one the lessor already holds.
+    mutating func newLeaseID() -> LeaseID {
+        while true {
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for word in [id.value, nextRequestID()] {
+                for shift in stride(from: 0, to: 64, by: 8) {
+                    hash = (hash ^ ((word >> UInt64(shift)) & 0xFF)) &* 0x100_0000_01B3
+                }
+            }
+            let lease = LeaseID(Int64(hash & 0x7FFF_FFFF_FFFF_FFFF))
+            if !lease.isNone && store.lessor.lease(lease) == nil { return lease }
+        }
     }
 
     mutating func refuse(_ request: ClientRequest, _ error: RequestError) {
