@@ -56,7 +56,7 @@ extension JepsenRun {
 
     /// A linearizable read of every key by a fresh process, recorded in the history (retried a few times).
     private mutating func finalReads(recorder: HistoryRecorder) {
-        let client = JepsenClient(index: 10_000, clients: 1, keys: flags.keys, ports: members.map(\.clientPort),
+        let client = JepsenClient(index: 1_000_000, clients: 1, keys: flags.keys, ports: members.map(\.clientPort),
                                   seed: flags.seed, recorder: recorder, deadlineNs: 0, timeoutMs: 5000)
         for key in 0..<flags.keys {
             var attempt = 0
