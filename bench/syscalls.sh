@@ -55,9 +55,9 @@ for sys in etcd keel; do
   echo "== $sys, $WORKLOAD, $CONNS connections: $requests 2xx answers under strace"
   awk -v n="$requests" '$1 ~ /^[0-9.]+$/ && NF >= 5 {
       name = $NF; calls = $4; if (name == "total") next
-      printf "  %-16s %8.2f per request\n", name, calls / n; total += calls }
-    END { printf "  %-16s %8.2f per request\n", "all syscalls", total / n }' "$ROOT/$sys.strace" \
-    | sort -k2 -n -r | head -12
+      printf "  %-16s %8.2f per request\n", name, calls / n }' "$ROOT/$sys.strace" | sort -k2 -n -r | head -12
+  awk -v n="$requests" '$NF == "total" { printf "  %-16s %8.2f per request\n", "all syscalls", $4 / n }' \
+    "$ROOT/$sys.strace"
   if [ $sys = keel ] && command -v perf >/dev/null; then
     perf record -g -o "$ROOT/perf.data" -p $PID -- sleep $SECS >/dev/null 2>&1 &
     profiler=$!
