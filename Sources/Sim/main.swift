@@ -15,6 +15,7 @@ do throws(FlagError) {
     case "check": exit(runCheckCommand(Array(rest)))
     case "check-bench": exit(runCheckBenchCommand(Array(rest)))
     case "bench-store": exit(runBenchStoreCommand(Array(rest)))
+    case "jepsen": exit(runJepsenCommand(Array(rest)))
     case "-h", "--help", "help":
         print(usage)
         exit(0)

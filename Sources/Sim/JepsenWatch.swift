@@ -1,0 +1,185 @@
+import Foundation  // NSLock, Thread and JSONSerialization: a watch stream read from a real process.
+import Glibc
+
+/// One event of the keys' history, as a watch reports it.
+struct HistoryEvent: Equatable, CustomStringConvertible {
+    var revision: Int
+    var key: String
+    /// The value put, nil for a delete.
+    var value: String?
+
+    var description: String { "rev \(revision) \(key) " + (value.map { "put \($0)" } ?? "delete") }
+}
+
+/// A watch on every workload key of one member, from revision 1, reconnecting from the last revision
+/// seen + 1 whenever the member dies, pauses past the read timeout, or closes the stream.
+final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`; the thread owns the socket.
+    let port: Int
+    let name: String
+    private let lock = NSLock()
+    private var stopped = false
+    private var finished = false
+    private var collected: [HistoryEvent] = []
+    private var problems: [String] = []
+    private var connections = 0
+
+    init(port: Int, name: String) {
+        self.port = port
+        self.name = name
+    }
+
+    var events: [HistoryEvent] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
+
+    var errors: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return problems
+    }
+
+    var connectionCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return connections
+    }
+
+    var lastRevision: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected.last?.revision ?? 0
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    func start() {
+        Thread { self.run() }.start()
+    }
+
+    /// Asks the thread to stop and waits (at most 5 s) until it has.
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        var naps = 0
+        while naps < 250 {
+            lock.lock()
+            let done = finished
+            lock.unlock()
+            if done { return }
+            naps += 1
+            sleepMilliseconds(20)
+        }
+    }
+
+    /// Waits until the stream has seen `revision` (bounded); returns whether it did.
+    func waitFor(revision: Int, timeoutMs: Int) -> Bool {
+        let deadline = monotonicNanoseconds() + UInt64(timeoutMs) * 1_000_000
+        while monotonicNanoseconds() < deadline {
+            if lastRevision >= revision { return true }
+            sleepMilliseconds(20)
+        }
+        return lastRevision >= revision
+    }
+
+    private func run() {
+        var attempts = 0
+        while !isStopped && attempts < 100_000 {
+            attempts += 1
+            stream()
+            if !isStopped { sleepMilliseconds(100) }
+        }
+        lock.lock()
+        finished = true
+        lock.unlock()
+    }
+
+    /// One connection: create the watch from the next revision and read events until it breaks.
+    private func stream() {
+        guard let fd = try? JepsenHTTP.connect(port, timeoutMs: 300) else { return }
+        defer { close(fd) }
+        lock.lock()
+        connections += 1
+        lock.unlock()
+        let start = lastRevision + 1
+        let body = #"{"create_request":{"key":"\#(base64(JepsenClient.keyPrefix))","#
+            + #""range_end":"\#(base64("jepsen0"))","start_revision":"\#(start)"}}"#
+        guard JepsenHTTP.send(fd, JepsenHTTP.request("/v3/watch", body, close: false)) else { return }
+        var raw: [UInt8] = []
+        var headParsed = false
+        var decoder = ChunkDecoder()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var reads = 0
+        while !isStopped && reads < 10_000_000 {
+            reads += 1
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && (errno == EAGAIN || errno == EINTR) { continue }  // Idle or paused member.
+            if count <= 0 { return }
+            if !headParsed {
+                raw.append(contentsOf: buffer[0..<count])
+                guard let headEnd = JepsenHTTP.find(raw, [13, 10, 13, 10], from: 0) else { continue }
+                let head = String(decoding: raw[0..<headEnd], as: UTF8.self)
+                guard head.hasPrefix("HTTP/1.1 200") else {
+                    note("\(name): watch refused: \(head.split(separator: "\r\n").first ?? "")")
+                    return
+                }
+                headParsed = true
+                decoder.feed(Array(raw[(headEnd + 4)...]))
+            } else {
+                decoder.feed(Array(buffer[0..<count]))
+            }
+            var lineStart = 0
+            while let newline = decoder.decoded[lineStart...].firstIndex(of: 10) {
+                if !handle(Array(decoder.decoded[lineStart..<newline])) { return }
+                lineStart = newline + 1
+            }
+            decoder.decoded.removeFirst(lineStart)
+        }
+    }
+
+    /// Takes one `{"result":…}` line; false if the stream must be dropped.
+    private func handle(_ line: [UInt8]) -> Bool {
+        guard !line.isEmpty else { return true }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
+              let result = object["result"] as? [String: Any] else {
+            note("\(name): unreadable stream line: \(String(decoding: line.prefix(200), as: UTF8.self))")
+            return false
+        }
+        if result["canceled"] as? Bool == true {
+            note("\(name): watch canceled: \(result)")
+            return false
+        }
+        for case let event as [String: Any] in result["events"] as? [Any] ?? [] {
+            guard let kv = event["kv"] as? [String: Any], let key = unbase64(kv["key"]),
+                  let revision = Int(kv["mod_revision"] as? String ?? "") else {
+                note("\(name): malformed event \(event)")
+                return false
+            }
+            let isDelete = event["type"] as? String == "DELETE"
+            let next = HistoryEvent(revision: revision, key: key,
+                                    value: isDelete ? nil : (unbase64(kv["value"]) ?? ""))
+            lock.lock()
+            let last = collected.last?.revision ?? 0
+            if revision <= last {
+                lock.unlock()
+                note("\(name): event out of order: \(next) after revision \(last)")
+                return false
+            }
+            collected.append(next)
+            lock.unlock()
+        }
+        return true
+    }
+
+    private func note(_ problem: String) {
+        lock.lock()
+        if problems.count < 100 { problems.append(problem) }
+        lock.unlock()
+    }
+}

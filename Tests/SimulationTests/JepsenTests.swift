@@ -1,0 +1,43 @@
+import Foundation  // Process: the test runs `keelsim jepsen` against real keel processes.
+import Testing
+
+/// The real-cluster fault test, short: three keel processes on loopback, a seeded nemesis, 30 s of load.
+/// The long run is `keelsim jepsen --duration 600` (README).
+@Suite(.serialized) struct JepsenTests {
+    static let buildDir: URL = {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent(".build/debug")
+    }()
+
+    @Test("keelsim jepsen: 30 s of kill -9, SIGSTOP, restarts and leadership transfers; every check passes",
+          arguments: [UInt64(7)])
+    func shortRun(seed: UInt64) throws {
+        let keelsim = Self.buildDir.appendingPathComponent("keelsim").path
+        let keel = Self.buildDir.appendingPathComponent("keel").path
+        try #require(FileManager.default.isExecutableFile(atPath: keelsim), "build first: swift build")
+        try #require(FileManager.default.isExecutableFile(atPath: keel), "build first: swift build")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: keelsim)
+        process.arguments = ["jepsen", "--seed", "\(seed)", "--duration", "30", "--binary", keel,
+                             "--base-port", "\(17500 + Int(getpid() % 50) * 10)"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // The run is bounded inside (30 s of load, 30 s to converge, 120 s to check); this is a backstop.
+        let deadline = Date().addingTimeInterval(300)
+        var text = Data()
+        let reader = output.fileHandleForReading
+        while process.isRunning && Date() < deadline {
+            text.append(reader.availableData)
+        }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        text.append(reader.readDataToEndOfFile())
+        let log = String(decoding: text, as: UTF8.self)
+        #expect(process.terminationStatus == 0, "keelsim jepsen failed:\n\(log)")
+        #expect(log.contains("PASS seed=\(seed)"))
+        #expect(log.contains("lost: 0"))
+    }
+}
