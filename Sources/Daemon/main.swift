@@ -55,7 +55,7 @@ do throws(StartError) {
     let opened = try DataDir.open(
         path: config.dataDir, name: config.name, initialCluster: config.initialCluster,
         state: config.initialClusterState, token: config.initialClusterToken,
-        advertisePeerURLs: config.initialAdvertisePeerURLs, clientURLs: config.advertiseClientURLs)
+        advertisePeerURLs: config.initialAdvertisePeerURLs)
     let id = opened.identity.id
     logLine(opened.restarted ? "restarting member \(hex64(id.value)) from \(config.dataDir) "
             + "(--initial-* flags ignored)" : "new member \(hex64(id.value)) in cluster token "

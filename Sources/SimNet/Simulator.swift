@@ -121,10 +121,7 @@ public final class Simulator {
             current = event
             handle(event)
             if healedAt == nil && workload.invocationsDone { finalHeal() }
-            if let healed = healedAt, workload.isFinished(self) {
-                _ = healed
-                break
-            }
+            if healedAt != nil && workload.isFinished(self) { break }
             if now > deadline {
                 fail(.liveness, "run-time", "no progress within \(deadline / Time.second)s of virtual time")
             }
@@ -272,7 +269,7 @@ public final class Simulator {
         case .heal(let action):
             heal(action)
         case .restart(let slot):
-            guard nodes[slot].state == .down, healedAt == nil || true else { return }
+            guard nodes[slot].state == .down else { return }
             stats.restarts += 1
             start(slot)
         case .resume(let slot):

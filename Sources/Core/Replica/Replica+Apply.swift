@@ -137,13 +137,12 @@ extension Replica {
 
     /// FNV-1a over the bootstrap members' ids and contexts (URLs), sorted: every member derives the same.
     static func clusterID(_ members: [(id: MemberID, context: [UInt8])]) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var hash = FNV1a()
         for member in members {
-            for byte in member.context + withUnsafeBytes(of: member.id.value.littleEndian, Array.init) {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
-            }
+            hash.mix(member.context)
+            hash.mix(member.id.value)
         }
-        return hash == 0 ? 1 : hash
+        return hash.value == 0 ? 1 : hash.value
     }
 
     // MARK: Snapshots

@@ -101,13 +101,10 @@ extension Replica {
     /// ids differ across members, restarts and clusters. Positive, never one the lessor already holds.
     mutating func newLeaseID() -> LeaseID {
         while true {
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            for word in [id.value, nextRequestID()] {
-                for shift in stride(from: 0, to: 64, by: 8) {
-                    hash = (hash ^ ((word >> UInt64(shift)) & 0xFF)) &* 0x100_0000_01B3
-                }
-            }
-            let lease = LeaseID(Int64(hash & 0x7FFF_FFFF_FFFF_FFFF))
+            var hash = FNV1a()
+            hash.mix(id.value)
+            hash.mix(nextRequestID())
+            let lease = LeaseID(Int64(hash.value & 0x7FFF_FFFF_FFFF_FFFF))
             if !lease.isNone && store.lessor.lease(lease) == nil { return lease }
         }
     }

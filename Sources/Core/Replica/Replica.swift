@@ -50,6 +50,8 @@ public struct Replica: Sendable {
     /// Answers found while handling a request, emitted at the end of the step.
     var immediateReplies: [ClientReply] = []
     var wasLeader = false
+    /// Reused each step for the messages Raft hands out (no allocation per step).
+    var messageBuffer: [Message] = []
     /// A snapshot at this index is being serialized by the driver.
     var snapshotSerializing: LogIndex?
     /// Watch streams whose client is backed up: not drained until it catches up (membership only).
@@ -148,9 +150,9 @@ public struct Replica: Sendable {
         }
         for reply in immediateReplies { effects.append(.reply(reply)) }
         immediateReplies.removeAll(keepingCapacity: true)
-        var messages: [Message] = []
-        raft.takeMessages(into: &messages)
-        for m in messages { effects.append(.send(m)) }
+        raft.takeMessages(into: &messageBuffer)
+        for m in messageBuffer { effects.append(.send(m)) }
+        messageBuffer.removeAll(keepingCapacity: true)
         for stream in watches.streamsWithWork where !blockedStreams.contains(stream) {
             let responses = watches.take(from: stream, store: store)
             if !responses.isEmpty { effects.append(.watch(stream, responses)) }

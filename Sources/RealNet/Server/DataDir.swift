@@ -57,7 +57,7 @@ public enum DataDir {
     ///   - initialCluster: `name → peer URLs` from --initial-cluster (ignored on restart).
     public static func open(
         path: String, name: String, initialCluster: [(name: String, peerURLs: [String])], state: String,
-        token: String, advertisePeerURLs: [String], clientURLs: [String]
+        token: String, advertisePeerURLs: [String]
     ) throws(StartError) -> Opened {
         var disk: FileDisk
         do { disk = try FileDisk(directory: path) } catch { throw .dataDir("\(path): \(error)") }

@@ -42,11 +42,9 @@ public struct MemberInfo: Equatable, Sendable {
     /// A member's id as etcd derives it for a new cluster: a hash of its sorted peer URLs and the cluster
     /// token, so every member computes the same ids from the same --initial-cluster.
     public static func memberID(peerURLs: [String], token: String) -> MemberID {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in (peerURLs.sorted().joined(separator: ",") + "|" + token).utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
-        }
-        return MemberID(hash == 0 ? 1 : hash)
+        var hash = FNV1a()
+        hash.mix((peerURLs.sorted().joined(separator: ",") + "|" + token).utf8)
+        return MemberID(hash.value == 0 ? 1 : hash.value)
     }
 }
 

@@ -28,9 +28,9 @@ final class PeerTransport {
     init(loop: EventLoop, selfID: MemberID, token: String) {
         self.loop = loop
         self.selfID = selfID
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in token.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        tokenHash = hash
+        var hash = FNV1a()
+        hash.mix(token.utf8)
+        tokenHash = hash.value
     }
 
     func send(_ m: Message) {

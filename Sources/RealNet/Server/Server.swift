@@ -16,6 +16,7 @@ public final class Server {
     var effects = Effects()
     /// Inputs gathered during one event-loop iteration, stepped together at its end.
     var inbox: [Input] = []
+    var stepping: [Input] = []
     var completions: [WALCompletion] = []
     /// Client calls waiting for the Replica, by request id.
     var pending: [UInt64: PendingCall] = [:]
@@ -157,12 +158,12 @@ public final class Server {
     /// Steps the Replica once with every queued input and carries out the effects.
     func drain() {
         guard !inbox.isEmpty else { return }
-        let inputs = inbox
-        inbox.removeAll(keepingCapacity: true)
+        swap(&inbox, &stepping)  // Two buffers take turns: no copy, no allocation per iteration.
         effects.removeAll()
-        replica.step(contentsOf: inputs, into: &effects)
+        replica.step(contentsOf: stepping, into: &effects)
         metrics.steps += 1
-        metrics.inputs += UInt64(inputs.count)
+        metrics.inputs += UInt64(stepping.count)
+        stepping.removeAll(keepingCapacity: true)
         let items = effects.items
         for effect in items {
             switch effect {
