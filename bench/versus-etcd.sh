@@ -6,6 +6,7 @@
 # leader. Only 2xx answers count as throughput; after each put cell the keys under its prefix are counted
 # and must be at least the 2xx count. Then: resident memory and data dir size after 100k keys (one member).
 #   bench/versus-etcd.sh [--quick] [--seconds S]       (full: about 11 minutes; --quick: about 2)
+# To look at one part: [--systems keel] [--members 3] [--workloads put,mix] [--conns 64,256] [--no-footprint]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +14,21 @@ SECS=8
 CONNS=(1 16 64 256)
 SIZES=(1 3)
 FILL=100000
+SYSTEMS=(etcd keel)
+WORKLOADS=(put range-lin range-ser mix)
+FOOTPRINT=1
+list() { echo "${1//,/ }"; }
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) SECS=2; CONNS=(16 256); FILL=20000; shift ;;
     --seconds) SECS=$2; shift 2 ;;
-    *) echo "usage: bench/versus-etcd.sh [--quick] [--seconds S]" >&2; exit 2 ;;
+    --systems) read -ra SYSTEMS <<<"$(list "$2")"; shift 2 ;;
+    --members) read -ra SIZES <<<"$(list "$2")"; shift 2 ;;
+    --workloads) read -ra WORKLOADS <<<"$(list "$2")"; shift 2 ;;
+    --conns) read -ra CONNS <<<"$(list "$2")"; shift 2 ;;
+    --no-footprint) FOOTPRINT=0; shift ;;
+    *) echo "usage: bench/versus-etcd.sh [--quick] [--seconds S] [--systems a,b] [--members 1,3]" \
+         "[--workloads put,range-lin,range-ser,mix] [--conns 1,16,64,256] [--no-footprint]" >&2; exit 2 ;;
   esac
 done
 
@@ -153,25 +164,22 @@ echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" |
 : >"$RESULTS"
 for n in "${SIZES[@]}"; do
   echo "== $n member(s)" >&2
-  start_system etcd "$n"
-  start_system keel "$n"
-  seed_keys "$(leader_port etcd "$n")"
-  seed_keys "$(leader_port keel "$n")"
-  for workload in put range-lin range-ser mix; do
+  for sys in "${SYSTEMS[@]}"; do start_system $sys "$n"; done
+  for sys in "${SYSTEMS[@]}"; do seed_keys "$(leader_port $sys "$n")"; done
+  for workload in "${WORKLOADS[@]}"; do
     for conns in "${CONNS[@]}"; do
-      run_cell etcd "$n" $workload $conns
-      run_cell keel "$n" $workload $conns
+      for sys in "${SYSTEMS[@]}"; do run_cell $sys "$n" $workload $conns; done
     done
   done
-  stop_system etcd
-  stop_system keel
+  for sys in "${SYSTEMS[@]}"; do stop_system $sys; done
 done
 
 # Memory and disk after FILL keys, one member each, loaded with 64 connections.
 echo "== $FILL keys, one member" >&2
 FOOT=$ROOT/footprint.tsv
 : >"$FOOT"
-for sys in etcd keel; do
+for sys in "${SYSTEMS[@]}"; do
+  [ $FOOTPRINT = 1 ] || break
   rm -rf "$ROOT/data/$sys-n1-m0"
   start_system $sys 1
   port=$(leader_port $sys 1)

@@ -45,6 +45,9 @@ struct SimNode {
         try wal.write(batch, to: &disk)
     }
 
+    /// Serializes a snapshot and writes its file, as the daemon's snapshot thread does.
+    mutating func saveSnapshot(_ job: SnapshotJob) -> SerializedSnapshot { job.serializeAndSave(to: &disk) }
+
     mutating func release(through index: LogIndex) throws(DiskError) {
         try wal.release(through: index, on: &disk)
     }

@@ -12,9 +12,10 @@ enum Binaries {
     static var keelctl: String { root + "/.build/debug/keelctl" }
 }
 
-/// Ports no other test in this process uses, spread by pid (ranges differ from RealNetTests').
+/// Ports no other test in this process uses, spread by pid: 18000-23000, below the ephemeral range
+/// (32768-60999, where an outgoing connection could hold them) and apart from RealNetTests' and Jepsen's.
 enum Ports {
-    nonisolated(unsafe) static var next = 52000 + Int(getpid() % 600) * 20
+    nonisolated(unsafe) static var next = 18000 + Int(getpid() % 250) * 20
     static let lock = NSLock()
     static func take(_ count: Int) -> Int {
         lock.lock()
@@ -87,12 +88,18 @@ final class Keel {
         process.waitUntilExit()
     }
 
-    /// A started single-member keel, or a thrown error with its log.
+    /// A started single-member keel, or a thrown error with its log. A member that exits at start (its
+    /// port taken by another process) is tried again on the next ports.
     static func single(root: String) throws -> Keel {
-        let base = Ports.take(2)
-        let keel = try Keel(root: root, clientPort: base, peerPort: base + 1)
-        guard keel.waitReady() else { throw SetupError.notReady(keel.log) }
-        return keel
+        var attempt = 0
+        while true {
+            let base = Ports.take(2)
+            let keel = try Keel(root: root, clientPort: base, peerPort: base + 1, dataDir: root + "/k\(attempt).keel")
+            if keel.waitReady(seconds: 30) { return keel }
+            keel.stop()
+            attempt += 1
+            if attempt == 3 { throw SetupError.notReady(keel.log) }
+        }
     }
 }
 

@@ -18,7 +18,7 @@ final class KeelProcess {
     }
 
     /// Ports no other test in this process uses; spread by pid so parallel test runs do not clash.
-    nonisolated(unsafe) static var nextPort = 20000 + Int(getpid() % 1500) * 20
+    nonisolated(unsafe) static var nextPort = 10000 + Int(getpid() % 350) * 20
     static let portLock = NSLock()
     static func ports(_ count: Int) -> Int {
         portLock.lock()

@@ -8,15 +8,20 @@ public struct PersistBatch: Sendable, Equatable {
     public var snapshot: Snapshot?
     /// The snapshot came from the leader and replaces the whole log (else it was taken locally).
     public var snapshotResetsLog: Bool
+    /// The snapshot's file is already durable (whoever serialized it wrote it, off the WAL's thread): write
+    /// only its marker. Only ever set for a local snapshot.
+    public var snapshotFileWritten: Bool
     /// Entries to append; any stored entries at or after `entries.first.index` are replaced.
     public var entries: [Entry]
 
     public init(seq: UInt64, hardState: HardState, snapshot: Snapshot?, snapshotResetsLog: Bool = false,
-                entries: [Entry]) {
+                snapshotFileWritten: Bool = false, entries: [Entry]) {
+        invariant(!(snapshotResetsLog && snapshotFileWritten), "a leader's snapshot is written with its marker")
         self.seq = seq
         self.hardState = hardState
         self.snapshot = snapshot
         self.snapshotResetsLog = snapshotResetsLog
+        self.snapshotFileWritten = snapshotFileWritten
         self.entries = entries
     }
 }
@@ -29,8 +34,9 @@ struct PersistState: Sendable {
     var completed: UInt64 = 0
     /// Per batch in flight: its seq, the last entry it carried and the snapshot it saves.
     var inflight: [(seq: UInt64, lastIndex: LogIndex, lastTerm: Term, snapshot: Snapshot?, local: Bool)] = []
-    /// A snapshot for the next batch; `local` if this member took it (else it came from the leader).
-    var snapshotToSave: (snapshot: Snapshot, local: Bool)?
+    /// A snapshot for the next batch; `local` if this member took it (else it came from the leader);
+    /// `fileWritten` if its file is already durable.
+    var snapshotToSave: (snapshot: Snapshot, local: Bool, fileWritten: Bool)?
     var savingSnapshotIndex: LogIndex?
 
     init(hardState: HardState) { requested = hardState }
@@ -60,6 +66,7 @@ extension Raft {
         let hard = hardState
         let snap = persist.snapshotToSave?.snapshot
         let local = persist.snapshotToSave?.local ?? false
+        let fileWritten = persist.snapshotToSave?.fileWritten ?? false
         let termOrVoteChanged = hard.term != persist.requested.term || hard.vote != persist.requested.vote
         if entries.isEmpty && snap == nil && !termOrVoteChanged { return nil }
         persist.issued += 1
@@ -70,7 +77,7 @@ extension Raft {
         let lastTerm = entries.last?.term ?? .zero
         persist.inflight.append((persist.issued, lastIndex, lastTerm, snap, local))
         return PersistBatch(seq: persist.issued, hardState: hard, snapshot: snap,
-                            snapshotResetsLog: snap != nil && !local,
+                            snapshotResetsLog: snap != nil && !local, snapshotFileWritten: snap != nil && fileWritten,
                             entries: Array(entries))
     }
 

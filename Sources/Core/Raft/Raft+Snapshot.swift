@@ -88,17 +88,17 @@ extension Raft {
         invariant(snap.meta.index > log.committed, "installing snapshot \(snap.meta.index) at commit \(log.committed)")
         log.restore(index: snap.meta.index, term: snap.meta.term)
         conf = snap.meta.conf
-        persist.snapshotToSave = (snap, false)
+        persist.snapshotToSave = (snap, false, false)
         installedSnapshot = snap
         snapshot = snap
     }
 
     /// Records a snapshot the state machine took at `log.applied`; it is saved with the next persist batch.
-    public mutating func saveLocalSnapshot(_ snap: Snapshot) {
+    public mutating func saveLocalSnapshot(_ snap: Snapshot, fileWritten: Bool = false) {
         invariant(snap.meta.index <= log.applied, "snapshot \(snap.meta.index) past applied \(log.applied)")
         invariant(snap.meta.index > snapshot.meta.index,
                   "snapshot \(snap.meta.index) not newer than \(snapshot.meta.index)")
-        persist.snapshotToSave = (snap, true)
+        persist.snapshotToSave = (snap, true, fileWritten)
     }
 
     /// Whether a local snapshot is waiting to become durable.

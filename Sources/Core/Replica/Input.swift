@@ -11,7 +11,7 @@ public enum Input: Sendable {
     /// Something a client did on a watch stream.
     case watch(WatchInput)
     /// The driver serialized the snapshot a `.serializeSnapshot` effect asked for.
-    case snapshotSerialized(meta: SnapshotMeta, data: [UInt8])
+    case snapshotSerialized(SerializedSnapshot)
 }
 
 /// A client's action on a watch stream (etcd's Watch RPC). Streams are opened by the Replica

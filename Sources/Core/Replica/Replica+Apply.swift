@@ -159,11 +159,12 @@ extension Replica {
     }
 
     /// The driver serialized a snapshot: save it unless a newer one (a leader's) arrived meanwhile.
-    mutating func snapshotSerialized(meta: SnapshotMeta, data: [UInt8]) {
+    mutating func snapshotSerialized(_ serialized: SerializedSnapshot) {
+        let meta = serialized.meta
         guard snapshotSerializing == meta.index else { return }  // maybe: from before a restart of the loop.
         snapshotSerializing = nil
         guard meta.index > raft.snapshot.meta.index, meta.index <= applied, !raft.isSavingSnapshot else { return }
-        raft.saveLocalSnapshot(Snapshot(meta: meta, data: data))
+        raft.saveLocalSnapshot(Snapshot(meta: meta, data: serialized.data), fileWritten: serialized.fileWritten)
     }
 
     /// The state machine's snapshot bytes (see `StateMachineState.serialized`).

@@ -127,8 +127,8 @@ public struct Replica: Sendable {
             raft.persisted(seq: seq)
         case .watch(let action):
             handleWatch(action)
-        case .snapshotSerialized(let meta, let data):
-            snapshotSerialized(meta: meta, data: data)
+        case .snapshotSerialized(let serialized):
+            snapshotSerialized(serialized)
         }
     }
 

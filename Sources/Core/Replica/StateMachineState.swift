@@ -34,6 +34,38 @@ public struct SnapshotJob: Sendable {
     public var meta: SnapshotMeta
     public var state: StateMachineState
 
-    /// Serializes the state (the expensive part); hand the result back as `.snapshotSerialized`.
-    public func serialize() -> (meta: SnapshotMeta, data: [UInt8]) { (meta, state.serialized()) }
+    /// Serializes the state (the expensive part); hand the result back as `.snapshotSerialized`. The WAL
+    /// writes the snapshot file with its marker.
+    public func serialize() -> SerializedSnapshot {
+        SerializedSnapshot(meta: meta, data: state.serialized(), fileWritten: false)
+    }
+
+    /// Serializes the state and writes the snapshot file durably to `disk` (the member's data directory),
+    /// so the WAL's thread only writes the marker and never stalls group commit on a large file. A crash
+    /// before the marker leaves a valid file recovery may boot from: it holds applied, so committed, state.
+    /// If the write fails the snapshot comes back unwritten and the WAL tries (and reports the failure).
+    public func serializeAndSave<D: Disk>(to disk: inout D) -> SerializedSnapshot {
+        var serialized = serialize()
+        do {
+            try SnapshotCodec.save(Snapshot(meta: serialized.meta, data: serialized.data), to: &disk)
+            serialized.fileWritten = true
+        } catch {
+            serialized.fileWritten = false
+        }
+        return serialized
+    }
+}
+
+/// A serialized snapshot, handed back to the Replica (`Input.snapshotSerialized`).
+public struct SerializedSnapshot: Sendable {
+    public var meta: SnapshotMeta
+    public var data: [UInt8]
+    /// Its file is already durable in the data directory (`SnapshotJob.serializeAndSave`).
+    public var fileWritten: Bool
+
+    public init(meta: SnapshotMeta, data: [UInt8], fileWritten: Bool) {
+        self.meta = meta
+        self.data = data
+        self.fileWritten = fileWritten
+    }
 }

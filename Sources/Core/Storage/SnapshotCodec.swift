@@ -10,6 +10,11 @@ public enum SnapshotCodec {
         return UInt64(name.dropFirst(5).prefix(16), radix: 16).map { LogIndex($0) }
     }
 
+    /// Writes `snapshot`'s file atomically and durably.
+    public static func save<D: Disk>(_ snapshot: Snapshot, to disk: inout D) throws(DiskError) {
+        try disk.writeAtomically(fileName(index: snapshot.meta.index), encode(snapshot))
+    }
+
     public static func encode(_ snapshot: Snapshot) -> [UInt8] {
         var writer = ByteWriter(capacity: snapshot.data.count + 128)
         writer.bytes.append(contentsOf: magic)

@@ -23,11 +23,12 @@ public struct WAL: Sendable {
 
     var currentName: String { WAL.segmentName(segments[segments.count - 1].seq) }
 
-    /// Writes one batch and makes it durable: the snapshot file first (atomically), then the records.
+    /// Writes one batch and makes it durable: the snapshot file first (atomically, unless already written),
+    /// then the records.
     public mutating func write<D: Disk>(_ batch: PersistBatch, to disk: inout D) throws(DiskError) {
         writer.reset()
         if let snap = batch.snapshot {
-            try disk.writeAtomically(SnapshotCodec.fileName(index: snap.meta.index), SnapshotCodec.encode(snap))
+            if !batch.snapshotFileWritten { try SnapshotCodec.save(snap, to: &disk) }
             segments.append((segments[segments.count - 1].seq + 1, .zero))
             WALRecord.snapshotMarker(index: snap.meta.index, term: snap.meta.term, resetsLog: batch.snapshotResetsLog)
                 .encode(into: &writer)

@@ -11,7 +11,7 @@ public final class Server {
     let identity: MemberIdentity
     let disk: DiskThread<WALWorker>
     let snapshotter: DiskThread<SnapshotWorker>
-    var serialized: [SnapshotSerialized] = []
+    var serialized: [SerializedSnapshot] = []
     let transport: PeerTransport
     var effects = Effects()
     /// Inputs gathered during one event-loop iteration, stepped together at its end.
@@ -64,7 +64,8 @@ public final class Server {
         do {
             disk = try DiskThread(worker: WALWorker(wal: opened.recovered.wal, disk: opened.disk),
                                   wake: { signal.wake() })
-            snapshotter = try DiskThread(name: "keel-snapshot", worker: SnapshotWorker(), jobsMax: 4,
+            let snapshotDisk = try FileDisk(directory: opened.disk.directory)
+            snapshotter = try DiskThread(name: "keel-snapshot", worker: SnapshotWorker(disk: snapshotDisk), jobsMax: 4,
                                          wake: { signal.wake() })
         } catch {
             throw .config("cannot start the disk thread: \(error)")
@@ -185,7 +186,7 @@ public final class Server {
     /// The disk thread finished groups: report each batch durable, in order.
     func diskCompleted() {
         snapshotter.takeCompletions(into: &serialized)
-        for done in serialized { enqueue(.snapshotSerialized(meta: done.meta, data: done.data)) }
+        for done in serialized { enqueue(.snapshotSerialized(done)) }
         serialized.removeAll(keepingCapacity: true)
         disk.takeCompletions(into: &completions)
         let done = completions

@@ -1,20 +1,16 @@
 import Core
 
-/// Serializes snapshots off the event loop (the Replica hands over a copy-on-write copy of its state), so
-/// taking a snapshot of a large store never stalls client requests.
+/// Serializes snapshots off the event loop (the Replica hands over a copy-on-write copy of its state) and
+/// writes their files with its own descriptors, so neither the loop nor the WAL's group commit ever waits
+/// for a large store to be encoded or written.
 public struct SnapshotWorker: DiskWorker {
-    public init() {}
+    /// The member's data directory, opened separately from the WAL thread's.
+    let disk: FileDisk
 
-    public mutating func perform(_ jobs: [SnapshotJob], into completions: inout [SnapshotSerialized]) {
-        for job in jobs {
-            let (meta, data) = job.serialize()
-            completions.append(SnapshotSerialized(meta: meta, data: data))
-        }
+    public init(disk: FileDisk) { self.disk = disk }
+
+    public mutating func perform(_ jobs: [SnapshotJob], into completions: inout [SerializedSnapshot]) {
+        var disk = self.disk
+        for job in jobs { completions.append(job.serializeAndSave(to: &disk)) }
     }
-}
-
-/// A serialized snapshot, back for the Replica.
-public struct SnapshotSerialized: Sendable {
-    public var meta: SnapshotMeta
-    public var data: [UInt8]
 }
