@@ -18,7 +18,8 @@ func summary(_ report: SimReport, wall: Double) -> String {
     faults: \(s.crashes) crashes, \(s.restarts) restarts, \(s.pauses) pauses, \(s.partitions) partitions, \
     \(s.diskCorruptions) corruptions (\(s.refusedStarts) refused starts), \(s.writeFailures) write failures, \
     \(s.tornBytes) torn bytes; \(s.membershipChanges) membership steps, \(s.transfers) transfers
-    raft: \(s.leaderElections) leader elections, \(s.persistBatches) persist batches
+    raft: \(s.leaderElections) leader elections, \(s.persistBatches) persist batches, \(s.snapshotsTaken) snapshots \
+    (\(s.snapshotsOnDemand) on demand), \(s.snapshotTransfers) snapshot transfers
     kinds: \(s.opsByKind.keys.sorted().map { "\($0) \(s.opsByKind[$0]!)" }.joined(separator: ", "))
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
     \(s.watchCompactions) compacted watches, \(s.watchSlowdowns) slow-watcher episodes, \
@@ -98,7 +99,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
     print("ops: \(totals.opsOk) ok, \(totals.opsFail) fail, \(totals.opsInfo) info; crashes \(totals.crashes), "
           + "partitions \(totals.partitions), corruptions \(totals.diskCorruptions), "
           + "elections \(totals.leaderElections), "
-          + "membership steps \(totals.membershipChanges)")
+          + "membership steps \(totals.membershipChanges), snapshots \(totals.snapshotsTaken) "
+          + "(\(totals.snapshotsOnDemand) on demand, \(totals.snapshotTransfers) transfers)")
     print("kinds: " + totals.opsByKind.keys.sorted().map { "\($0) \(totals.opsByKind[$0]!)" }.joined(separator: ", "))
     print("checked: \(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
@@ -124,6 +126,9 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.diskCorruptions += s.diskCorruptions
     t.leaderElections += s.leaderElections
     t.membershipChanges += s.membershipChanges
+    t.snapshotsTaken += s.snapshotsTaken
+    t.snapshotsOnDemand += s.snapshotsOnDemand
+    t.snapshotTransfers += s.snapshotTransfers
     t.watchEventsChecked += s.watchEventsChecked
     t.watchProgressChecked += s.watchProgressChecked
     t.watchCompactions += s.watchCompactions

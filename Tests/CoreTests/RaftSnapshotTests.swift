@@ -90,4 +90,63 @@ import Testing
         #expect(c.raft(2).log.applied == applied)
         for n in 0..<12 { #expect(c.value(2, "k\(n)") == "v\(n)") }
     }
+
+    @Test("between snapshots the log in memory keeps only the retained entries behind every member")
+    func compactsBehindEveryone() {
+        var config = Self.config
+        config.snapshotCount = 1000  // No snapshot: only the in-memory compaction moves the log's start.
+        var c = TestCluster(members: [1, 2, 3], config: config)
+        c.elect(1)
+        for n in 0..<30 {
+            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
+            c.deliverAll()
+        }
+        c.tickAll()
+        c.deliverAll()
+        let leader = c.raft(1)
+        #expect(leader.snapshot.meta.index == .zero)
+        #expect(leader.log.compactedIndex.value >= leader.log.applied.value - 3)  // retained 2, steps of 1
+        #expect(leader.log.compactedIndex.value <= leader.log.applied.value - 2)
+        for id: UInt64 in [2, 3] { #expect(c.raft(id).log.compactedIndex > LogIndex(20)) }
+
+        // A follower that stops answering pins the leader's log where it stopped.
+        c.cut = [3]
+        let pinned = c.raft(1).progress.first { $0.id == MemberID(3) }!.match
+        for n in 30..<50 {
+            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
+            c.deliverAll()
+        }
+        c.tickAll()
+        #expect(c.raft(1).log.compactedIndex.value <= pinned.value - 2)
+    }
+
+    @Test("a member joining after the log was compacted past the newest snapshot gets one taken on demand")
+    func freshSnapshotOnDemand() {
+        var config = Self.config
+        config.snapshotCount = 1000
+        var c = TestCluster(members: [1, 2, 3], config: config)
+        c.elect(1)
+        for n in 0..<30 {
+            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
+            c.deliverAll()
+        }
+        c.tickAll()
+        c.deliverAll()
+        #expect(c.raft(1).snapshot.meta.index == .zero)
+        let compacted = c.raft(1).log.compactedIndex
+        #expect(compacted > LogIndex(20))
+        // A new learner needs everything; the leader has neither the entries nor a snapshot covering them.
+        let add = c.request(1, .addMember(4, learner: true, context: []))
+        c.deliverAll()
+        #expect(c.reply(add) == .membership(applied: true))
+        c.addEmpty(4)
+        for _ in 0..<20 {
+            c.tickAll()
+            c.deliverAll()
+        }
+        #expect(c.raft(1).snapshot.meta.index >= compacted, "a fresh snapshot was taken for member 4")
+        #expect(!c.raft(1).snapshotWanted)
+        for n in 0..<30 { #expect(c.value(4, "k\(n)") == "v\(n)") }
+        #expect(c.raft(4).log.applied == c.raft(1).log.applied)
+    }
 }

@@ -10,6 +10,11 @@ extension Raft {
     }
 
     mutating func sendSnapshotChunk(to k: Int) {
+        guard snapshot.meta.index >= log.compactedIndex else {
+            // The log was compacted past our newest snapshot: it cannot bring the member up to the log.
+            snapshotWanted = true
+            return
+        }
         let total = UInt64(snapshot.data.count)
         let offset = min(progress[k].snapshotAcked, total)
         let end = min(offset + UInt64(config.snapshotChunkBytes), total)
@@ -111,5 +116,31 @@ extension Raft {
         let through = snap.meta.index.value > retained ? LogIndex(snap.meta.index.value - retained) : .zero
         log.compact(through: min(through, log.applied))
         releasableThrough = snap.meta.index
+        if snapshot.meta.index >= log.compactedIndex {
+            snapshotWanted = false
+            if role == .leader {  // Transfers that waited for a fresh snapshot start now.
+                for k in progress.indices where progress[k].state == .snapshot && progress[k].id != id {
+                    sendSnapshot(to: k)
+                }
+            }
+        }
+    }
+
+    /// Drops from memory the entries every member already has, keeping `logEntriesRetained` behind the
+    /// slowest: the log's memory follows what is in flight rather than the snapshot interval (which only
+    /// bounds it when a member stops answering). A member that later needs a dropped entry gets a snapshot,
+    /// a fresh one if ours is older than the log's start (`snapshotWanted`). Runs on ticks (so entries
+    /// applied in a step stay visible to whoever observes that step) in steps of a quarter of the retained
+    /// entries, so the array moves rarely.
+    mutating func compactBehindEveryone() {
+        var through = min(log.applied, log.stable)
+        if role == .leader {  // A follower keeps what it applied minus the margin; a leader what all have.
+            for p in progress where p.id != id { through = min(through, p.match) }
+        }
+        let retained = config.logEntriesRetained
+        guard through.value > retained else { return }
+        through = LogIndex(through.value - retained)
+        guard through.value >= log.compactedIndex.value + max(1, retained / 4) else { return }
+        log.compact(through: through)
     }
 }

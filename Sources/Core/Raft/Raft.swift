@@ -93,6 +93,9 @@ public struct Raft: Sendable {
     public internal(set) var installedSnapshot: Snapshot?
     /// Set when a local snapshot became durable: storage before this index may be released.
     public internal(set) var releasableThrough: LogIndex?
+    /// A follower needs a snapshot and ours is older than the in-memory log's start: the state machine
+    /// should take a fresh one (`Replica.maybeSnapshot`); the transfer starts when it is durable.
+    public internal(set) var snapshotWanted = false
     var needsBroadcast: Bool
     /// Times this member became leader, for metrics.
     public internal(set) var leaderElections: UInt64
@@ -159,6 +162,7 @@ public struct Raft: Sendable {
         } else {
             tickElection()
         }
+        compactBehindEveryone()
     }
 
     /// Steps one message from a peer.

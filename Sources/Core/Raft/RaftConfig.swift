@@ -14,7 +14,8 @@ public struct RaftConfig: Sendable, Equatable {
     public var snapshotChunkBytes: Int = 1 << 16
     /// Ticks without an answer before a snapshot chunk is sent again.
     public var snapshotResendTicks: Int = 3
-    /// Entries kept behind a local snapshot so slow followers catch up from the log.
+    /// Entries kept in memory behind the point every member has (and behind a local snapshot), so a
+    /// follower a little behind catches up from the log rather than from a snapshot.
     public var logEntriesRetained: UInt64 = 5000
     /// Ask "would you vote for me?" before disrupting a cluster (thesis §9.6).
     public var preVote: Bool = true

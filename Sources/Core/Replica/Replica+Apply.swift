@@ -147,11 +147,13 @@ extension Replica {
 
     // MARK: Snapshots
 
-    /// Every `snapshotCount` applied entries, asks the driver to serialize a copy of the state; the bytes
-    /// come back as `.snapshotSerialized` and only then are saved (so the loop never stalls on it).
+    /// Every `snapshotCount` applied entries (or sooner when Raft needs a fresh one for a follower), asks the
+    /// driver to serialize a copy of the state; the bytes come back as `.snapshotSerialized` and only then are
+    /// saved (so the loop never stalls on it).
     mutating func maybeSnapshot(into effects: inout Effects) {
         let last = raft.snapshot.meta.index
-        guard applied.value >= last.value + config.snapshotCount, !raft.isSavingSnapshot, snapshotSerializing == nil,
+        let due = applied.value >= last.value + config.snapshotCount || (raft.snapshotWanted && applied > last)
+        guard due, !raft.isSavingSnapshot, snapshotSerializing == nil,
               let term = raft.log.term(at: applied) else { return }
         let meta = SnapshotMeta(index: applied, term: term, conf: raft.conf)
         snapshotSerializing = applied
