@@ -19,7 +19,7 @@ func summary(_ report: SimReport, wall: Double) -> String {
     \(s.diskCorruptions) corruptions (\(s.refusedStarts) refused starts), \(s.writeFailures) write failures, \
     \(s.tornBytes) torn bytes; \(s.membershipChanges) membership steps, \(s.transfers) transfers
     raft: \(s.leaderElections) leader elections, \(s.persistBatches) persist batches, \(s.snapshotsTaken) snapshots \
-    (\(s.snapshotsOnDemand) on demand), \(s.snapshotTransfers) snapshot transfers
+    (\(s.snapshotsOnDemand) on demand), \(s.snapshotTransfers) snapshot transfers, \(s.snapshotLoads) read back
     kinds: \(s.opsByKind.keys.sorted().map { "\($0) \(s.opsByKind[$0]!)" }.joined(separator: ", "))
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
     \(s.watchCompactions) compacted watches, \(s.watchSlowdowns) slow-watcher episodes, \
@@ -100,7 +100,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "partitions \(totals.partitions), corruptions \(totals.diskCorruptions), "
           + "elections \(totals.leaderElections), "
           + "membership steps \(totals.membershipChanges), snapshots \(totals.snapshotsTaken) "
-          + "(\(totals.snapshotsOnDemand) on demand, \(totals.snapshotTransfers) transfers)")
+          + "(\(totals.snapshotsOnDemand) on demand, \(totals.snapshotTransfers) transfers, "
+          + "\(totals.snapshotLoads) read back)")
     print("kinds: " + totals.opsByKind.keys.sorted().map { "\($0) \(totals.opsByKind[$0]!)" }.joined(separator: ", "))
     print("checked: \(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
@@ -129,6 +130,7 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.snapshotsTaken += s.snapshotsTaken
     t.snapshotsOnDemand += s.snapshotsOnDemand
     t.snapshotTransfers += s.snapshotTransfers
+    t.snapshotLoads += s.snapshotLoads
     t.watchEventsChecked += s.watchEventsChecked
     t.watchProgressChecked += s.watchProgressChecked
     t.watchCompactions += s.watchCompactions

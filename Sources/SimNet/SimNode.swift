@@ -70,6 +70,7 @@ enum SimEvent {
     case watcherReconnect(watcher: Int)
     case watcherDrained(watcher: Int, stream: WatchStreamID)
     case snapshotSerialized(slot: Int, incarnation: UInt32, SnapshotJob)
+    case snapshotLoad(slot: Int, incarnation: UInt32, LogIndex)
 }
 
 /// A fault to undo later.

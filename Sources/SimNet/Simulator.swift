@@ -45,8 +45,9 @@ public struct SimStats: Sendable {
     /// Local snapshots taken; of those, taken early because a follower needed one newer than the log's start.
     public var snapshotsTaken = 0
     public var snapshotsOnDemand = 0
-    /// Snapshot transfers started (first chunks sent).
+    /// Snapshot transfers started (first chunks sent), and snapshot files read back for them.
     public var snapshotTransfers = 0
+    public var snapshotLoads = 0
     public var persistBatches = 0
     public var watchEventsChecked = 0
     public var watchProgressChecked = 0
@@ -296,6 +297,16 @@ public final class Simulator {
             // it to the WAL (as the daemon does when that write fails), so both paths stay exercised.
             let done = prng.int(below: 4) == 0 ? job.serialize() : nodes[slot].saveSnapshot(job)
             step(slot, .snapshotSerialized(done))
+        case .snapshotLoad(let slot, let incarnation, let index):
+            guard nodes[slot].incarnation == incarnation else { return }
+            if deferIfPaused(slot, event) { return }
+            guard nodes[slot].state == .up else { return }
+            let data = SnapshotCodec.loadData(index: index, from: nodes[slot].disk)
+            if data == nil && !nodes[slot].corrupted && nodes[slot].replica!.raft.snapshot.meta.index == index {
+                fail(.correctness, "snapshot-file", "n\(nodes[slot].id) cannot read back its snapshot \(index)")
+                return
+            }
+            step(slot, .snapshotLoaded(index: index, data: data))
         case .watcherDrained(let w, let stream):
             let watcher = workload.watchers[w]
             if deferIfPaused(watcher.slot, event) { return }
@@ -370,6 +381,11 @@ public final class Simulator {
                 // Serialized "elsewhere": the bytes come back after a while, as from the daemon's thread.
                 schedule(after: Time.millisecond + UInt64(prng.int(below: 50)) * Time.millisecond,
                          .snapshotSerialized(slot: slot, incarnation: nodes[slot].incarnation, job))
+            case .loadSnapshot(let index):
+                stats.snapshotLoads += 1
+                // Read back "elsewhere", as the daemon's snapshot thread does.
+                schedule(after: Time.millisecond + UInt64(prng.int(below: 20)) * Time.millisecond,
+                         .snapshotLoad(slot: slot, incarnation: nodes[slot].incarnation, index))
             case .releaseStorage(let through):
                 do {
                     try nodes[slot].release(through: through)
@@ -448,6 +464,7 @@ public final class Simulator {
         case .watcherReconnect(let w): return "watcher \(w) reconnects"
         case .watcherDrained(let w, _): return "watcher \(w) drained its connection"
         case .snapshotSerialized(let slot, _, let job): return "\(name(slot)) serialized snapshot \(job.meta.index)"
+        case .snapshotLoad(let slot, _, let index): return "\(name(slot)) reads back snapshot \(index)"
         }
     }
 }

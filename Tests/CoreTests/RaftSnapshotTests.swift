@@ -149,4 +149,29 @@ import Testing
         for n in 0..<30 { #expect(c.value(4, "k\(n)") == "v\(n)") }
         #expect(c.raft(4).log.applied == c.raft(1).log.applied)
     }
+
+    @Test("a durable snapshot's bytes leave memory and are read back from its file for a transfer")
+    func snapshotBytesReadBack() {
+        var c = TestCluster(members: [1, 2, 3], config: Self.config)
+        c.elect(1)
+        c.cut = [3]
+        for n in 0..<20 {
+            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
+            c.deliverAll()
+        }
+        c.tick(1)
+        #expect(c.raft(1).snapshot.meta.index > LogIndex(10))
+        #expect(c.raft(1).snapshotDataReleased && c.raft(1).snapshot.data.isEmpty)
+        c.cut = []
+        var loaded = false
+        for _ in 0..<10 {
+            c.tickAll()
+            c.deliverAll()
+            if !c.raft(1).snapshotDataReleased { loaded = true }
+        }
+        #expect(loaded, "the leader read the snapshot back to send it")
+        for n in 0..<20 { #expect(c.value(3, "k\(n)") == "v\(n)") }
+        c.tickAll()
+        #expect(c.raft(1).snapshotDataReleased, "released again once the transfer is done")
+    }
 }

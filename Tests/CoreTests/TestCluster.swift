@@ -72,6 +72,7 @@ struct TestCluster {
     }
 
     mutating func handle(_ effects: Effects, from id: MemberID) {
+        var loads: [LogIndex] = []
         for effect in effects.items {
             switch effect {
             case .send(let m): inflight.append(m)
@@ -82,7 +83,11 @@ struct TestCluster {
             case .watch(let stream, let responses): watchResponses.append((stream, responses))
             case .serializeSnapshot(let job): serialized.append((id, job))
             case .releaseStorage(let through): try! wals[id]!.release(through: through, on: &disks[id]!)
+            case .loadSnapshot(let index): loads.append(index)
             }
+        }
+        for index in loads {  // Read back at once, as a quick thread would.
+            step(id, .snapshotLoaded(index: index, data: SnapshotCodec.loadData(index: index, from: disks[id]!)))
         }
         while let (member, job) = serialized.first {  // Serialized at once, as a quick thread would.
             serialized.removeFirst()

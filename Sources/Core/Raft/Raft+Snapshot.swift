@@ -15,6 +15,13 @@ extension Raft {
             snapshotWanted = true
             return
         }
+        guard !snapshotDataReleased else {  // The transfer starts when the bytes are back from the file.
+            if snapshotLoadRequested != snapshot.meta.index {
+                snapshotLoadRequested = snapshot.meta.index
+                snapshotLoadToRequest = snapshot.meta.index
+            }
+            return
+        }
         let total = UInt64(snapshot.data.count)
         let offset = min(progress[k].snapshotAcked, total)
         let end = min(offset + UInt64(config.snapshotChunkBytes), total)
@@ -96,6 +103,7 @@ extension Raft {
         persist.snapshotToSave = (snap, false, false)
         installedSnapshot = snap
         snapshot = snap
+        snapshotDataReleased = false
     }
 
     /// Records a snapshot the state machine took at `log.applied`; it is saved with the next persist batch.
@@ -111,7 +119,10 @@ extension Raft {
 
     /// Called when a local snapshot is durable: use it for followers, compact the log behind it.
     mutating func localSnapshotDurable(_ snap: Snapshot) {
-        if snap.meta.index > snapshot.meta.index { snapshot = snap }
+        if snap.meta.index > snapshot.meta.index {
+            snapshot = snap
+            snapshotDataReleased = false
+        }
         let retained = config.logEntriesRetained
         let through = snap.meta.index.value > retained ? LogIndex(snap.meta.index.value - retained) : .zero
         log.compact(through: min(through, log.applied))
@@ -124,6 +135,35 @@ extension Raft {
                 }
             }
         }
+    }
+
+    /// Drops the newest snapshot's bytes from memory once it is durable and no transfer needs them: its
+    /// file holds them (etcd keeps only its snapshot's metadata in memory too). Runs on ticks.
+    mutating func maybeReleaseSnapshotData() {
+        guard !snapshotDataReleased, snapshot.meta.index > .zero, !isSavingSnapshot, installedSnapshot == nil
+        else { return }
+        if role == .leader && progress.contains(where: { $0.state == .snapshot && $0.id != id }) { return }
+        snapshot.data = []
+        snapshotDataReleased = true
+    }
+
+    /// The bytes of a snapshot asked for with `takeSnapshotLoadRequest`, read back from its file (nil if
+    /// the read failed: a later transfer asks again). Starts the transfers that waited for them.
+    public mutating func snapshotLoaded(index: LogIndex, data: [UInt8]?) {
+        if snapshotLoadRequested == index { snapshotLoadRequested = nil }
+        guard let data, snapshotDataReleased, index == snapshot.meta.index else { return }
+        snapshot.data = data
+        snapshotDataReleased = false
+        guard role == .leader else { return }
+        for k in progress.indices where progress[k].state == .snapshot && progress[k].id != id {
+            sendSnapshotChunk(to: k)
+        }
+    }
+
+    /// A snapshot whose bytes a transfer needs from the file, once per request.
+    public mutating func takeSnapshotLoadRequest() -> LogIndex? {
+        defer { snapshotLoadToRequest = nil }
+        return snapshotLoadToRequest
     }
 
     /// Drops from memory the entries every member already has, keeping `logEntriesRetained` behind the

@@ -96,6 +96,13 @@ public struct Raft: Sendable {
     /// A follower needs a snapshot and ours is older than the in-memory log's start: the state machine
     /// should take a fresh one (`Replica.maybeSnapshot`); the transfer starts when it is durable.
     public internal(set) var snapshotWanted = false
+    /// The newest snapshot's bytes were dropped from memory (its file holds them): a transfer asks for them
+    /// (`takeSnapshotLoadRequest`) and waits until `snapshotLoaded(_:)`.
+    public internal(set) var snapshotDataReleased = false
+    /// The snapshot index whose bytes were asked for and not yet handed back.
+    var snapshotLoadRequested: LogIndex?
+    /// A load to ask the driver for, taken by the Replica at the end of the step.
+    var snapshotLoadToRequest: LogIndex?
     var needsBroadcast: Bool
     /// Times this member became leader, for metrics.
     public internal(set) var leaderElections: UInt64
@@ -163,6 +170,7 @@ public struct Raft: Sendable {
             tickElection()
         }
         compactBehindEveryone()
+        maybeReleaseSnapshotData()
     }
 
     /// Steps one message from a peer.

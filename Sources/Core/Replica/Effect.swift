@@ -10,6 +10,8 @@ public enum Effect: Sendable {
     case watch(WatchStreamID, [WatchResponse])
     /// Serialize this copy of the state (anywhere, e.g. another thread) and report `.snapshotSerialized`.
     indirect case serializeSnapshot(SnapshotJob)
+    /// Read back the bytes of the snapshot file at this index and report `.snapshotLoaded`.
+    case loadSnapshot(LogIndex)
     /// A snapshot at this index is durable: storage behind it may be deleted.
     case releaseStorage(through: LogIndex)
 }

@@ -12,6 +12,8 @@ public enum Input: Sendable {
     case watch(WatchInput)
     /// The driver serialized the snapshot a `.serializeSnapshot` effect asked for.
     case snapshotSerialized(SerializedSnapshot)
+    /// The bytes of the snapshot file a `.loadSnapshot` asked for (nil if it could not be read).
+    case snapshotLoaded(index: LogIndex, data: [UInt8]?)
 }
 
 /// A client's action on a watch stream (etcd's Watch RPC). Streams are opened by the Replica

@@ -129,6 +129,8 @@ public struct Replica: Sendable {
             handleWatch(action)
         case .snapshotSerialized(let serialized):
             snapshotSerialized(serialized)
+        case .snapshotLoaded(let index, let data):
+            raft.snapshotLoaded(index: index, data: data)
         }
     }
 
@@ -142,6 +144,7 @@ public struct Replica: Sendable {
         noticeLeadershipChange()
         maybeSnapshot(into: &effects)
         if let batch = raft.flush() { effects.append(.persist(batch)) }
+        if let index = raft.takeSnapshotLoadRequest() { effects.append(.loadSnapshot(index)) }
         let results = raft.takeReadResults()
         for (context, index) in results.ready { readConfirmed(context, index: index, into: &effects) }
         for context in results.failed {

@@ -15,6 +15,14 @@ public enum SnapshotCodec {
         try disk.writeAtomically(fileName(index: snapshot.meta.index), encode(snapshot))
     }
 
+    /// The state-machine bytes of the snapshot file at `index` (`Effect.loadSnapshot`), or nil when it is
+    /// missing, unreadable or not that snapshot.
+    public static func loadData<D: Disk>(index: LogIndex, from disk: D) -> [UInt8]? {
+        guard let bytes = try? disk.read(fileName(index: index)), let snapshot = try? decode(bytes),
+              snapshot.meta.index == index else { return nil }
+        return snapshot.data
+    }
+
     public static func encode(_ snapshot: Snapshot) -> [UInt8] {
         var writer = ByteWriter(capacity: snapshot.data.count + 128)
         writer.bytes.append(contentsOf: magic)

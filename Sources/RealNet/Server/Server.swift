@@ -11,7 +11,7 @@ public final class Server {
     let identity: MemberIdentity
     let disk: DiskThread<WALWorker>
     let snapshotter: DiskThread<SnapshotWorker>
-    var serialized: [SerializedSnapshot] = []
+    var serialized: [SnapshotWorker.Completion] = []
     let transport: PeerTransport
     var effects = Effects()
     /// Inputs gathered during one event-loop iteration, stepped together at its end.
@@ -65,8 +65,8 @@ public final class Server {
             disk = try DiskThread(worker: WALWorker(wal: opened.recovered.wal, disk: opened.disk),
                                   wake: { signal.wake() })
             let snapshotDisk = try FileDisk(directory: opened.disk.directory)
-            snapshotter = try DiskThread(name: "keel-snapshot", worker: SnapshotWorker(disk: snapshotDisk), jobsMax: 4,
-                                         wake: { signal.wake() })
+            snapshotter = try DiskThread(name: "keel-snapshot", worker: SnapshotWorker(disk: snapshotDisk),
+                                         jobsMax: 16, wake: { signal.wake() })
         } catch {
             throw .config("cannot start the disk thread: \(error)")
         }
@@ -177,7 +177,8 @@ public final class Server {
             case .releaseStorage(let through): disk.submit(.release(through: through))
             case .serializeSnapshot(let job):
                 log("taking a snapshot at index \(job.meta.index)")
-                snapshotter.submit(job)
+                snapshotter.submit(.save(job))
+            case .loadSnapshot(let index): snapshotter.submit(.load(index))
             }
         }
         noticeChanges()
@@ -186,7 +187,17 @@ public final class Server {
     /// The disk thread finished groups: report each batch durable, in order.
     func diskCompleted() {
         snapshotter.takeCompletions(into: &serialized)
-        for done in serialized { enqueue(.snapshotSerialized(done)) }
+        for done in serialized {
+            switch done {
+            case .saved(let snapshot): enqueue(.snapshotSerialized(snapshot))
+            case .loaded(let index, let data):
+                // Our newest durable snapshot's file must be readable; a stale request's may be gone.
+                if data == nil && index == replica.raft.snapshot.meta.index {
+                    fatal("disk failure: snapshot \(SnapshotCodec.fileName(index: index)) cannot be read back")
+                }
+                enqueue(.snapshotLoaded(index: index, data: data))
+            }
+        }
         serialized.removeAll(keepingCapacity: true)
         disk.takeCompletions(into: &completions)
         let done = completions

@@ -1,16 +1,32 @@
 import Core
 
-/// Serializes snapshots off the event loop (the Replica hands over a copy-on-write copy of its state) and
-/// writes their files with its own descriptors, so neither the loop nor the WAL's group commit ever waits
-/// for a large store to be encoded or written.
+/// Snapshot work off the event loop and off the WAL's thread: serializing the state (the Replica hands
+/// over a copy-on-write copy) and writing its file, or reading a snapshot file back for a transfer. So
+/// neither the loop nor group commit ever waits for a large store to be encoded, written or read.
 public struct SnapshotWorker: DiskWorker {
+    public enum Job: Sendable {
+        case save(SnapshotJob)
+        case load(LogIndex)
+    }
+
+    public enum Completion: Sendable {
+        case saved(SerializedSnapshot)
+        /// The snapshot's state-machine bytes, nil if its file could not be read.
+        case loaded(LogIndex, [UInt8]?)
+    }
+
     /// The member's data directory, opened separately from the WAL thread's.
     let disk: FileDisk
 
     public init(disk: FileDisk) { self.disk = disk }
 
-    public mutating func perform(_ jobs: [SnapshotJob], into completions: inout [SerializedSnapshot]) {
+    public mutating func perform(_ jobs: [Job], into completions: inout [Completion]) {
         var disk = self.disk
-        for job in jobs { completions.append(job.serializeAndSave(to: &disk)) }
+        for job in jobs {
+            switch job {
+            case .save(let snapshot): completions.append(.saved(snapshot.serializeAndSave(to: &disk)))
+            case .load(let index): completions.append(.loaded(index, SnapshotCodec.loadData(index: index, from: disk)))
+            }
+        }
     }
 }
