@@ -7,6 +7,7 @@
 # and must be at least the 2xx count. Then: resident memory and data dir size after 100k keys (one member).
 #   bench/versus-etcd.sh [--quick] [--seconds S]       (full: about 11 minutes; --quick: about 2)
 # To look at one part: [--systems keel] [--members 3] [--workloads put,mix] [--conns 64,256] [--no-footprint]
+# Experiments: KEEL_FLAGS="--snapshot-count 1000000" adds flags to every keel member.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,6 +76,7 @@ start_system() { # start_system etcd|keel N
       --listen-client-urls http://127.0.0.1:$client --advertise-client-urls http://127.0.0.1:$client \
       --listen-peer-urls http://127.0.0.1:$peer --initial-advertise-peer-urls http://127.0.0.1:$peer \
       --initial-cluster "$cluster" --initial-cluster-token versus-$sys --initial-cluster-state new \
+      $([ "$sys" = keel ] && echo "${KEEL_FLAGS:-}") \
       >>"$ROOT/$sys-n$n-m$i.log" 2>&1 &
     pids+="$! "
   done

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 int ckeel_errno(void) { return errno; }
@@ -138,6 +139,18 @@ int ckeel_open_directory(const char *path) { return open(path, O_RDONLY | O_DIRE
 int ckeel_mkdir(const char *path) { return mkdir(path, 0700); }
 int ckeel_fdatasync(int fd) { return fdatasync(fd); }
 int ckeel_fsync(int fd) { return fsync(fd); }
+
+int ckeel_sync_file_range(int fd, long long offset, long long count, int wait) {
+    unsigned int flags = SYNC_FILE_RANGE_WRITE;
+    if (wait) flags |= SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WAIT_AFTER;
+    return sync_file_range(fd, offset, count, flags);
+}
+
+int ckeel_fadvise_dontneed(int fd, long long offset, long long count) {
+    return posix_fadvise(fd, offset, count, POSIX_FADV_DONTNEED);
+}
+
+int ckeel_set_thread_nice(int nice) { return setpriority(PRIO_PROCESS, (id_t)gettid(), nice); }
 
 long long ckeel_file_size(int fd) {
     struct stat st;

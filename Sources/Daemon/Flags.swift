@@ -22,6 +22,7 @@ enum Flags {
       --heartbeat-interval MS              (default 100)
       --election-timeout MS                (default 1000)
       --snapshot-count N                   (default 100000)
+      --experimental-snapshot-catchup-entries N  entries kept in memory behind every member (default 5000)
       --quota-backend-bytes N              (default 2147483648)
       --max-request-bytes N                (default 1572864)
       --auto-compaction-mode periodic|revision (default periodic)
@@ -37,7 +38,7 @@ enum Flags {
         "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
         "heartbeat-interval", "election-timeout", "snapshot-count", "quota-backend-bytes", "max-request-bytes",
         "auto-compaction-mode", "auto-compaction-retention", "client-read-timeout", "client-idle-timeout",
-        "experimental-watch-progress-notify-interval",
+        "experimental-watch-progress-notify-interval", "experimental-snapshot-catchup-entries",
     ]
 
     static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> ServerConfig? {
@@ -92,6 +93,8 @@ enum Flags {
         c.heartbeatMilliseconds = try integer(values, "heartbeat-interval", c.heartbeatMilliseconds, 1...60_000)
         c.electionMilliseconds = try integer(values, "election-timeout", c.electionMilliseconds, 1...600_000)
         c.snapshotCount = UInt64(try integer(values, "snapshot-count", Int(c.snapshotCount), 1...Int(Int32.max)))
+        c.catchUpEntries = UInt64(try integer(values, "experimental-snapshot-catchup-entries", Int(c.catchUpEntries),
+                                              1...Int(Int32.max)))
         c.quotaBackendBytes = Int64(try integer(values, "quota-backend-bytes", Int(c.quotaBackendBytes), 0...Int.max))
         c.maxRequestBytes = try integer(values, "max-request-bytes", c.maxRequestBytes, 1...(64 << 20))
         if let v = values["auto-compaction-mode"] { c.autoCompactionMode = v }

@@ -247,6 +247,23 @@ enum Syscall {
         _ = try blocking("fdatasync") { ckeel_fdatasync(fd) }
     }
 
+    /// `sync_file_range(2)`: start writeback of a range, and with `wait` wait for it too (pacing large
+    /// writes so they never pile up dirty pages for one long fsync; not a durability barrier).
+    static func syncFileRange(_ fd: Int32, offset: Int, count: Int, wait: Bool) throws(Errno) {
+        _ = try blocking("sync_file_range") { ckeel_sync_file_range(fd, Int64(offset), Int64(count), wait ? 1 : 0) }
+    }
+
+    /// `posix_fadvise(POSIX_FADV_DONTNEED)`: advice only, so a failure is ignored.
+    static func dropCachedPages(_ fd: Int32, offset: Int, count: Int) {
+        _ = ckeel_fadvise_dontneed(fd, Int64(offset), Int64(count))
+    }
+
+    /// Lowers the calling thread's CPU priority (`setpriority(2)` on its thread id): background work such
+    /// as serializing a snapshot yields to the event loop and the WAL. Best effort.
+    public static func lowerThreadPriority(nice: Int32 = 10) {
+        _ = ckeel_set_thread_nice(nice)
+    }
+
     /// `fsync(2)`.
     static func fsync(_ fd: Int32) throws(Errno) {
         _ = try blocking("fsync") { ckeel_fsync(fd) }

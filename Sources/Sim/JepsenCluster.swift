@@ -17,7 +17,8 @@ final class JepsenMember: @unchecked Sendable {  // Guarded by `lock`; Process i
     private var process: Process?
     private var paused = false
 
-    init(index: Int, binary: String, basePort: Int, root: String, cluster: String, token: String) {
+    init(index: Int, binary: String, basePort: Int, root: String, cluster: String, token: String,
+         extra: [String] = []) {
         self.index = index
         self.binary = binary
         name = "m\(index)"
@@ -31,7 +32,7 @@ final class JepsenMember: @unchecked Sendable {  // Guarded by `lock`; Process i
             "--listen-peer-urls", "http://127.0.0.1:\(peerPort)",
             "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
             "--initial-cluster", cluster, "--initial-cluster-token", token, "--initial-cluster-state", "new",
-        ]
+        ] + extra
     }
 
     var peerURL: String { "http://127.0.0.1:\(peerPort)" }

@@ -26,6 +26,10 @@ struct JepsenFlags {
     var basePort = 17400
     var timeoutMs = 2000
     var historyPath: String?
+    /// Passed to keel: small, so snapshots, on-demand snapshots and snapshot transfers (read back from the
+    /// file) happen within a short run.
+    var snapshotCount = 500
+    var catchUpEntries = 100
 
     static func parse(_ arguments: [String]) -> Result<JepsenFlags, FlagError> {
         var flags = JepsenFlags()
@@ -53,6 +57,8 @@ struct JepsenFlags {
             case "--keys": parsed = integer(1...100).map { flags.keys = $0; return $0 }
             case "--base-port": parsed = integer(1024...65000).map { flags.basePort = $0; return $0 }
             case "--timeout-ms": parsed = integer(100...60_000).map { flags.timeoutMs = $0; return $0 }
+            case "--snapshot-count": parsed = integer(1...1_000_000).map { flags.snapshotCount = $0; return $0 }
+            case "--catchup-entries": parsed = integer(1...1_000_000).map { flags.catchUpEntries = $0; return $0 }
             case "--binary": flags.binary = value
             case "--history": flags.historyPath = value
             default: return .failure(FlagError(message: "unknown flag '\(flag)'"))
@@ -112,7 +118,9 @@ struct JepsenRun {
             .joined(separator: ",")
         members = (0..<3).map {
             JepsenMember(index: $0, binary: binary, basePort: flags.basePort, root: root, cluster: cluster,
-                         token: "jepsen-\(flags.seed)")
+                         token: "jepsen-\(flags.seed)",
+                         extra: ["--snapshot-count", "\(flags.snapshotCount)",
+                                 "--experimental-snapshot-catchup-entries", "\(flags.catchUpEntries)"])
         }
         defer { for member in members { member.terminate() } }
         if let problem = startCluster() {
@@ -126,6 +134,7 @@ struct JepsenRun {
         check(recorder: recorder, watches: watches)
         for watch in watches { watch.stop() }
         if let path = flags.historyPath, let problem = writeFile(path, recorder.text) { failures.append(problem) }
+        printSnapshotActivity()
         if failures.isEmpty {
             print("PASS seed=\(flags.seed)")
             try? FileManager.default.removeItem(atPath: root)
@@ -135,6 +144,14 @@ struct JepsenRun {
         for failure in failures { print("  - \(failure)") }
         print("reproduce: \(reproduce)")
         return 1
+    }
+
+    /// Snapshot work the members logged: taken, read back from the file to send, received from a leader.
+    func printSnapshotActivity() {
+        let logs = members.map { (try? String(contentsOfFile: $0.logPath, encoding: .utf8)) ?? "" }
+        func count(_ text: String) -> Int { logs.reduce(0) { $0 + $1.components(separatedBy: text).count - 1 } }
+        print("snapshots: \(count("taking a snapshot at index")) taken, "
+              + "\(count("reading snapshot")) read back to send, \(count("installed a snapshot")) installed")
     }
 
     /// Starts every member and waits (at most 30 s) for a leader; a message when that fails.

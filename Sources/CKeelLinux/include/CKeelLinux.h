@@ -77,6 +77,14 @@ int ckeel_mkdir(const char *path);
 int ckeel_fdatasync(int fd);
 /// fsync().
 int ckeel_fsync(int fd);
+/// sync_file_range(): starts writeback of [offset, offset + count) (SYNC_FILE_RANGE_WRITE), and when `wait`
+/// is not 0 also waits for it (WAIT_BEFORE | WRITE | WAIT_AFTER). Not a durability barrier.
+int ckeel_sync_file_range(int fd, long long offset, long long count, int wait);
+/// posix_fadvise(POSIX_FADV_DONTNEED): drop written, clean pages from the page cache. Returns the error
+/// number (0 on success), as posix_fadvise does.
+int ckeel_fadvise_dontneed(int fd, long long offset, long long count);
+/// setpriority(PRIO_PROCESS, gettid(), nice): the calling thread only.
+int ckeel_set_thread_nice(int nice);
 /// fstat(): size in bytes, or -1.
 long long ckeel_file_size(int fd);
 /// pread() at `offset`.

@@ -171,6 +171,9 @@ public final class Server {
             case .send(let m): transport.send(m)
             case .persist(let batch):
                 metrics.persistBatches += 1
+                if let snapshot = batch.snapshot, batch.snapshotResetsLog {
+                    log("installed a snapshot at index \(snapshot.meta.index) from the leader")
+                }
                 disk.submit(.persist(batch))
             case .reply(let reply): answer(reply)
             case .watch(let stream, let responses): watchStreams[stream]?.sendWatch(responses)
@@ -178,7 +181,9 @@ public final class Server {
             case .serializeSnapshot(let job):
                 log("taking a snapshot at index \(job.meta.index)")
                 snapshotter.submit(.save(job))
-            case .loadSnapshot(let index): snapshotter.submit(.load(index))
+            case .loadSnapshot(let index):
+                log("reading snapshot \(index) back to send to a follower")
+                snapshotter.submit(.load(index))
             }
         }
         noticeChanges()

@@ -14,6 +14,9 @@ public struct ServerConfig: Sendable {
     public var heartbeatMilliseconds = 100
     public var electionMilliseconds = 1000
     public var snapshotCount: UInt64 = 100_000
+    /// Raft entries kept in memory behind what every member has (etcd 3.5's
+    /// --experimental-snapshot-catchup-entries).
+    public var catchUpEntries: UInt64 = 5000
     public var quotaBackendBytes: Int64 = 2 << 30
     public var maxRequestBytes = 1_572_864
     public var autoCompactionMode = "periodic"
@@ -39,6 +42,7 @@ public struct ServerConfig: Sendable {
         config.raft.electionTicks = electionMilliseconds / heartbeatMilliseconds
         config.raft.proposalBytesMax = maxRequestBytes + 4096
         config.snapshotCount = snapshotCount
+        config.raft.logEntriesRetained = catchUpEntries
         config.quotaBackendBytes = quotaBackendBytes
         // etcd's Lock and Campaign wait as long as the client does; a client that goes away leaves its key
         // to its lease.

@@ -17,10 +17,15 @@ public struct SnapshotWorker: DiskWorker {
 
     /// The member's data directory, opened separately from the WAL thread's.
     let disk: FileDisk
+    private var niced = false
 
     public init(disk: FileDisk) { self.disk = disk }
 
     public mutating func perform(_ jobs: [Job], into completions: inout [Completion]) {
+        if !niced {  // Serializing is CPU-heavy: the loop and the WAL come first.
+            Syscall.lowerThreadPriority()
+            niced = true
+        }
         var disk = self.disk
         for job in jobs {
             switch job {
