@@ -21,7 +21,8 @@ enum Flags {
       --initial-cluster-token TOKEN        (default etcd-cluster)
       --heartbeat-interval MS              (default 100)
       --election-timeout MS                (default 1000)
-      --snapshot-count N                   (default 100000)
+      --snapshot-count N                   entries between snapshots, and at least half the last one's size
+                                           in log bytes (default 100000)
       --experimental-snapshot-catchup-entries N  entries kept in memory behind every member (default 5000)
       --quota-backend-bytes N              (default 2147483648)
       --max-request-bytes N                (default 1572864)

@@ -174,4 +174,25 @@ import Testing
         c.tickAll()
         #expect(c.raft(1).snapshotDataReleased, "released again once the transfer is done")
     }
+
+    @Test("a snapshot due by count also waits until the log since the last one is half its size")
+    func snapshotsAmortizedBySize() {
+        var config = TestCluster.defaultConfig
+        config.snapshotCount = 5
+        var c = TestCluster(members: [1], config: config)
+        c.elect(1)
+        let big = String(repeating: "x", count: 1000)
+        for n in 0..<10 { _ = c.request(1, .write(key: "big\(n)", value: big)) }
+        c.tick(1)
+        let first = c.raft(1).snapshot.meta.index
+        #expect(first > .zero, "the first snapshot is due by count")
+        // Twenty small writes: four times the count, but a few hundred bytes against a ~10 KB snapshot.
+        for n in 0..<20 { _ = c.request(1, .write(key: "s\(n)", value: "v")) }
+        c.tick(1)
+        #expect(c.raft(1).snapshot.meta.index == first)
+        // Enough log (more than half the snapshot's size) makes it due.
+        for n in 0..<6 { _ = c.request(1, .write(key: "big\(n)", value: big)) }
+        c.tick(1)
+        #expect(c.raft(1).snapshot.meta.index > first)
+    }
 }

@@ -4,7 +4,10 @@ extension Replica {
         while true {
             let entries = raft.log.applicable(bytesMax: 1 << 20)
             guard let last = entries.last else { break }
-            for entry in entries { apply(entry, into: &effects) }
+            for entry in entries {
+                logBytesSinceSnapshot += entry.data.count
+                apply(entry, into: &effects)
+            }
             raft.appliedTo(last.index)
         }
         guard !readsAwaitingApply.isEmpty else { return }
@@ -150,13 +153,22 @@ extension Replica {
     /// Every `snapshotCount` applied entries (or sooner when Raft needs a fresh one for a follower), asks the
     /// driver to serialize a copy of the state; the bytes come back as `.snapshotSerialized` and only then are
     /// saved (so the loop never stalls on it).
+    ///
+    /// A snapshot rewrites the whole state, so by count alone a large store would be rewritten again and again
+    /// for a little log: a due snapshot also waits until the entries since the last one add up to half its
+    /// size. Snapshot writing then stays within twice the log's, and replaying the log at a restart costs at
+    /// most about half of loading the snapshot. The log in memory does not grow meanwhile (it is compacted
+    /// behind every member, `Raft.compactBehindEveryone`); the WAL on disk does, by that bound.
     mutating func maybeSnapshot(into effects: inout Effects) {
         let last = raft.snapshot.meta.index
-        let due = applied.value >= last.value + config.snapshotCount || (raft.snapshotWanted && applied > last)
+        let byCount = applied.value >= last.value + config.snapshotCount
+            && logBytesSinceSnapshot * 2 >= lastSnapshotBytes
+        let due = byCount || (raft.snapshotWanted && applied > last)
         guard due, !raft.isSavingSnapshot, snapshotSerializing == nil,
               let term = raft.log.term(at: applied) else { return }
         let meta = SnapshotMeta(index: applied, term: term, conf: raft.conf)
         snapshotSerializing = applied
+        logBytesSinceSnapshot = 0
         effects.append(.serializeSnapshot(SnapshotJob(meta: meta, state: stateMachineState)))
     }
 
@@ -166,6 +178,7 @@ extension Replica {
         guard snapshotSerializing == meta.index else { return }  // maybe: from before a restart of the loop.
         snapshotSerializing = nil
         guard meta.index > raft.snapshot.meta.index, meta.index <= applied, !raft.isSavingSnapshot else { return }
+        lastSnapshotBytes = serialized.data.count
         raft.saveLocalSnapshot(Snapshot(meta: meta, data: serialized.data), fileWritten: serialized.fileWritten)
     }
 
@@ -207,6 +220,8 @@ extension Replica {
         } catch {
             fatalError("leader's snapshot \(snap.meta.index) does not decode: \(error)")
         }
+        lastSnapshotBytes = snap.data.count
+        logBytesSinceSnapshot = 0
         watches.storeRestored(store)
         if raft.role == .leader { leaseTimers.promote(store.lessor, currentTick: Int64(ticks), extendBy: 0) }
         // The store jumped: a waiting call's predecessors (or its own key) may be gone.

@@ -54,6 +54,10 @@ public struct Replica: Sendable {
     var messageBuffer: [Message] = []
     /// A snapshot at this index is being serialized by the driver.
     var snapshotSerializing: LogIndex?
+    /// Entry bytes applied since the last snapshot was asked for, and the size of the last snapshot: a
+    /// snapshot also waits until the log since the last one is half its size (see `maybeSnapshot`).
+    var logBytesSinceSnapshot = 0
+    var lastSnapshotBytes = 0
     /// Watch streams whose client is backed up: not drained until it catches up (membership only).
     var blockedStreams: Set<WatchStreamID> = []
     /// A NOSPACE alarm proposal from this member is on its way.
@@ -79,6 +83,7 @@ public struct Replica: Sendable {
             }
         }
         backendBytes = Int64(boot.snapshot.data.count) + Replica.backendBaseBytes
+        lastSnapshotBytes = boot.snapshot.data.count
     }
 
     /// An empty etcd backend is about 20 KiB.

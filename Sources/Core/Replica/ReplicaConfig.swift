@@ -3,7 +3,8 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var raft = RaftConfig()
     /// Wall-clock milliseconds per tick (etcd's --heartbeat-interval): how lease TTLs map to ticks.
     public var tickMilliseconds: Int64 = 100
-    /// Take a snapshot after this many applied entries (etcd's --snapshot-count).
+    /// Take a snapshot after this many applied entries (etcd's --snapshot-count), once the log since the last
+    /// one is also half its size (`Replica.maybeSnapshot`).
     public var snapshotCount: UInt64 = 10_000
     /// A request not answered within this many ticks fails with `timedOut`.
     public var requestTimeoutTicks: UInt64 = 70
