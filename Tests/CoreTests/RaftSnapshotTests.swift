@@ -2,6 +2,14 @@ import Core
 import Testing
 
 @Suite struct RaftSnapshotTests {
+    /// Writes `k<n>` = `v<n>` through member 1 for each n, settling the network after each.
+    static func write(_ c: inout TestCluster, _ keys: Range<Int>) {
+        for n in keys {
+            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
+            c.deliverAll()
+        }
+    }
+
     static var config: ReplicaConfig {
         var c = TestCluster.defaultConfig
         c.snapshotCount = 5
@@ -15,10 +23,7 @@ import Testing
         var c = TestCluster(members: [1, 2, 3], config: Self.config)
         c.elect(1)
         c.cut = [3]
-        for n in 0..<20 {
-            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
-            c.deliverAll()
-        }
+        Self.write(&c, 0..<20)
         #expect(c.raft(1).log.compactedIndex > LogIndex(10))
         c.cut = []
         var chunks = 0
@@ -41,10 +46,7 @@ import Testing
         var c = TestCluster(members: [1, 2, 3], config: Self.config)
         c.elect(1)
         c.cut = [3]
-        for n in 0..<20 {
-            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
-            c.deliverAll()
-        }
+        Self.write(&c, 0..<20)
         c.cut = []
         var dropped = false
         var offsets: [UInt64] = []
@@ -72,10 +74,7 @@ import Testing
     func restartFromSnapshot() {
         var c = TestCluster(members: [1, 2, 3], config: Self.config)
         c.elect(1)
-        for n in 0..<12 {
-            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
-            c.deliverAll()
-        }
+        Self.write(&c, 0..<12)
         c.tickAll()
         c.deliverAll()
         let applied = c.raft(2).log.applied
@@ -97,10 +96,7 @@ import Testing
         config.snapshotCount = 1000  // No snapshot: only the in-memory compaction moves the log's start.
         var c = TestCluster(members: [1, 2, 3], config: config)
         c.elect(1)
-        for n in 0..<30 {
-            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
-            c.deliverAll()
-        }
+        Self.write(&c, 0..<30)
         c.tickAll()
         c.deliverAll()
         let leader = c.raft(1)
@@ -112,10 +108,7 @@ import Testing
         // A follower that stops answering pins the leader's log where it stopped.
         c.cut = [3]
         let pinned = c.raft(1).progress.first { $0.id == MemberID(3) }!.match
-        for n in 30..<50 {
-            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
-            c.deliverAll()
-        }
+        Self.write(&c, 30..<50)
         c.tickAll()
         #expect(c.raft(1).log.compactedIndex.value <= pinned.value - 2)
     }
@@ -126,10 +119,7 @@ import Testing
         config.snapshotCount = 1000
         var c = TestCluster(members: [1, 2, 3], config: config)
         c.elect(1)
-        for n in 0..<30 {
-            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
-            c.deliverAll()
-        }
+        Self.write(&c, 0..<30)
         c.tickAll()
         c.deliverAll()
         #expect(c.raft(1).snapshot.meta.index == .zero)
@@ -155,10 +145,7 @@ import Testing
         var c = TestCluster(members: [1, 2, 3], config: Self.config)
         c.elect(1)
         c.cut = [3]
-        for n in 0..<20 {
-            _ = c.request(1, .write(key: "k\(n)", value: "v\(n)"))
-            c.deliverAll()
-        }
+        Self.write(&c, 0..<20)
         c.tick(1)
         #expect(c.raft(1).snapshot.meta.index > LogIndex(10))
         #expect(c.raft(1).snapshotDataReleased && c.raft(1).snapshot.data.isEmpty)
