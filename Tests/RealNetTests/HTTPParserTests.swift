@@ -41,6 +41,12 @@ import Testing
         }
     }
 
+    @Test("tchar is exactly RFC 9110's set, for every byte")
+    func tokenBytes() {
+        let rfc = Set(Array("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8))
+        for byte in UInt8.min...UInt8.max { #expect(HTTPBytes.isToken(byte) == rfc.contains(byte), "byte \(byte)") }
+    }
+
     @Test("pipelined requests in one read: Content-Length, none, and chunked with extensions and trailers")
     func pipelinedRequests() throws {
         let seen = try parse([Self.pipelined[...]])
