@@ -39,5 +39,9 @@ import Testing
         #expect(process.terminationStatus == 0, "keelsim jepsen failed:\n\(log)")
         #expect(log.contains("PASS seed=\(seed)"))
         #expect(log.contains("lost: 0"))
+        // The members run with small snapshot settings: the off-thread snapshot path is part of the test.
+        let taken = log.split(separator: "\n").first { $0.hasPrefix("snapshots: ") }
+            .flatMap { Int($0.dropFirst("snapshots: ".count).prefix { $0.isNumber }) }
+        #expect((taken ?? 0) > 0, "no snapshot was taken:\n\(log)")
     }
 }
