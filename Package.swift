@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "RealNet", dependencies: ["Core", "CKeelLinux"]),
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
         .executableTarget(name: "keelctl", dependencies: ["Core", "RealNet"], path: "Sources/Ctl"),
-        .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker"], path: "Sources/Sim"),
+        .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker", "RealNet"], path: "Sources/Sim"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "SimNet"]),
         .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"]),

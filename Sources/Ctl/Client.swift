@@ -46,7 +46,7 @@ struct Client {
         do {
             let answer = try connection.readBody(deadline)
             guard let json = JSON.parse(answer) else {
-                throw CtlError(message: "malformed answer from \(connection.endpoint.display)", exitCode: 1)
+                throw CtlError(message: "malformed answer from \(connection.label)", exitCode: 1)
             }
             return json
         } catch let error as TransportError {

@@ -175,7 +175,7 @@ struct GlobalOptions: Sendable {
         for spec in globalFlagSpecs {
             let variable = "ETCDCTL_" + spec.name.uppercased().replacingDashes()
             let environment = getenv(variable).map { String(cString: $0) }
-            if let environment, parsed.has(spec.name) {
+            if environment != nil, parsed.has(spec.name) {
                 throw CtlError(message: "conflicting environment variable \"\(variable)\" is shadowed by "
                     + "corresponding command-line flag (either unset environment variable or disable flag)",
                     exitCode: ExitCode.error)

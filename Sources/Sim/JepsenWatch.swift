@@ -1,5 +1,6 @@
 import Foundation  // NSLock, Thread and JSONSerialization: a watch stream read from a real process.
 import Glibc
+import RealNet
 
 /// One event of the keys' history, as a watch reports it.
 struct HistoryEvent: Equatable, CustomStringConvertible {
@@ -100,46 +101,40 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
         lock.unlock()
     }
 
-    /// One connection: create the watch from the next revision and read events until it breaks.
+    /// One connection: create the watch from the next revision and read events until it breaks. Reads wait
+    /// at most 300 ms at a time, so a stop is noticed while the member is idle or paused.
     private func stream() {
-        guard let fd = try? JepsenHTTP.connect(port, timeoutMs: 300) else { return }
-        defer { close(fd) }
+        guard let connection = try? HTTPClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: 300)
+        else { return }
         lock.lock()
         connections += 1
         lock.unlock()
         let start = lastRevision + 1
         let body = #"{"create_request":{"key":"\#(base64(JepsenClient.keyPrefix))","#
             + #""range_end":"\#(base64("jepsen0"))","start_revision":"\#(start)"}}"#
-        guard JepsenHTTP.send(fd, JepsenHTTP.request("/v3/watch", body, close: false)) else { return }
-        var raw: [UInt8] = []
-        var headParsed = false
-        var decoder = ChunkDecoder()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var reads = 0
-        while !isStopped && reads < 10_000_000 {
-            reads += 1
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && (errno == EAGAIN || errno == EINTR) { continue }  // Idle or paused member.
-            if count <= 0 { return }
-            if !headParsed {
-                raw.append(contentsOf: buffer[0..<count])
-                guard let headEnd = JepsenHTTP.find(raw, [13, 10, 13, 10], from: 0) else { continue }
-                let head = String(decoding: raw[0..<headEnd], as: UTF8.self)
-                guard head.hasPrefix("HTTP/1.1 200") else {
-                    note("\(name): watch refused: \(head.split(separator: "\r\n").first ?? "")")
-                    return
-                }
-                headParsed = true
-                decoder.feed(Array(raw[(headEnd + 4)...]))
-            } else {
-                decoder.feed(Array(buffer[0..<count]))
+        func soon() -> Int64 { HTTPClientConnection.nowMilliseconds() + 300 }
+        do {
+            try connection.post("/v3/watch", body: Array(body.utf8))
+            var headRead = false
+            while !isStopped && !headRead {
+                do {
+                    try connection.readHead(soon())
+                    headRead = true
+                } catch .timeout { continue }
             }
-            var lineStart = 0
-            while let newline = decoder.decoded[lineStart...].firstIndex(of: 10) {
-                if !handle(Array(decoder.decoded[lineStart..<newline])) { return }
-                lineStart = newline + 1
+            guard headRead else { return }
+            guard connection.status == 200 else {
+                note("\(name): watch refused: HTTP \(connection.status)")
+                return
             }
-            decoder.decoded.removeFirst(lineStart)
+            var lines = HTTPLineReader(connection)
+            while !isStopped {
+                let line: [UInt8]?
+                do { line = try lines.next(soon()) } catch .timeout { continue }  // Idle or paused member.
+                guard let line, handle(line) else { return }
+            }
+        } catch {
+            return  // The member died or closed the stream: reconnect from the last revision seen.
         }
     }
 
