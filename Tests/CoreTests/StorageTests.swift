@@ -1,4 +1,4 @@
-import Core
+@testable import Core
 import SimNet
 import Testing
 
@@ -13,6 +13,28 @@ import Testing
         disk.completeSync()
         let recovered = try! Recovery.recover(from: &disk)
         return (disk, recovered.wal)
+    }
+
+    @Test("a snapshot encoded in place into its file equals the one serialized apart, byte for byte")
+    func snapshotWrittenInPlace() throws {
+        var store = KVStore()
+        for n in 0..<50 {
+            _ = try store.put(PutRequest(key: Array("k\(n)".utf8), value: Array(repeating: UInt8(n), count: n * 7)))
+        }
+        let state = StateMachineState(clusterID: 9, memberContexts: [(MemberID(1), [1, 2])],
+                                      appliedRequests: AppliedRequests(capacity: 8), alarms: [], store: store)
+        let meta = SnapshotMeta(index: LogIndex(77), term: Term(3), conf: ConfState(voters: [MemberID(1)]))
+        let job = SnapshotJob(meta: meta, state: state)
+        let apart = job.serialize()
+        #expect(apart.data == state.serialized() && !apart.fileWritten && apart.byteCount == apart.data.count)
+        var disk = SimDisk()
+        let saved = job.serializeAndSave(to: &disk)
+        #expect(saved.fileWritten && saved.data.isEmpty)
+        let file = try disk.read(SnapshotCodec.fileName(index: LogIndex(77)))
+        #expect(file == SnapshotCodec.encode(Snapshot(meta: meta, data: apart.data)))
+        #expect(saved.byteCount == file.count)
+        #expect(SnapshotCodec.loadData(index: LogIndex(77), from: disk) == apart.data)
+        #expect(try KVStore.restore(from: store.snapshot()) == store)
     }
 
     @Test("CRC-32C matches the standard check value")

@@ -10,6 +10,13 @@ extension KVStore {
     /// A lease's keys are not written: they are the live keys that name it.
     public func snapshot() -> [UInt8] {
         var writer = ByteWriter(capacity: 64 + index.count * 64)
+        snapshot(into: &writer)
+        return writer.bytes
+    }
+
+    /// Appends `snapshot()`'s bytes to `writer` (a large store goes straight into a snapshot file's buffer).
+    public func snapshot(into writer: inout ByteWriter) {
+        let start = writer.count
         writer.bytes.append(contentsOf: Self.snapshotMagic)
         writer.i64(currentRevision.value)
         writer.i64(compactRevision.value)
@@ -38,8 +45,7 @@ extension KVStore {
                 writer.blob(kv.value)
             }
         }
-        writer.u32(CRC32C.checksum(writer.bytes))
-        return writer.bytes
+        writer.u32(CRC32C.checksum(writer.bytes[start...]))
     }
 
     /// Rebuilds a store from `snapshot()` bytes.

@@ -107,7 +107,9 @@ extension Raft {
     }
 
     /// Records a snapshot the state machine took at `log.applied`; it is saved with the next persist batch.
+    /// With `fileWritten` the snapshot may come without its bytes (its file holds them, read back for a transfer).
     public mutating func saveLocalSnapshot(_ snap: Snapshot, fileWritten: Bool = false) {
+        invariant(fileWritten || !snap.data.isEmpty, "a snapshot neither in memory nor in a file")
         invariant(snap.meta.index <= log.applied, "snapshot \(snap.meta.index) past applied \(log.applied)")
         invariant(snap.meta.index > snapshot.meta.index,
                   "snapshot \(snap.meta.index) not newer than \(snapshot.meta.index)")
@@ -121,7 +123,7 @@ extension Raft {
     mutating func localSnapshotDurable(_ snap: Snapshot) {
         if snap.meta.index > snapshot.meta.index {
             snapshot = snap
-            snapshotDataReleased = false
+            snapshotDataReleased = snap.data.isEmpty  // Taken straight into its file (a state is never empty).
         }
         let retained = config.logEntriesRetained
         let through = snap.meta.index.value > retained ? LogIndex(snap.meta.index.value - retained) : .zero

@@ -178,7 +178,7 @@ extension Replica {
         guard snapshotSerializing == meta.index else { return }  // maybe: from before a restart of the loop.
         snapshotSerializing = nil
         guard meta.index > raft.snapshot.meta.index, meta.index <= applied, !raft.isSavingSnapshot else { return }
-        lastSnapshotBytes = serialized.data.count
+        lastSnapshotBytes = serialized.byteCount
         raft.saveLocalSnapshot(Snapshot(meta: meta, data: serialized.data), fileWritten: serialized.fileWritten)
     }
 

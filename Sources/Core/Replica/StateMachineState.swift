@@ -11,6 +11,12 @@ public struct StateMachineState: Sendable {
     /// The snapshot bytes: version, cluster id, member contexts, applied-request window, alarms, store.
     public func serialized() -> [UInt8] {
         var writer = ByteWriter(capacity: 4096)
+        serialized(into: &writer)
+        return writer.bytes
+    }
+
+    /// Appends `serialized()`'s bytes to `writer`.
+    public func serialized(into writer: inout ByteWriter) {
         writer.u8(3)
         writer.u64(clusterID)
         writer.u32(UInt32(memberContexts.count))
@@ -24,8 +30,7 @@ public struct StateMachineState: Sendable {
             writer.u64(alarm.member.value)
             writer.u8(alarm.type.rawValue)
         }
-        writer.blob(store.snapshot())
-        return writer.bytes
+        writer.blob { store.snapshot(into: &$0) }
     }
 }
 
@@ -37,35 +42,42 @@ public struct SnapshotJob: Sendable {
     /// Serializes the state (the expensive part); hand the result back as `.snapshotSerialized`. The WAL
     /// writes the snapshot file with its marker.
     public func serialize() -> SerializedSnapshot {
-        SerializedSnapshot(meta: meta, data: state.serialized(), fileWritten: false)
+        let data = state.serialized()
+        return SerializedSnapshot(meta: meta, data: data, fileWritten: false, byteCount: data.count)
     }
 
     /// Serializes the state and writes the snapshot file durably to `disk` (the member's data directory),
     /// so the WAL's thread only writes the marker and never stalls group commit on a large file. A crash
     /// before the marker leaves a valid file recovery may boot from: it holds applied, so committed, state.
-    /// If the write fails the snapshot comes back unwritten and the WAL tries (and reports the failure).
+    /// The state is encoded straight into the file's buffer (one pass, one copy) and its bytes are not handed
+    /// back: the file holds them, and a transfer reads them from it. If the write fails the state comes back
+    /// serialized in memory, unwritten, and the WAL tries (and reports the failure).
     public func serializeAndSave<D: Disk>(to disk: inout D) -> SerializedSnapshot {
-        var serialized = serialize()
+        let file = SnapshotCodec.encode(meta: meta) { state.serialized(into: &$0) }
         do {
-            try SnapshotCodec.save(Snapshot(meta: serialized.meta, data: serialized.data), to: &disk)
-            serialized.fileWritten = true
+            try disk.writeAtomically(SnapshotCodec.fileName(index: meta.index), file)
+            return SerializedSnapshot(meta: meta, data: [], fileWritten: true, byteCount: file.count)
         } catch {
-            serialized.fileWritten = false
+            return serialize()
         }
-        return serialized
     }
 }
 
 /// A serialized snapshot, handed back to the Replica (`Input.snapshotSerialized`).
 public struct SerializedSnapshot: Sendable {
     public var meta: SnapshotMeta
+    /// The state's bytes; empty when `fileWritten` (the file holds them).
     public var data: [UInt8]
     /// Its file is already durable in the data directory (`SnapshotJob.serializeAndSave`).
     public var fileWritten: Bool
+    /// How large the serialized state is (the file's size when only the file holds it).
+    public var byteCount: Int
 
-    public init(meta: SnapshotMeta, data: [UInt8], fileWritten: Bool) {
+    public init(meta: SnapshotMeta, data: [UInt8], fileWritten: Bool, byteCount: Int) {
+        invariant(fileWritten || byteCount == data.count, "an unwritten snapshot carries its bytes")
         self.meta = meta
         self.data = data
         self.fileWritten = fileWritten
+        self.byteCount = byteCount
     }
 }

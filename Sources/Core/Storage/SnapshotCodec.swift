@@ -24,11 +24,18 @@ public enum SnapshotCodec {
     }
 
     public static func encode(_ snapshot: Snapshot) -> [UInt8] {
-        var writer = ByteWriter(capacity: snapshot.data.count + 128)
+        encode(meta: snapshot.meta, capacity: snapshot.data.count + 128) { $0.bytes.append(contentsOf: snapshot.data) }
+    }
+
+    /// A snapshot file whose data `body` writes in place (no separate data array to copy in).
+    public static func encode(meta: SnapshotMeta, capacity: Int = 1 << 16, data body: (inout ByteWriter) -> Void)
+        -> [UInt8]
+    {
+        var writer = ByteWriter(capacity: capacity)
         writer.bytes.append(contentsOf: magic)
         writer.u8(1)
-        encodeMeta(snapshot.meta, into: &writer)
-        writer.blob(snapshot.data)
+        encodeMeta(meta, into: &writer)
+        writer.blob(writing: body)
         writer.u32(CRC32C.checksum(writer.bytes))
         return writer.bytes
     }

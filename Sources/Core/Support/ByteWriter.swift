@@ -26,6 +26,18 @@ public struct ByteWriter: Sendable {
 
     public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
 
+    /// A u32 length then whatever `body` appends: a large blob written in place, never built apart and
+    /// copied in.
+    public mutating func blob(writing body: (inout ByteWriter) -> Void) {
+        let at = bytes.count
+        u32(0)
+        body(&self)
+        let length = UInt32(bytes.count - at - 4).littleEndian
+        withUnsafeBytes(of: length) { raw in
+            for k in 0..<4 { bytes[at + k] = raw[k] }
+        }
+    }
+
     /// A u32 length then the bytes.
     public mutating func blob(_ value: [UInt8]) {
         u32(UInt32(value.count))
