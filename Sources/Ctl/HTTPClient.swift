@@ -2,11 +2,7 @@ import Glibc
 import RealNet
 
 /// Milliseconds on the monotonic clock (`clock_gettime(CLOCK_MONOTONIC)`).
-func monotonicMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
+func monotonicMilliseconds() -> Int64 { HTTPClientConnection.nowMilliseconds() }
 
 /// Microseconds on the monotonic clock.
 func monotonicMicroseconds() -> Int64 {

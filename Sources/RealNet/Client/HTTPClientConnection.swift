@@ -207,11 +207,7 @@ public final class HTTPClientConnection {
     }
 
     /// Milliseconds of the monotonic clock, the time base of deadlines.
-    public static func nowMilliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
+    public static func nowMilliseconds() -> Int64 { EventLoop.monotonicNanoseconds() / 1_000_000 }
 
     static func trimmed(_ text: Substring) -> String {
         var rest = text

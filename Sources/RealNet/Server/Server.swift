@@ -299,11 +299,7 @@ public final class Server {
                        raftTerm: replica.raft.term.value)
     }
 
-    static func monotonicMilliseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-    }
+    static func monotonicMilliseconds() -> UInt64 { UInt64(EventLoop.monotonicNanoseconds() / 1_000_000) }
 }
 
 /// Counters for /metrics.
