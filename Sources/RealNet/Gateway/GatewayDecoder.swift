@@ -110,6 +110,7 @@ public struct GatewayDecoder: Sendable {
         case .status: return .status
         case .defragment: return .defragment
         case .hash: return .hash
+        case .hashKV: return .hashKV(revision: Revision(try document.int64Field(root, "revision")))
         case .snapshot: return .snapshot
         case .moveLeader: return .moveLeader(targetID: try document.uint64Field(root, "targetID"))
         case .auth(let method): return .auth(method)

@@ -1,7 +1,7 @@
 /// One RPC of etcd's v3 JSON gateway: the 45 paths (and 3 aliases) of API.md section 5.
 ///
-/// The gateway maps each `POST /v3/<service>/<method>` to one gRPC method; HashKV has no reachable path
-/// (`/v3/maintenance/hash` is Hash, API.md surprise 7).
+/// The gateway maps each `POST /v3/<service>/<method>` to one gRPC method; HashKV has no reachable gateway
+/// path (`/v3/maintenance/hash` is Hash, API.md surprise 7) and is reached over gRPC only.
 public enum GatewayEndpoint: Hashable, Sendable {
     // KV
     case range, put, deleteRange, txn, compaction
@@ -12,7 +12,7 @@ public enum GatewayEndpoint: Hashable, Sendable {
     // Cluster
     case memberAdd, memberRemove, memberUpdate, memberList, memberPromote
     // Maintenance
-    case alarm, status, defragment, hash, snapshot, moveLeader
+    case alarm, status, defragment, hash, hashKV, snapshot, moveLeader
     // Auth (not implemented yet: answered with `RPCError.unimplemented`)
     case auth(AuthMethod)
     // v3election
@@ -67,6 +67,7 @@ public enum GatewayEndpoint: Hashable, Sendable {
         case .status: "/etcdserverpb.Maintenance/Status"
         case .defragment: "/etcdserverpb.Maintenance/Defragment"
         case .hash: "/etcdserverpb.Maintenance/Hash"
+        case .hashKV: "/etcdserverpb.Maintenance/HashKV"
         case .snapshot: "/etcdserverpb.Maintenance/Snapshot"
         case .moveLeader: "/etcdserverpb.Maintenance/MoveLeader"
         case .auth(let method): "/etcdserverpb.Auth/" + method.rawValue

@@ -124,6 +124,7 @@ extension GatewayRequest {
         case .lock(let l): return P.bytes(1, l.name.count) + P.int(2, l.lease.value)
         case .unlock(let key): return P.bytes(1, key.count)
         case .leaseLeases, .memberList, .status, .defragment, .hash, .snapshot, .auth: return 0
+        case .hashKV(let revision): return P.int(1, revision.value)
         }
     }
 }

@@ -22,6 +22,8 @@ public enum GatewayRequest: Equatable, Sendable {
     case defragment
     /// Hash, not HashKV: a `revision` in the body is ignored (API.md surprise 7).
     case hash
+    /// HashKV (gRPC only): the hash of the key-value history up to `revision` (0: the current revision).
+    case hashKV(revision: Revision)
     case snapshot
     case moveLeader(targetID: UInt64)
     case campaign(CampaignRequest)

@@ -95,6 +95,8 @@ extension Server {
             writer.reset()
             GatewayEncoder.encodeHash(hash, header: header(revision: replica.store.currentRevision), into: &writer)
             connection.complete(slot: slot, unary(writer.bytes))
+        case .hashKV(let revision):
+            submit(.hashKV(revision))
         case .moveLeader(let target):
             guard replica.raft.role == .leader else {
                 return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: not leader"), connection, slot)
