@@ -1,6 +1,7 @@
 import Foundation  // Reading the transcript files.
+import Testing
 
-/// One captured request/response pair of `shared/etcd-api/transcripts/NN-*.txt` (etcd 3.4.23).
+/// One captured request/response pair of `Fixtures/etcd-api/NN-*.txt` (etcd 3.4.23).
 struct TranscriptExchange {
     /// A write made by the capture script while a stream was open (`#   meanwhile: POST path body -> …`).
     struct Meanwhile {
@@ -34,40 +35,53 @@ struct TranscriptExchange {
     var responseBody: String { lines.first ?? "" }
 }
 
+/// Reads etcd's captured transcripts, kept in the repository under `Tests/RealNetTests/Fixtures/etcd-api`
+/// (recaptured by `scripts/etcd-capture/capture.sh`).
 enum Transcript {
-    /// `shared/etcd-api/transcripts`, next to the repository (`KEEL_ETCD_TRANSCRIPTS` overrides).
+    /// `Fixtures/etcd-api` beside this file (`KEEL_ETCD_TRANSCRIPTS` overrides).
     static let directory: String = {
-        if let override = ProcessInfo.processInfo.environment["KEEL_ETCD_TRANSCRIPTS"] { return override }
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("shared/etcd-api/transcripts").path
+        if let override = ProcessInfo.processInfo.environment["KEEL_ETCD_TRANSCRIPTS"], !override.isEmpty {
+            return override
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/etcd-api").path
     }()
 
-    /// The exchanges of one transcript file, e.g. `01-kv.txt`.
+    /// The exchanges of one transcript file, e.g. `01-kv.txt`. A missing or unreadable file is a test failure
+    /// naming its path, and yields no exchanges.
     static func load(_ file: String) -> [TranscriptExchange] {
         let path = directory + "/" + file
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            preconditionFailure("missing transcript \(path) (set KEEL_ETCD_TRANSCRIPTS)")
+            Issue.record("missing transcript \(path) (KEEL_ETCD_TRANSCRIPTS overrides the folder)")
+            return []
         }
-        return parse(text)
+        return parse(text, file: file)
     }
 
-    static func parse(_ text: String) -> [TranscriptExchange] {
+    /// The exchanges of a transcript's text; a malformed `### N. title` line is a test failure and is skipped
+    /// with the lines under it.
+    static func parse(_ text: String, file: String = "transcript") -> [TranscriptExchange] {
         var exchanges: [TranscriptExchange] = []
         var current: TranscriptExchange?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             if line.hasPrefix("### ") {
                 if let current { exchanges.append(current) }
-                let rest = line.dropFirst(4)
-                let dot = rest.firstIndex(of: ".")!
-                current = TranscriptExchange(number: Int(rest[..<dot])!, title: String(rest[dot...].dropFirst(2)))
+                current = heading(line.dropFirst(4))
+                if current == nil { Issue.record("\(file): malformed heading \(line)") }
                 continue
             }
-            guard current != nil else { continue }
-            parseLine(line, into: &current!)
+            guard var exchange = current.take() else { continue }  // take(): appends stay in place
+            parseLine(line, into: &exchange)
+            current = exchange
         }
         if let current { exchanges.append(current) }
         return exchanges
+    }
+
+    /// `N. title` as a new exchange, or nil.
+    private static func heading(_ rest: Substring) -> TranscriptExchange? {
+        guard let dot = rest.firstIndex(of: "."), let number = Int(rest[..<dot]) else { return nil }
+        return TranscriptExchange(number: number, title: String(rest[dot...].dropFirst(2)))
     }
 
     private static func parseLine(_ line: String, into exchange: inout TranscriptExchange) {
@@ -79,8 +93,8 @@ enum Transcript {
             let content = String(line.dropFirst(2))
             if exchange.method.isEmpty {
                 let parts = content.split(separator: " ", maxSplits: 2)
-                exchange.method = String(parts[0])
-                exchange.path = String(parts[1])
+                exchange.method = parts.first.map(String.init) ?? content
+                exchange.path = parts.count > 1 ? String(parts[1]) : ""
             } else if let header = headerField(content) {
                 exchange.requestHeaders.append(header)
             } else {
@@ -109,7 +123,9 @@ enum Transcript {
     /// `POST /v3/kv/put {body} -> {response} [HTTP 200]`.
     private static func parseMeanwhile(_ text: String) -> TranscriptExchange.Meanwhile {
         let afterMethod = text.dropFirst("POST ".count)
-        let space = afterMethod.firstIndex(of: " ")!
+        guard let space = afterMethod.firstIndex(of: " ") else {
+            return .init(path: String(afterMethod), body: "", response: "", status: 0)
+        }
         let path = String(afterMethod[..<space])
         let rest = afterMethod[space...].dropFirst()
         guard let arrow = rest.range(of: " -> ") else {

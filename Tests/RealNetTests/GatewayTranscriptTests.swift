@@ -4,7 +4,7 @@ import Testing
 
 @testable import RealNet
 
-/// Replays etcd 3.4.23's captured requests (`shared/etcd-api/transcripts`) through the gateway codec and a
+/// Replays etcd 3.4.23's captured requests (`Fixtures/etcd-api`) through the gateway codec and a
 /// real `KVStore`/`WatchHub`, and compares status, headers and bodies with what etcd sent.
 ///
 /// cluster_id, member_id and raft_term are the captured constants (`GatewayReplayer.header`), so nothing is
