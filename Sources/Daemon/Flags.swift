@@ -29,6 +29,10 @@ enum Flags {
       --auto-compaction-mode periodic|revision (default periodic)
       --auto-compaction-retention VALUE    (default 0: off)
       --experimental-watch-progress-notify-interval DURATION  (default 10m)
+      --max-concurrent-streams N           gRPC streams per client connection (default 4294967295)
+      --grpc-keepalive-min-time DURATION   least time between client pings (default 5s)
+      --grpc-keepalive-interval DURATION   server ping after this much inactivity (default 2h)
+      --grpc-keepalive-timeout DURATION    close when a ping is unanswered this long (default 20s)
       --client-read-timeout MS             keel: a started request must arrive within this (default 10000)
       --client-idle-timeout MS             keel: close idle client connections after this (default 300000)
       --version                            print the version and exit
@@ -40,6 +44,7 @@ enum Flags {
         "heartbeat-interval", "election-timeout", "snapshot-count", "quota-backend-bytes", "max-request-bytes",
         "auto-compaction-mode", "auto-compaction-retention", "client-read-timeout", "client-idle-timeout",
         "experimental-watch-progress-notify-interval", "experimental-snapshot-catchup-entries",
+        "max-concurrent-streams", "grpc-keepalive-min-time", "grpc-keepalive-interval", "grpc-keepalive-timeout",
     ]
 
     static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> ServerConfig? {
@@ -109,7 +114,22 @@ enum Flags {
             c.watchProgressMilliseconds = Int(seconds * 1000)
         }
         c.clientIdleMilliseconds = try integer(values, "client-idle-timeout", c.clientIdleMilliseconds, 1...86_400_000)
+        c.http2Settings.maxConcurrentStreams = UInt32(try integer(
+            values, "max-concurrent-streams", Int(c.http2Settings.maxConcurrentStreams), 1...Int(UInt32.max)))
+        c.grpcKeepalive.minTimeMillis = try milliseconds(values, "grpc-keepalive-min-time", c.grpcKeepalive.minTimeMillis)
+        c.grpcKeepalive.intervalMillis = try milliseconds(values, "grpc-keepalive-interval",
+                                                          c.grpcKeepalive.intervalMillis)
+        c.grpcKeepalive.timeoutMillis = try milliseconds(values, "grpc-keepalive-timeout", c.grpcKeepalive.timeoutMillis)
         return c
+    }
+
+    /// A Go duration flag (`5s`, `2h`, `100ms`) in milliseconds.
+    static func milliseconds(_ values: [String: String], _ flag: String, _ fallback: UInt64) throws(FlagError) -> UInt64 {
+        guard let text = values[flag] else { return fallback }
+        guard let seconds = ServerConfig.durationSeconds(text), seconds >= 0 else {
+            throw FlagError(message: "invalid value \"\(text)\" for flag -\(flag): parse error")
+        }
+        return UInt64(seconds * 1000)
     }
 
     static func urls(_ text: String, _ flag: String) throws(FlagError) -> [String] {

@@ -69,6 +69,8 @@ public final class EventLoop {
     /// Called once after each batch of ready events: the daemon steps its Replica with everything they
     /// brought, so many requests share one persist batch and one append per follower.
     public var onIterationEnd: (() -> Void)?
+    /// Called once when the loop stops, before its connections are closed: last words (HTTP/2 GOAWAY).
+    public var onShutdown: (() -> Void)?
 
     private enum Entry {
         case listener(Listener)
@@ -542,6 +544,7 @@ public final class EventLoop {
     }
 
     private func shutdown() {
+        onShutdown?()
         for index in slots.indices {
             guard let entry = slots[index].entry else { continue }
             switch entry {

@@ -129,6 +129,11 @@ public struct GatewayDecoder: Sendable {
 
     /// The checks etcd's API layer makes before proposing or running a request; they answer as RPC errors.
     func validate(_ request: GatewayRequest) throws(GatewayError) {
+        try Self.validate(request, txnOpsMax: txnOpsMax)
+    }
+
+    /// The same checks for a request from any codec (gRPC calls this after decoding protobuf).
+    static func validate(_ request: GatewayRequest, txnOpsMax: Int) throws(GatewayError) {
         if case .unlock(let key) = request, key.isEmpty {
             // v3lock deletes through the client, whose error becomes a plain (code 2) error (#244).
             throw .rpc(.unknown(APIError.emptyKey.message))

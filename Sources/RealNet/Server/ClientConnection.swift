@@ -3,7 +3,7 @@ import Core
 /// One client's HTTP/1.1 connection: requests are parsed as they arrive (pipelining allowed), each gets a
 /// response slot, and slots are written strictly in order as their answers come in. `/v3/watch` and
 /// `/v3/lease/keepalive` turn the connection into a stream of JSON lines, as etcd's gateway does.
-final class ClientConnection: ConnectionHandler {
+final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, ClientPortConnection {
     unowned let server: Server
     weak var connection: Connection?
     var parser: HTTPRequestParser
@@ -20,6 +20,9 @@ final class ClientConnection: ConnectionHandler {
     var observedElection: [UInt8]?
     var lastObserved: KeyValue?
     var writer = JSONWriter(capacity: 1024)
+    /// The first bytes of the connection, kept until they either match the HTTP/2 client preface (the
+    /// connection becomes gRPC) or cannot (it stays HTTP/1.1). nil once decided.
+    var prefaceProbe: [UInt8]? = []
     /// When the current partial request began arriving, and when anything last happened (monotonic ms).
     var partialSince: UInt64?
     var lastActivity: UInt64
@@ -31,7 +34,7 @@ final class ClientConnection: ConnectionHandler {
         limits.bodyBytesMax = max(8 << 20, server.config.maxRequestBytes + (1 << 20))
         parser = HTTPRequestParser(limits: limits)
         lastActivity = Server.monotonicMilliseconds()
-        server.clients.append(Weak(self))
+        server.clients.append(WeakClient(self))
     }
 
     /// Closes a connection whose request is too slow to arrive, or that has been idle too long.
@@ -48,9 +51,57 @@ final class ClientConnection: ConnectionHandler {
         }
     }
 
+    var isOpen: Bool { connection?.isOpen == true }
+    var isListening: Bool { isOpen }
+
     func received(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
         lastActivity = Server.monotonicMilliseconds()
+        if prefaceProbe != nil {
+            switch probePreface(bytes) {
+            case .undecided: return
+            case .http2(let probe): return handOverToHTTP2(probe, connection)
+            case .http1(let probe):
+                probe.withUnsafeBytes { parser.append($0) }
+                return parseRequests(on: connection)
+            }
+        }
         parser.append(bytes)
+        parseRequests(on: connection)
+    }
+
+    enum PrefaceProbe {
+        case undecided
+        case http2([UInt8])
+        case http1([UInt8])
+    }
+
+    /// Reads the first bytes against the HTTP/2 connection preface (RFC 9113 3.4): gRPC clients such as
+    /// etcdctl and clientv3 speak h2c with prior knowledge on `http://` endpoints.
+    func probePreface(_ bytes: UnsafeRawBufferPointer) -> PrefaceProbe {
+        var probe = prefaceProbe ?? []
+        probe.append(contentsOf: bytes)
+        let preface = HTTP2ServerConnection.clientPreface
+        let compared = min(probe.count, preface.count)
+        if probe[..<compared].elementsEqual(preface[..<compared]) {
+            if probe.count < preface.count {
+                prefaceProbe = probe
+                return .undecided
+            }
+            prefaceProbe = nil
+            return .http2(probe)
+        }
+        prefaceProbe = nil
+        return .http1(probe)
+    }
+
+    /// The connection speaks HTTP/2: a gRPC connection takes it over, with the bytes read so far.
+    func handOverToHTTP2(_ bytes: [UInt8], _ connection: Connection) {
+        let grpc = GRPCServerConnection(server: server, connection: connection)
+        connection.handler = grpc
+        bytes.withUnsafeBytes { grpc.received($0, on: connection) }
+    }
+
+    func parseRequests(on connection: Connection) {
         defer { partialSince = parser.isIdle || watchStream != nil ? nil : (partialSince ?? lastActivity) }
         do throws(HTTPParseError) {
             while watchStream == nil, try parser.next(into: &request) {
@@ -69,9 +120,8 @@ final class ClientConnection: ConnectionHandler {
 
     func closed(_ connection: Connection, error: Errno?) {
         if let stream = watchStream {
-            server.watchStreams[stream] = nil
-            server.step(.watch(.close(stream)))
             watchStream = nil
+            server.closeWatchStream(stream)
         }
     }
 
@@ -84,9 +134,10 @@ final class ClientConnection: ConnectionHandler {
         let route = Gateway.route(request)
         switch route {
         case .rpc(let endpoint):
-            server.call(endpoint, body: request.body, from: self, slot: slot)
+            call(endpoint, body: request.body, slot: slot)
         case .version:
-            complete(slot: slot, Server.plainJSON(#"{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}"#))
+            complete(slot: slot, Gateway.plainJSON(#"{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}"#,
+                                                   date: HTTPDate.now()))
         case .health:
             let healthy = !server.replica.raft.leader.isNone
             var out: [UInt8] = []
@@ -104,6 +155,45 @@ final class ClientConnection: ConnectionHandler {
             Gateway.writeRouteAnswer(route, date: HTTPDate.now(), into: &out)
             complete(slot: slot, out)
         }
+    }
+
+    /// Decodes one gateway RPC's body and hands it to the service layer (streams start here).
+    func call(_ endpoint: GatewayEndpoint, body: [UInt8], slot: Int) {
+        switch endpoint {
+        case .watch: return startWatch(body: body, slot: slot)
+        case .leaseKeepAlive: return startKeepAlive(body: body, slot: slot)
+        default: break
+        }
+        let request: GatewayRequest
+        do throws(GatewayError) {
+            request = try server.decoder.decode(endpoint, body: body)
+        } catch {
+            var out: [UInt8] = []
+            Gateway.writeError(error, for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
+            return complete(slot: slot, out)
+        }
+        switch request {
+        case .snapshot: sendSnapshot(server.stateSnapshot())
+        case .observe(let name): startObserve(name: name)
+        default: server.serve(request, endpoint: endpoint, caller: self, tag: slot)
+        }
+    }
+
+    /// The service layer's answer for the call in `slot` (or a keep-alive stream line).
+    func answer(_ response: ServiceResponse, endpoint: GatewayEndpoint, tag slot: Int) {
+        var out: [UInt8] = []
+        if endpoint == .leaseKeepAlive {
+            writer.reset()
+            if case .error(let error) = response {
+                Gateway.writeStreamError(error, writer: &writer, into: &out)
+            } else {
+                Gateway.encodeBody(response, into: &writer)
+                HTTPResponse.streamLine(writer.bytes, into: &out)
+            }
+            return keepAliveAnswered(out)
+        }
+        Gateway.write(response, writer: &writer, date: HTTPDate.now(), into: &out)
+        complete(slot: slot, out)
     }
 
     /// Fills a response slot and writes every answered slot at the head of the queue.
@@ -131,9 +221,8 @@ final class ClientConnection: ConnectionHandler {
 
     /// Starts a watch stream: every watch request in the body is handed to the Replica.
     func startWatch(body: [UInt8], slot: Int) {
-        let stream = server.replica.openWatchStream()
+        let stream = server.openWatchStream(for: self, tag: 0)
         watchStream = stream
-        server.watchStreams[stream] = self
         slots.removeLast()  // A stream answers with lines, not a slot.
         var offset = 0
         do throws(GatewayError) {
@@ -163,7 +252,7 @@ final class ClientConnection: ConnectionHandler {
         }
     }
 
-    func sendWatch(_ responses: [WatchResponse]) {
+    func deliver(_ responses: [WatchResponse], tag: Int) {
         if observedElection != nil { return sendObservedLeader() }
         guard let connection, connection.isOpen else { return }
         var out: [UInt8] = []
@@ -190,15 +279,16 @@ final class ClientConnection: ConnectionHandler {
     }
 
     /// Streams a snapshot as etcd does: 32 KiB per line with the bytes still to come, then the stream ends.
-    /// (etcd's last line carries a SHA-256 of the data; Keel's snapshot format checksums itself instead.)
-    func sendSnapshot(_ bytes: [UInt8]) {
+    /// The bytes end in a SHA-256 of the rest, as etcd's do (`SnapshotStream`).
+    func sendSnapshot(_ snapshot: [UInt8]) {
+        let bytes = SnapshotStream.wrap(snapshot)
         slots.removeLast()
         guard let connection, connection.isOpen else { return }
         var out: [UInt8] = []
         HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
         var offset = 0
         while offset < bytes.count {
-            let end = min(offset + 32 * 1024, bytes.count)
+            let end = min(offset + SnapshotStream.chunkBytes, bytes.count)
             writer.reset()
             GatewayEncoder.encodeSnapshotLine(remainingBytes: UInt64(bytes.count - end), blob: bytes[offset..<end],
                                               into: &writer)
@@ -215,24 +305,16 @@ final class ClientConnection: ConnectionHandler {
     func startObserve(name: [UInt8]) {
         slots.removeLast()
         observedElection = name
-        let stream = server.replica.openWatchStream()
+        let stream = server.openWatchStream(for: self, tag: 0)
         watchStream = stream
-        server.watchStreams[stream] = self
-        let prefix = name + [UInt8(ascii: "/")]
-        var end = prefix
-        end[end.count - 1] += 1
-        server.step(.watch(.create(stream, WatchCreateRequest(key: prefix, rangeEnd: end))))
+        server.step(.watch(.create(stream, Server.observeWatch(name: name))))
         sendObservedLeader()
     }
 
     /// Sends the election's leader if it changed since the last line.
     func sendObservedLeader() {
         guard let name = observedElection, let connection, connection.isOpen else { return }
-        let prefix = name + [UInt8(ascii: "/")]
-        var end = prefix
-        end[end.count - 1] += 1
-        let request = RangeRequest(key: prefix, rangeEnd: end, limit: 1, sortOrder: .ascend, sortTarget: .create)
-        guard let leader = (try? server.replica.store.range(request))?.kvs.first else { return }
+        guard let leader = server.electionLeader(name: name) else { return }
         if leader == lastObserved { return }
         lastObserved = leader
         var out: [UInt8] = []
@@ -263,7 +345,7 @@ final class ClientConnection: ConnectionHandler {
         keepAlivesOutstanding = ids.count
         if ids.isEmpty { return endKeepAliveStream() }
         for id in ids {
-            server.submit(.leaseKeepAlive(id), from: self, slot: -1, endpoint: .leaseKeepAlive, context: .keepAlive)
+            server.submit(.leaseKeepAlive(id), caller: self, tag: -1, endpoint: .leaseKeepAlive)
         }
     }
 
@@ -291,8 +373,14 @@ final class ClientConnection: ConnectionHandler {
     }
 }
 
+/// A connection on the client port, as the server's tick sees it (read, idle and keepalive timeouts).
+protocol ClientPortConnection: AnyObject {
+    var isOpen: Bool { get }
+    func checkTimeouts(now: UInt64)
+}
+
 /// A weak reference, for the server's list of client connections.
-struct Weak<T: AnyObject> {
-    weak var value: T?
-    init(_ value: T) { self.value = value }
+struct WeakClient {
+    weak var value: (any ClientPortConnection)?
+    init(_ value: any ClientPortConnection) { self.value = value }
 }

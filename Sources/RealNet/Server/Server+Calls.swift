@@ -2,27 +2,17 @@ import Core
 
 /// Turning gateway requests into Replica operations, and Replica answers into etcd's JSON.
 extension Server {
-    /// Handles one unary or streaming RPC from a client connection.
-    func call(_ endpoint: GatewayEndpoint, body: [UInt8], from connection: ClientConnection, slot: Int) {
-        switch endpoint {
-        case .watch: return connection.startWatch(body: body, slot: slot)
-        case .leaseKeepAlive: return connection.startKeepAlive(body: body, slot: slot)
-        default: break
-        }
-        let request: GatewayRequest
-        do throws(GatewayError) {
-            request = try decoder.decode(endpoint, body: body)
-        } catch {
-            var out: [UInt8] = []
-            Gateway.writeError(error, for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
-            return connection.complete(slot: slot, out)
-        }
+    /// Serves one decoded RPC, whichever codec decoded it: the checks etcd's API layer makes, then an answer at
+    /// once (member list, status, hash, refusals) or an operation for the Replica, answered in `answer(_:)`.
+    /// Streams (watch, keep-alive, observe, snapshot) are the codec connection's; this serves their pieces.
+    func serve(_ request: GatewayRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int) {
         if request.protobufSize > config.maxRequestBytes {  // etcd checks the raft request before proposing.
             let error = RPCError(code: .invalidArgument, message: "etcdserver: request is too large")
-            return refuse(error, connection, slot)
+            return caller.answer(.error(error), endpoint: endpoint, tag: tag)
         }
+        let refuse = { (error: RPCError) in caller.answer(.error(error), endpoint: endpoint, tag: tag) }
         let submit = { (operation: Operation) in
-            self.submit(operation, from: connection, slot: slot, endpoint: endpoint)
+            self.submit(operation, caller: caller, tag: tag, endpoint: endpoint)
         }
         switch request {
         case .range(let r): submit(.range(r))
@@ -38,42 +28,37 @@ extension Server {
             let id = MemberInfo.memberID(peerURLs: r.peerURLs, token: identity.token)
             let used = Set(replica.memberContexts.flatMap { MemberInfo.decode($0.context).peerURLs })
             if r.peerURLs.contains(where: used.contains) {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: Peer URLs already exists"),
-                              connection, slot)
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: Peer URLs already exists"))
             }
             if replica.memberContexts.contains(where: { $0.id == id }) {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: member ID already exist"),
-                              connection, slot)
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: member ID already exist"))
             }
             if r.isLearner && replica.raft.conf.learners.count >= 1 {  // etcd's --max-learners default.
                 return refuse(RPCError(code: .failedPrecondition,
-                                       message: "etcdserver: too many learner members in cluster"), connection, slot)
+                                       message: "etcdserver: too many learner members in cluster"))
             }
             let context = MemberInfo(name: "", peerURLs: r.peerURLs).encoded()
-            self.submit(.addMember(id, learner: r.isLearner, context: context), from: connection, slot: slot,
+            self.submit(.addMember(id, learner: r.isLearner, context: context), caller: caller, tag: tag,
                         endpoint: endpoint, context: .memberAdd(id, r.peerURLs, learner: r.isLearner))
         case .memberRemove(let id):
             guard replica.raft.conf.isMember(MemberID(id)) else {
-                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"), connection, slot)
+                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"))
             }
             submit(.removeMember(MemberID(id)))
         case .memberPromote(let id):
             guard replica.raft.conf.isMember(MemberID(id)) else {
-                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"), connection, slot)
+                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"))
             }
             guard replica.raft.conf.isLearner(MemberID(id)) else {
                 return refuse(RPCError(code: .failedPrecondition,
-                                       message: "etcdserver: can only promote a learner member"), connection, slot)
+                                       message: "etcdserver: can only promote a learner member"))
             }
             submit(.promoteMember(MemberID(id)))
         case .memberList:
-            writer.reset()
-            GatewayEncoder.encodeMembers(memberList(), header: header(revision: .zero), into: &writer)
-            connection.complete(slot: slot, unary(writer.bytes))
+            caller.answer(.members(memberList(), header(revision: .zero)), endpoint: endpoint, tag: tag)
         case .status:
-            writer.reset()
-            GatewayEncoder.encode(status(), header: header(revision: replica.store.currentRevision), into: &writer)
-            connection.complete(slot: slot, unary(writer.bytes))
+            caller.answer(.status(status(), header(revision: replica.store.currentRevision)), endpoint: endpoint,
+                          tag: tag)
         case .alarm(let r):
             let kind = AlarmKind(rawValue: UInt8(clamping: r.alarm.rawValue)) ?? .none
             let activate: Bool? = r.action == .activate ? true : r.action == .deactivate ? false : nil
@@ -83,27 +68,22 @@ extension Server {
         case .memberUpdate(let r):
             let current = replica.memberContexts.first { $0.id == MemberID(r.memberID) }
             guard let current else {
-                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"), connection, slot)
+                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"))
             }
             var info = MemberInfo.decode(current.context)
             info.peerURLs = r.peerURLs
             submit(.updateMember(MemberID(r.memberID), context: info.encoded()))
-        case .snapshot:
-            connection.sendSnapshot(stateSnapshot())
         case .hash:
             let hash = (try? replica.store.hashKV())?.hash ?? 0
-            writer.reset()
-            GatewayEncoder.encodeHash(hash, header: header(revision: replica.store.currentRevision), into: &writer)
-            connection.complete(slot: slot, unary(writer.bytes))
+            caller.answer(.hash(hash, header(revision: replica.store.currentRevision)), endpoint: endpoint, tag: tag)
         case .hashKV(let revision):
             submit(.hashKV(revision))
         case .moveLeader(let target):
             guard replica.raft.role == .leader else {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: not leader"), connection, slot)
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: not leader"))
             }
             guard replica.raft.conf.isVoter(MemberID(target)) else {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: bad leader transferee"),
-                              connection, slot)
+                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: bad leader transferee"))
             }
             submit(.transferLeadership(to: MemberID(target)))
         case .lock(let r): submit(.lock(name: r.name, lease: r.lease))
@@ -112,86 +92,56 @@ extension Server {
         case .proclaim(let r): submit(.proclaim(leader: r.leader, value: r.value))
         case .leader(let name): submit(.leader(name: name))
         case .resign(let leader): submit(.resign(leader: leader))
-        case .observe(let name): connection.startObserve(name: name)
+        case .snapshot, .observe:
+            preconditionFailure("\(endpoint) is a stream: its connection serves it")
         case .auth:
-            refuse(RPCError.unimplemented(endpoint), connection, slot)
-        default:
-            refuse(RPCError.unimplemented(endpoint), connection, slot)
+            refuse(RPCError.unimplemented(endpoint))
         }
     }
 
-    func refuse(_ error: RPCError, _ connection: ClientConnection, _ slot: Int) {
-        var out: [UInt8] = []
-        Gateway.writeError(error, writer: &writer, date: HTTPDate.now(), into: &out)
-        connection.complete(slot: slot, out)
-    }
-
-    func unary(_ json: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        Gateway.writeUnary(json, date: HTTPDate.now(), into: &out)
-        return out
-    }
-
-    static func plainJSON(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        HTTPResponse.unary(json: Array(text.utf8), date: HTTPDate.now(), into: &out)
-        return out
-    }
-
-    /// Encodes a Replica answer as the HTTP response etcd's gateway would send.
-    func encode(_ reply: ClientReply, for call: PendingCall, into out: inout [UInt8]) {
+    /// The Replica's answer as the typed response of the RPC that asked.
+    func response(to reply: ClientReply, for call: PendingCall) -> ServiceResponse {
         let h = header(revision: reply.revision)
-        writer.reset()
         switch reply.result {
-        case .range(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .put(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .deleteRange(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .txn(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .compact(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .leaseGrant(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .leaseRevoke(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .leaseTimeToLive(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .leaseLeases(let r): GatewayEncoder.encode(r, header: h, into: &writer)
-        case .leaseKeepAlive(let r):
-            GatewayEncoder.encodeLine(r, header: h, into: &writer)
-            return HTTPResponse.streamLine(writer.bytes, into: &out)
-        case .hashKV(let r): GatewayEncoder.encodeHash(r.hash, header: h, into: &writer)
-        case .transferStarted, .done: GatewayEncoder.encodeEmpty(into: &writer)
-        case .lock(let r): GatewayEncoder.encodeLock(key: r.key, header: h.at(r.revision), into: &writer)
-        case .unlock(let revision), .proclaim(let revision), .resign(let revision):
-            GatewayEncoder.encodeHeaderOnly(h.at(revision), into: &writer)
-        case .campaign(let r): GatewayEncoder.encodeCampaign(r.leader, header: h.at(r.revision), into: &writer)
-        case .leader(let r): GatewayEncoder.encodeLeader(r.kv, header: h.at(r.revision), into: &writer)
+        case .range(let r): return .range(r, h)
+        case .put(let r): return .put(r, h)
+        case .deleteRange(let r): return .deleteRange(r, h)
+        case .txn(let r): return .txn(r, h)
+        case .compact(let r): return .compact(r, h)
+        case .leaseGrant(let r): return .leaseGrant(r, h)
+        case .leaseRevoke(let r): return .leaseRevoke(r, h)
+        case .leaseTimeToLive(let r): return .leaseTimeToLive(r, h)
+        case .leaseLeases(let r): return .leaseLeases(r, h)
+        case .leaseKeepAlive(let r): return .leaseKeepAlive(r, h)
+        case .hashKV(let r): return call.endpoint == .hashKV ? .hashKV(r, h) : .hash(r.hash, h)
+        case .transferStarted, .done: return .empty
+        case .lock(let r): return .lock(key: r.key, h.at(r.revision))
+        case .unlock(let revision), .proclaim(let revision), .resign(let revision): return .headerOnly(h.at(revision))
+        case .campaign(let r): return .campaign(r.leader, h.at(r.revision))
+        case .leader(let r): return .leader(r.kv, h.at(r.revision))
         case .alarms(let alarms):
             let members = alarms.map {
                 AlarmMember(memberID: $0.member.value, alarm: AlarmType(rawValue: Int32($0.type.rawValue)))
             }
-            GatewayEncoder.encodeAlarms(members, into: &writer)
+            return .alarms(members, h)
         case .membership(let applied):
             guard applied else {
-                let error = RPCError(code: .failedPrecondition, message: "etcdserver: member change no longer valid")
-                return Gateway.writeError(error, writer: &writer, date: HTTPDate.now(), into: &out)
+                return .error(RPCError(code: .failedPrecondition, message: "etcdserver: member change no longer valid"))
             }
             if case .memberAdd(let id, let urls, let learner) = call.context {
                 let member = Member(id: id.value, peerURLs: urls, isLearner: learner)
-                GatewayEncoder.encodeMemberAdd(member, members: memberList(), header: h, into: &writer)
-            } else {
-                GatewayEncoder.encodeMembers(memberList(), header: h.at(.zero), into: &writer)
+                return .memberAdd(member, members: memberList(), h)
             }
+            return .members(memberList(), h.at(.zero))
         case .failed(let error):
-            if case .keepAlive = call.context {
-                Gateway.writeStreamError(rpcError(error), writer: &writer, into: &out)
-                return
-            }
-            var rpc = rpcError(error)
+            let rpc = rpcError(error)
             switch call.endpoint {
             case .lock, .unlock, .campaign, .proclaim, .leader, .resign, .observe:
-                rpc = RPCError.unknown(rpc.message)  // v3lock and v3election errors are all code 2 (API.md).
-            default: break
+                return .error(RPCError.unknown(rpc.message))  // v3lock and v3election errors are all code 2.
+            default:
+                return .error(rpc)
             }
-            return Gateway.writeError(rpc, writer: &writer, date: HTTPDate.now(), into: &out)
         }
-        Gateway.writeUnary(writer.bytes, date: HTTPDate.now(), into: &out)
     }
 
     /// etcd's code and message for each way a request can fail.
@@ -214,6 +164,21 @@ extension Server {
                          message: "etcdserver: can only promote a learner member which is in sync with leader")
             }
         }
+    }
+
+    /// The watch an Observe of election `name` keeps on its candidates' keys (`<name>/` prefix).
+    static func observeWatch(name: [UInt8]) -> WatchCreateRequest {
+        let prefix = name + [UInt8(ascii: "/")]
+        return WatchCreateRequest(key: prefix, rangeEnd: KeyRange.prefixEnd(of: prefix))
+    }
+
+    /// The current leader of election `name`: its oldest candidate key, from the local store (what Observe
+    /// reports on each change), nil when there is none.
+    func electionLeader(name: [UInt8]) -> KeyValue? {
+        let watch = Server.observeWatch(name: name)
+        let request = RangeRequest(key: watch.key, rangeEnd: watch.rangeEnd, limit: 1, sortOrder: .ascend,
+                                   sortTarget: .create)
+        return (try? replica.store.range(request))?.kvs.first
     }
 
     /// The members as etcd lists them: id, name, peer and client URLs, learner flag.

@@ -21,9 +21,12 @@ public final class Server {
     /// Client calls waiting for the Replica, by request id.
     var pending: [UInt64: PendingCall] = [:]
     var nextRequestID: UInt64 = 1
-    var watchStreams: [WatchStreamID: ClientConnection] = [:]
+    /// Where each open Replica watch stream's responses go (a gateway body, a gRPC stream, an Observe).
+    var watchStreams: [WatchStreamID: WatchTarget] = [:]
     /// Client connections, for read and idle timeouts (swept every tick).
-    var clients: [Weak<ClientConnection>] = []
+    var clients: [WeakClient] = []
+    /// gRPC connections with output to write once the current Replica step's effects are carried out.
+    var flushQueue: [GRPCServerConnection] = []
     var decoder: GatewayDecoder
     var writer = JSONWriter(capacity: 4096)
     let log: (String) -> Void
@@ -33,19 +36,25 @@ public final class Server {
     var metrics = ServerMetrics()
     let startTime: UInt64
 
-    /// A client call in flight: where to answer and how to encode the answer.
+    /// A client call in flight: who asked (a codec connection and its handle for the call) and for what.
     struct PendingCall {
-        var connection: ClientConnection
-        var slot: Int
+        var caller: any ServiceCaller
+        var tag: Int
         var endpoint: GatewayEndpoint
         var context: CallContext = .none
         var startedAt: UInt64
     }
 
+    /// What the answer needs beyond the Replica's reply.
     enum CallContext {
         case none
         case memberAdd(MemberID, [String], learner: Bool)
-        case keepAlive
+    }
+
+    /// A watch stream's receiver and its handle for it.
+    struct WatchTarget {
+        unowned var receiver: any WatchReceiver
+        var tag: Int
     }
 
     public init(config: ServerConfig, opened: sending DataDir.Opened, seed: UInt64, log: @escaping (String) -> Void)
@@ -114,7 +123,14 @@ public final class Server {
             throw .config("cannot start the tick timer: \(error)")
         }
         loop.onWake = { [unowned self] in self.diskCompleted() }
-        loop.onIterationEnd = { [unowned self] in self.drain() }
+        loop.onShutdown = { [unowned self] in
+            // Graceful HTTP/2 shutdown: GOAWAY names the last stream processed, so clients retry the rest.
+            for client in self.clients { (client.value as? GRPCServerConnection)?.goAway() }
+        }
+        loop.onIterationEnd = { [unowned self] in
+            self.drain()
+            self.flushClients()
+        }
         transport.onTokenRejected = { [unowned self] peer in
             self.fatal("peer \(hex64(peer.value)) rejected us: --initial-cluster-token '\(self.identity.token)' "
                        + "does not match the cluster's")
@@ -141,7 +157,7 @@ public final class Server {
         enqueue(.tick)
         if announcedReady && transport.tick % 50 == 0 { publishAttributes() }  // Until it is in the log.
         let now = Server.monotonicMilliseconds()
-        clients.removeAll { $0.value == nil || $0.value?.connection?.isOpen != true }
+        clients.removeAll { $0.value?.isOpen != true }
         for client in clients { client.value?.checkTimeouts(now: now) }
     }
 
@@ -176,7 +192,8 @@ public final class Server {
                 }
                 disk.submit(.persist(batch))
             case .reply(let reply): answer(reply)
-            case .watch(let stream, let responses): watchStreams[stream]?.sendWatch(responses)
+            case .watch(let stream, let responses):
+                if let target = watchStreams[stream] { target.receiver.deliver(responses, tag: target.tag) }
             case .releaseStorage(let through): disk.submit(.release(through: through))
             case .serializeSnapshot(let job):
                 log("taking a snapshot at index \(job.meta.index)")
@@ -187,6 +204,16 @@ public final class Server {
             }
         }
         noticeChanges()
+        flushClients()
+    }
+
+    /// Writes what answers and watch events queued on gRPC connections during this step: one write each.
+    func flushClients() {
+        while !flushQueue.isEmpty {
+            let queued = flushQueue
+            flushQueue.removeAll(keepingCapacity: true)
+            for connection in queued { connection.flush() }
+        }
     }
 
     /// The disk thread finished groups: report each batch durable, in order.
@@ -269,12 +296,12 @@ public final class Server {
 
     // MARK: Client calls
 
-    /// Submits an operation on behalf of a client connection; the answer fills its response slot.
-    func submit(_ operation: Operation, from connection: ClientConnection, slot: Int, endpoint: GatewayEndpoint,
+    /// Submits an operation on behalf of a caller; the answer goes back to it with `tag`.
+    func submit(_ operation: Operation, caller: any ServiceCaller, tag: Int, endpoint: GatewayEndpoint,
                 context: CallContext = .none) {
         let id = nextRequestID
         nextRequestID += 1
-        pending[id] = PendingCall(connection: connection, slot: slot, endpoint: endpoint, context: context,
+        pending[id] = PendingCall(caller: caller, tag: tag, endpoint: endpoint, context: context,
                                   startedAt: Server.monotonicMilliseconds())
         metrics.proposalsPending += 1
         enqueue(.request(ClientRequest(id: id, operation: operation)))
@@ -285,13 +312,21 @@ public final class Server {
         metrics.proposalsPending -= 1
         metrics.observeLatency(Server.monotonicMilliseconds() - call.startedAt)
         if case .failed = reply.result { metrics.failed += 1 } else { metrics.succeeded += 1 }
-        var bytes: [UInt8] = []
-        encode(reply, for: call, into: &bytes)
-        if case .keepAlive = call.context {
-            call.connection.keepAliveAnswered(bytes)
-        } else {
-            call.connection.complete(slot: call.slot, bytes)
-        }
+        guard call.caller.isListening else { return }
+        call.caller.answer(response(to: reply, for: call), endpoint: call.endpoint, tag: call.tag)
+    }
+
+    /// Opens a Replica watch stream whose responses go to `receiver`.
+    func openWatchStream(for receiver: any WatchReceiver, tag: Int) -> WatchStreamID {
+        let stream = replica.openWatchStream()
+        watchStreams[stream] = WatchTarget(receiver: receiver, tag: tag)
+        return stream
+    }
+
+    /// Closes a Replica watch stream (its receiver is gone or done).
+    func closeWatchStream(_ stream: WatchStreamID) {
+        guard watchStreams.removeValue(forKey: stream) != nil else { return }
+        step(.watch(.close(stream)))
     }
 
     func header(revision: Revision) -> ResponseHeader {

@@ -25,6 +25,10 @@ public struct ServerConfig: Sendable {
     /// clients are cut off with 408); idle keep-alive connections are closed after `clientIdleMilliseconds`.
     public var clientReadTimeoutMilliseconds = 10_000
     public var clientIdleMilliseconds = 300_000
+    /// What the client port's HTTP/2 connections advertise (gRPC).
+    public var http2Settings = HTTP2Settings()
+    /// etcd's `--grpc-keepalive-*` flags.
+    public var grpcKeepalive = HTTP2KeepalivePolicy()
     /// etcd's --experimental-watch-progress-notify-interval.
     public var watchProgressMilliseconds = 600_000
 

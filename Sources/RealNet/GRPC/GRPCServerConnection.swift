@@ -1,0 +1,330 @@
+import Core
+
+/// One HTTP/2 connection of the client port carrying gRPC (etcdctl, clientv3, grpcio): the HTTP/2 value does the
+/// framing, this routes each stream's call to the service layer and encodes the answers as protobuf.
+///
+/// Loop thread only. Output produced while handling input or answers is written once per read, or once per
+/// Replica step (`Server.flushClients`), not once per frame.
+final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceiver, ClientPortConnection {
+    /// The HTTP/2 client connection preface (RFC 9113 3.4).
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+    /// DATA queued on one stream beyond which a watch stream stops taking events from the Replica.
+    static let watchQueuedBytesHigh = 1 << 20
+
+    unowned let server: Server
+    weak var connection: Connection?
+    var http2: HTTP2ServerConnection
+    var streams: [UInt32: GRPCStreamState] = [:]
+    var events: [HTTP2Event] = []
+    var writer = ProtobufWriter(capacity: 4096)
+    var message: [UInt8] = []
+    /// Waiting in the server's list of connections to flush after the Replica step.
+    var flushQueued = false
+    let messageBytesMax: Int
+
+    init(server: Server, connection: Connection) {
+        self.server = server
+        self.connection = connection
+        http2 = HTTP2ServerConnection(settings: server.config.http2Settings, keepalive: server.config.grpcKeepalive)
+        messageBytesMax = server.config.maxRequestBytes + 524_288
+        server.clients.append(WeakClient(self))
+    }
+
+    var isOpen: Bool { connection?.isOpen == true }
+    var isListening: Bool { isOpen }
+
+    // MARK: Connection events
+
+    func received(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
+        http2.receive(bytes, now: Server.monotonicMilliseconds(), into: &events)
+        handleEvents()
+        flush()
+    }
+
+    func writable(_ connection: Connection) {
+        resumeBlockedWatches()
+        flush()
+    }
+
+    func closed(_ connection: Connection, error: Errno?) {
+        for id in streams.keys.sorted() { endStream(id) }
+    }
+
+    /// The server's tick: deadlines and HTTP/2 keepalive.
+    func checkTimeouts(now: UInt64) {
+        guard isOpen else { return }
+        http2.tick(now: now)
+        for id in streams.keys.sorted() {
+            guard let deadline = streams[id]?.deadline, now >= deadline else { continue }
+            finish(id, RPCError(code: .deadlineExceeded, message: "context deadline exceeded"))
+        }
+        flush()
+    }
+
+    /// The server is stopping: GOAWAY (no error) with the last stream processed, written at once.
+    func goAway() {
+        http2.goAway(code: .noError, debug: "")
+        flush()
+    }
+
+    /// Writes what HTTP/2 produced; closes the connection when HTTP/2 is done with it.
+    func flush() {
+        flushQueued = false
+        guard let connection, connection.isOpen else { return }
+        if !http2.output.isEmpty {
+            connection.write(http2.output)
+            http2.output.removeAll(keepingCapacity: true)
+        }
+        if http2.isFinished { connection.close() }
+    }
+
+    /// Flushes after the current Replica step (answers from one step share a write).
+    func flushSoon() {
+        guard !flushQueued else { return }
+        flushQueued = true
+        server.flushQueue.append(self)
+    }
+
+    // MARK: HTTP/2 events
+
+    func handleEvents() {
+        var index = 0
+        while index < events.count {  // Handling may not add events; index keeps the buffer's storage.
+            switch events[index] {
+            case .headers(let id, let headers, let endStream):
+                if streams[id] == nil {
+                    startCall(id, headers: headers, endStream: endStream)
+                } else if endStream {
+                    clientFinished(id)  // Trailers from the client: its side is done.
+                }
+            case .data(let id, let bytes, let endStream):
+                received(bytes, on: id)
+                if endStream { clientFinished(id) }
+            case .reset(let id, _):
+                endStream(id)
+            case .writable(let id):
+                resumeWatch(id)
+            case .goAway:
+                break  // The client stops opening streams; ours finish as they are.
+            }
+            index += 1
+        }
+        events.removeAll(keepingCapacity: true)
+    }
+
+    /// A new stream: check it is a gRPC call we serve, then wait for its request.
+    func startCall(_ id: UInt32, headers: [HPACKHeader], endStream: Bool) {
+        var path = "", method = "", contentType = "", timeout: String?, encoding: String?
+        for header in headers {
+            switch header.name {
+            case ":path": path = header.value
+            case ":method": method = header.value
+            case "content-type": contentType = header.value
+            case "grpc-timeout": timeout = header.value
+            case "grpc-encoding": encoding = header.value
+            default: break
+            }
+        }
+        guard contentType.utf8.starts(with: "application/grpc".utf8) else {
+            // Not gRPC: grpc-go answers 415 (gRPC over HTTP/2, "Content-Type").
+            http2.sendHeaders([HPACKHeader(":status", "415"), HPACKHeader("content-type", "text/plain")],
+                              stream: id, endStream: false)
+            http2.sendData(Array("invalid gRPC request content-type \"\(contentType)\"".utf8), stream: id,
+                           endStream: true)
+            return
+        }
+        var state = GRPCStreamState(call: .finishing)
+        if let timeout {
+            guard let milliseconds = GRPCTimeout.milliseconds(timeout) else {
+                streams[id] = state
+                return finish(id, RPCError(code: .internal, message: "malformed grpc-timeout: \(timeout)"))
+            }
+            state.deadline = Server.monotonicMilliseconds() + milliseconds
+        }
+        streams[id] = state
+        guard method == "POST" else {
+            return finish(id, RPCError(code: .internal, message: "invalid gRPC request method \"\(method)\""))
+        }
+        switch GRPCMethod.at(path) {
+        case .failure(let error):
+            finish(id, error)
+        case .success(let grpcMethod):
+            let reader = GRPCMessageReader(messageBytesMax: messageBytesMax, encoding: encoding)
+            streams[id]?.call = .awaitingRequest(grpcMethod, reader)
+            if endStream { clientFinished(id) }
+        }
+    }
+
+    /// DATA on a stream: feed its message reader and act on every whole message.
+    func received(_ bytes: [UInt8], on id: UInt32) {
+        guard let state = streams[id] else { return }
+        switch state.call {
+        case .awaitingRequest(let method, var reader):
+            streams[id]?.call = .finishing  // Not holding a second reference while the reader mutates.
+            reader.append(bytes)
+            do throws(RPCError) {
+                guard let request = try reader.next() else {
+                    streams[id]?.call = .awaitingRequest(method, reader)
+                    return
+                }
+                start(method, request: request, reader: reader, on: id)
+            } catch {
+                finish(id, error)
+            }
+        case .watch(var watch):
+            streams[id]?.call = .finishing
+            watch.reader.append(bytes)
+            streams[id]?.call = .watch(watch)
+            readWatchRequests(id)
+        case .keepAlive(var keepAlive):
+            streams[id]?.call = .finishing
+            keepAlive.reader.append(bytes)
+            streams[id]?.call = .keepAlive(keepAlive)
+            readKeepAlives(id)
+        case .unary, .observe, .healthWatch, .finishing:
+            break  // A unary call's extra messages are ignored; its answer is on the way.
+        }
+    }
+
+    /// The client half-closed the stream.
+    func clientFinished(_ id: UInt32) {
+        guard let state = streams[id] else { return }
+        switch state.call {
+        case .awaitingRequest:
+            finish(id, RPCError(code: .internal, message: "grpc: error while receiving request: EOF"))
+        case .keepAlive(var keepAlive):
+            keepAlive.clientDone = true
+            streams[id]?.call = .keepAlive(keepAlive)
+            if keepAlive.outstanding == 0 { finish(id, nil) }
+        case .unary, .watch, .observe, .healthWatch, .finishing:
+            break  // etcd keeps a watch open after the client's half-close, until the client cancels.
+        }
+    }
+
+    /// The first request message of a call: unary calls go to the service layer; streams start.
+    func start(_ method: GRPCMethod, request: ArraySlice<UInt8>, reader: GRPCMessageReader, on id: UInt32) {
+        switch method {
+        case .healthCheck, .healthWatch:
+            return startHealth(method, request: request, on: id)
+        case .etcd(let endpoint):
+            switch endpoint {
+            case .watch:
+                return startWatch(id, first: request, reader: reader)
+            case .leaseKeepAlive:
+                streams[id]?.call = .keepAlive(KeepAliveCall(reader: reader))
+                keepAlive(request, on: id)
+                return readKeepAlives(id)
+            default:
+                break
+            }
+            let decoded: GatewayRequest
+            do throws(ProtobufDecodeError) {
+                decoded = try ProtobufRequestDecoder.decode(endpoint, request)
+            } catch {
+                return finish(id, Self.unmarshalError(error))
+            }
+            do throws(GatewayError) {
+                try GatewayDecoder.validate(decoded, txnOpsMax: server.decoder.txnOpsMax)
+            } catch {
+                switch error {
+                case .rpc(let rpc): return finish(id, rpc)
+                case .decode(let message): return finish(id, RPCError(code: .invalidArgument, message: message))
+                }
+            }
+            switch decoded {
+            case .snapshot: sendSnapshot(id)
+            case .observe(let name): startObserve(id, name: name)
+            default:
+                streams[id]?.call = .unary(endpoint)
+                server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id))
+            }
+        }
+    }
+
+    /// grpc-go's answer to bytes that are not the method's message: INTERNAL, as etcd 3.4 answers (its
+    /// server's codec fails before any handler runs, so nothing is applied). A Proclaim or Resign without
+    /// `leader` is the election server's own error, code 2.
+    static func unmarshalError(_ error: ProtobufDecodeError) -> RPCError {
+        if case .leaderMissing = error { return .unknown(error.description) }
+        return RPCError(code: .internal, message: "grpc: error unmarshalling request: \(error)")
+    }
+
+    // MARK: Answers
+
+    /// The service layer's answer to the call on stream `tag`.
+    func answer(_ response: ServiceResponse, endpoint: GatewayEndpoint, tag: Int) {
+        let id = UInt32(truncatingIfNeeded: tag)
+        guard let state = streams[id] else { return }  // Cancelled or timed out meanwhile.
+        switch state.call {
+        case .unary:
+            if case .error(let error) = response { return finish(id, error) }
+            sendMessage(response, on: id)
+            finish(id, nil)
+        case .keepAlive(var keepAlive):
+            keepAlive.outstanding -= 1
+            streams[id]?.call = .keepAlive(keepAlive)
+            if case .error(let error) = response { return finish(id, error) }
+            sendMessage(response, on: id)
+            if keepAlive.clientDone && keepAlive.outstanding == 0 { finish(id, nil) }
+        default:
+            return
+        }
+        flushSoon()
+    }
+
+    /// Sends one response message on a stream (response headers first if not yet sent).
+    func sendMessage(_ response: ServiceResponse, on id: UInt32) {
+        writer.reset()
+        GRPCResponses.encode(response, into: &writer)
+        sendEncodedMessage(on: id)
+    }
+
+    /// Sends `writer`'s bytes as one gRPC message.
+    func sendEncodedMessage(on id: UInt32) {
+        sendResponseHeadersIfNeeded(id)
+        message.removeAll(keepingCapacity: true)
+        GRPCMessageReader.frame(writer.bytes, into: &message)
+        http2.sendData(message, stream: id, endStream: false)
+    }
+
+    func sendResponseHeadersIfNeeded(_ id: UInt32) {
+        guard streams[id]?.headersSent == false else { return }
+        streams[id]?.headersSent = true
+        http2.sendHeaders(Self.responseHeaders, stream: id, endStream: false)
+    }
+
+    static let responseHeaders = [HPACKHeader(":status", "200"), HPACKHeader("content-type", "application/grpc")]
+
+    /// Ends a call: trailers with `error`'s status (OK when nil), or a trailers-only response if nothing was
+    /// sent. The stream's state is gone afterwards; its Replica watch stream, if any, is closed.
+    func finish(_ id: UInt32, _ error: RPCError?) {
+        guard let state = streams[id] else { return }
+        var trailers: [HPACKHeader] = []
+        if state.headersSent {
+            trailers.reserveCapacity(2)
+        } else {
+            trailers = Self.responseHeaders
+        }
+        trailers.append(HPACKHeader("grpc-status", String(error?.code.rawValue ?? 0)))
+        if let error, !error.message.isEmpty {
+            trailers.append(HPACKHeader("grpc-message", GRPCStatusMessage.percentEncoded(error.message)))
+        }
+        if state.headersSent {
+            http2.sendTrailers(trailers, stream: id)
+        } else {
+            http2.sendHeaders(trailers, stream: id, endStream: true)
+        }
+        endStream(id)
+        flushSoon()
+    }
+
+    /// Forgets a stream (finished, reset by the client or the connection closed).
+    func endStream(_ id: UInt32) {
+        guard let state = streams.removeValue(forKey: id) else { return }
+        switch state.call {
+        case .watch(let watch): server.closeWatchStream(watch.stream)
+        case .observe(let observe): server.closeWatchStream(observe.stream)
+        default: break
+        }
+    }
+}
