@@ -199,6 +199,7 @@ struct ReferenceStore {
         let (two, _) = run(seed: 7, steps: 200, compactions: true)
         #expect(try one.hashKV() == two.hashKV())
         #expect(try one.hashKV().revision == one.currentRevision && one.hashKV().compactRevision == one.compactRevision)
+        #expect(try KVStore().hashKV().compactRevision == Revision(-1), "never compacted reads -1, as etcd's")
         let (other, _) = run(seed: 8, steps: 200, compactions: true)
         #expect(try other.hashKV().hash != one.hashKV().hash)
         let (grown, seen) = run(seed: 9, steps: 100, compactions: false)

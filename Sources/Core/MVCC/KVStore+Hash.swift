@@ -2,6 +2,8 @@
 public struct KVHash: Equatable, Sendable {
     /// CRC-32C over every record at or before the hashed revision, in revision order.
     public var hash: UInt32
+    /// The revision of the last compaction, -1 when the store was never compacted (etcd's `compactMainRev`
+    /// starts at -1 and HashKV reports it as it is).
     public var compactRevision: Revision
     /// The store's current revision (the header revision).
     public var revision: Revision
@@ -51,6 +53,7 @@ extension KVStore {
             }
             crc = CRC32C.checksum(writer.bytes, seed: crc)
         }
-        return KVHash(hash: crc, compactRevision: compactRevision, revision: currentRevision)
+        let reported = compactRevision == .zero ? Revision(-1) : compactRevision
+        return KVHash(hash: crc, compactRevision: reported, revision: currentRevision)
     }
 }
