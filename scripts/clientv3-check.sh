@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs etcd's own Go client (go.etcd.io/etcd/clientv3 3.4, the client Kubernetes uses; the program is
-# interop/clientv3) against a fresh loopback etcd and/or a fresh keel, and prints a summary.
+# interop/clientv3) against a fresh loopback etcd and/or a fresh keel, and prints a summary. With
+# --client python it runs python-etcd3 (PyPI's grpcio client, interop/python/etcd3_check.py) instead.
 #
-#   scripts/clientv3-check.sh [keel|etcd|both] [--members N] [--checks a,b,...] [--keep]
+#   scripts/clientv3-check.sh [keel|etcd|both] [--members N] [--checks a,b,...] [--keep] [--client go|python]
 #
 #   keel|etcd|both   which servers to check (default both)
 #   --members N      members per cluster (default 1; 3 starts a three-member cluster of each)
 #   --checks LIST    run only these checks (names: `--checks list`)
 #   --keep           keep the logs even when every check passed
 #   --build-keel     run `swift build --product keel` first even if .build/debug/keel exists
+#   --client C       go (default): interop/clientv3; python: interop/python in a venv from PyPI (etcd3 0.12 with
+#                    the protobuf 3.20 and tenacity 6 it was built for; PYTHON_CLIENT_VENV names the venv)
 #
 # The program builds offline from Debian's Go packages; whatever is missing (golang-go, golang-etcd-server-dev,
 # etcd-server, curl) is installed with apt-get. Keel is .build/debug/keel (built if missing; KEEL_BIN
@@ -23,6 +26,7 @@ MEMBERS=1
 CHECKS=""
 KEEP=0
 BUILD_KEEL=0
+CLIENT=go
 while [ $# -gt 0 ]; do
     case "$1" in
         keel|etcd|both) TARGET=$1 ;;
@@ -32,11 +36,17 @@ while [ $# -gt 0 ]; do
         --checks=*) CHECKS=${1#--checks=} ;;
         --keep) KEEP=1 ;;
         --build-keel) BUILD_KEEL=1 ;;
+        --client) CLIENT=${2:?--client needs go or python}; shift ;;
+        --client=*) CLIENT=${1#--client=} ;;
         -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "clientv3-check: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
 done
+case "$CLIENT" in
+    go|python) ;;
+    *) echo "clientv3-check: --client must be go or python" >&2; exit 2 ;;
+esac
 case "$MEMBERS" in
     [1-9]) ;;
     *) echo "clientv3-check: --members must be 1..9" >&2; exit 2 ;;
@@ -47,8 +57,13 @@ log() { printf 'clientv3-check: %s\n' "$*" >&2; }
 # --- what must be installed -------------------------------------------------------------------------------
 GOCODE=/usr/share/gocode
 need=()
-command -v go >/dev/null 2>&1 || need+=(golang-go)
-[ -d "$GOCODE/src/go.etcd.io/etcd/clientv3" ] || need+=(golang-etcd-server-dev)
+if [ "$CLIENT" = go ]; then
+    command -v go >/dev/null 2>&1 || need+=(golang-go)
+    [ -d "$GOCODE/src/go.etcd.io/etcd/clientv3" ] || need+=(golang-etcd-server-dev)
+else
+    command -v python3 >/dev/null 2>&1 || need+=(python3)
+    python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+fi
 command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ "$TARGET" != keel ]; then command -v etcd >/dev/null 2>&1 || need+=(etcd-server); fi
 if [ ${#need[@]} -gt 0 ]; then
@@ -77,13 +92,27 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- the program ---------------------------------------------------------------------------------------------
-BIN=$WORK/clientv3
-mkdir -p "$WORK/gopath"
-log "building interop/clientv3"
-# GOPATH's first entry is scratch (nothing lands in the repo); the build cache survives runs under /tmp.
-GO111MODULE=off GOFLAGS= GOPATH="$WORK/gopath:$GOCODE" GOCACHE="${CLIENTV3_GOCACHE:-/tmp/keel-clientv3-gocache}" \
-    go build -o "$BIN" ./interop/clientv3
-if [ "$CHECKS" = list ]; then "$BIN" -list; exit 0; fi
+if [ "$CLIENT" = go ]; then
+    BIN=$WORK/clientv3
+    mkdir -p "$WORK/gopath"
+    log "building interop/clientv3"
+    # GOPATH's first entry is scratch (nothing lands in the repo); the build cache survives runs under /tmp.
+    GO111MODULE=off GOFLAGS= GOPATH="$WORK/gopath:$GOCODE" GOCACHE="${CLIENTV3_GOCACHE:-/tmp/keel-clientv3-gocache}" \
+        go build -o "$BIN" ./interop/clientv3
+    if [ "$CHECKS" = list ]; then "$BIN" -list; exit 0; fi
+else
+    VENV=${PYTHON_CLIENT_VENV:-/tmp/keel-python-etcd3}
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import etcd3' 2>/dev/null; then
+        log "installing python-etcd3 into $VENV"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q "etcd3==0.12.0" "protobuf==3.20.3" "tenacity==6.3.1" grpcio >&2
+    fi
+    BIN=$WORK/etcd3-check
+    printf '#!/bin/sh\nPROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python exec "%s" "%s" "$@"\n' \
+        "$VENV/bin/python" "$ROOT/interop/python/etcd3_check.py" >"$BIN"
+    chmod +x "$BIN"
+    if [ "$CHECKS" = list ]; then "$BIN" --endpoints x:0 --checks list; exit 0; fi
+fi
 
 # --- servers -------------------------------------------------------------------------------------------------
 TAKEN=" "
@@ -157,7 +186,7 @@ run_against() {
         return
     fi
     log "checking $kind at $ENDPOINTS"
-    echo "== $kind ($MEMBERS member(s), $ENDPOINTS)"
+    echo "== $kind with the $CLIENT client ($MEMBERS member(s), $ENDPOINTS)"
     "$BIN" --endpoints "$ENDPOINTS" --members "$MEMBERS" ${CHECKS:+--checks "$CHECKS"} \
         | tee "$WORK/$kind/result.txt" || rc=$?
     local counts failed_names
