@@ -205,8 +205,11 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     func start(_ method: GRPCMethod, request: ArraySlice<UInt8>, reader: GRPCMessageReader, on id: UInt32) {
         switch method {
         case .healthCheck, .healthWatch:
+            // etcd's interceptors guard every service on its gRPC server, health included.
+            if let refusal = server.learnerStreamRefusal { return finish(id, refusal) }
             return startHealth(method, request: request, on: id)
         case .etcd(let endpoint):
+            if endpoint.isServerStream, let refusal = server.learnerStreamRefusal { return finish(id, refusal) }
             switch endpoint {
             case .watch:
                 return startWatch(id, first: request, reader: reader)
@@ -223,6 +226,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             } catch {
                 return finish(id, Self.unmarshalError(error))
             }
+            if let refusal = server.learnerRefusal(decoded) { return finish(id, refusal) }
             do throws(GatewayError) {
                 try GatewayDecoder.validate(decoded, txnOpsMax: server.decoder.txnOpsMax)
             } catch {

@@ -28,13 +28,22 @@ public struct GatewayDecoder: Sendable {
     ///   over the gRPC receive limit (code 8, #371) and for requests etcd's API layer rejects before running
     ///   them (`key is not provided`, …).
     public mutating func decode(_ endpoint: GatewayEndpoint, body: [UInt8]) throws(GatewayError) -> GatewayRequest {
+        let request = try decodeUnchecked(endpoint, body: body)
+        try validate(request)
+        return request
+    }
+
+    /// Decodes the body of a unary or server-streaming RPC without the API layer's checks (`validate`), for a
+    /// caller that must decide something in between (a learner's refusal comes before them).
+    public mutating func decodeUnchecked(_ endpoint: GatewayEndpoint, body: [UInt8]) throws(GatewayError)
+        -> GatewayRequest
+    {
         precondition(!endpoint.isBidirectionalStream, "\(endpoint) bodies are streams")
         var offset = 0
         let root = try parseObject(body, offset: &offset)
         let request = try decodeRequest(endpoint, root)
         let size = request.protobufSize
         if size > grpcMessageBytesMax { throw .rpc(.messageTooLarge(size, limit: grpcMessageBytesMax)) }
-        try validate(request)
         return request
     }
 

@@ -159,6 +159,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// Decodes one gateway RPC's body and hands it to the service layer (streams start here).
     func call(_ endpoint: GatewayEndpoint, body: [UInt8], slot: Int) {
+        if endpoint.isServerStream, let refusal = server.learnerStreamRefusal { return refuseStream(refusal, slot: slot) }
         switch endpoint {
         case .watch: return startWatch(body: body, slot: slot)
         case .leaseKeepAlive: return startKeepAlive(body: body, slot: slot)
@@ -166,7 +167,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         }
         let request: GatewayRequest
         do throws(GatewayError) {
-            request = try server.decoder.decode(endpoint, body: body)
+            request = try server.decoder.decodeUnchecked(endpoint, body: body)
+            if let refusal = server.learnerRefusal(request) { throw GatewayError.rpc(refusal) }
+            try server.decoder.validate(request)
         } catch {
             var out: [UInt8] = []
             Gateway.writeError(error, for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
@@ -280,6 +283,17 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// Streams a snapshot as etcd does: 32 KiB per line with the bytes still to come, then the stream ends.
     /// The bytes end in a SHA-256 of the rest, as etcd's do (`SnapshotStream`).
+    /// A stream refused before it starts (a learner's): the gateway's stream head, the error line, the end.
+    func refuseStream(_ error: RPCError, slot: Int) {
+        slots.removeLast()
+        guard let connection, connection.isOpen else { return }
+        var out: [UInt8] = []
+        HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
+        Gateway.writeStreamError(error, writer: &writer, into: &out)
+        HTTPResponse.lastChunk(into: &out)
+        connection.write(out)
+    }
+
     func sendSnapshot(_ snapshot: [UInt8]) {
         let bytes = SnapshotStream.wrap(snapshot)
         slots.removeLast()
