@@ -17,12 +17,17 @@ let package = Package(
         // Deterministic simulator driving Core.
         .target(name: "SimNet", dependencies: ["Core", "Checker"]),
         // Our own C shim for epoll, eventfd, timerfd, fdatasync.
-        .target(name: "CKeelLinux"),
+        .target(name: "CKeelLinux", linkerSettings: [.linkedLibrary("crypt")]),  // libxcrypt: bcrypt.
         // Real network and disk driver of Core.
         .target(name: "RealNet", dependencies: ["Core", "CKeelLinux"]),
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
         .executableTarget(name: "keelctl", dependencies: ["Core", "RealNet"], path: "Sources/Ctl"),
-        .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker", "RealNet"], path: "Sources/Sim"),
+        // Crash and hang capture for keelsim fuzz (signal handlers, a watchdog thread).
+        .target(name: "CKeelFuzz"),
+        // Fuzz targets over every decoder of outside bytes, the mutator and the corpus (keelsim fuzz, FuzzTests).
+        .target(name: "Fuzz", dependencies: ["Core", "SimNet", "RealNet", "CKeelFuzz"]),
+        .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker", "RealNet", "Fuzz"],
+                          path: "Sources/Sim"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "SimNet"]),
         .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"]),
@@ -31,6 +36,7 @@ let package = Package(
         .testTarget(name: "RealNetTests", dependencies: ["RealNet", "Core"], exclude: ["Fixtures"]),
         .testTarget(name: "CtlTests"),
         .testTarget(name: "EtcdctlTests"),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzz"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,7 @@ do throws(FlagError) {
     case "check-bench": exit(runCheckBenchCommand(Array(rest)))
     case "bench-store": exit(runBenchStoreCommand(Array(rest)))
     case "jepsen": exit(runJepsenCommand(Array(rest)))
+    case "fuzz": exit(runFuzzCommand(Array(rest)))
     case "-h", "--help", "help":
         print(usage)
         exit(0)

@@ -3,7 +3,7 @@ import Core
 /// gRPC's length-prefixed messages (gRPC over HTTP/2, "Length-Prefixed-Message"): a compressed flag byte, a
 /// 4-byte big-endian length, the message. Messages may be split across DATA frames or share one; this reads
 /// them incrementally from whatever DATA arrives on one stream.
-struct GRPCMessageReader: Sendable {
+public struct GRPCMessageReader: Sendable {
     /// The largest message accepted (etcd: `--max-request-bytes` + 512 KiB).
     let messageBytesMax: Int
     /// `grpc-encoding` of the stream: nil or "identity" means messages must not be compressed.
@@ -13,7 +13,7 @@ struct GRPCMessageReader: Sendable {
     var buffer: [UInt8] = []
     var start = 0
 
-    init(messageBytesMax: Int, encoding: String?) {
+    public init(messageBytesMax: Int, encoding: String?) {
         precondition(messageBytesMax > 0, "messageBytesMax must be positive")
         self.messageBytesMax = messageBytesMax
         self.encoding = encoding
@@ -22,7 +22,7 @@ struct GRPCMessageReader: Sendable {
     /// Bytes buffered and not yet part of a returned message.
     var bufferedBytes: Int { buffer.count - start }
 
-    mutating func append(_ bytes: [UInt8]) {
+    public mutating func append(_ bytes: [UInt8]) {
         if start > 0 && start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0
@@ -38,7 +38,7 @@ struct GRPCMessageReader: Sendable {
     /// - Throws: grpc-go's errors: a message over the limit (RESOURCE_EXHAUSTED, known from the prefix alone, so
     ///   nothing of it is buffered), a compressed message (UNIMPLEMENTED for an encoding we lack, INTERNAL when
     ///   the stream declared none).
-    mutating func next() throws(RPCError) -> ArraySlice<UInt8>? {
+    public mutating func next() throws(RPCError) -> ArraySlice<UInt8>? {
         guard bufferedBytes >= 5 else { return nil }
         let flag = buffer[start]
         var length = 0
