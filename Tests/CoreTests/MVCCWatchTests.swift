@@ -36,6 +36,37 @@ import Testing
         #expect(hub.streamsWithWork == [])
     }
 
+    @Test("on a backed-up stream a watcher's waiting revisions share a response; created responses fence")
+    func waitingRevisionsShareAResponse() throws {
+        var s = Self.store()
+        var hub = WatchHub(config: WatchHub.Config(joinResponsesAfter: 1))
+        let stream = hub.openStream()
+        hub.create(WatchCreateRequest(key: b("w")), on: stream, store: s)
+        hub.create(WatchCreateRequest(key: b("v")), on: stream, store: s)
+        Self.feed(&hub, try s.put(PutRequest(key: b("w"), value: b("1"))), s)
+        Self.feed(&hub, try s.put(PutRequest(key: b("v"), value: b("1"))), s)
+        Self.feed(&hub, try s.put(PutRequest(key: b("w"), value: b("2"))), s)
+        hub.create(WatchCreateRequest(key: b("u")), on: stream, store: s)  // A fence: no joining across it.
+        Self.feed(&hub, try s.put(PutRequest(key: b("w"), value: b("3"))), s)
+        Self.feed(&hub, try s.put(PutRequest(key: b("w"), value: b("4"))), s)
+        let responses = hub.take(from: stream, store: s)
+        let w = { (value: String, mod: Revision, version: Int64) in
+            KVEvent(type: .put, kv: kv("w", value, create: 31, mod: mod, version: version))
+        }
+        #expect(responses == [
+            WatchResponse(revision: 30, watchID: 0, created: true),
+            WatchResponse(revision: 30, watchID: 1, created: true),
+            WatchResponse(revision: 33, watchID: 0, events: [w("1", 31, 1), w("2", 33, 2)]),
+            WatchResponse(revision: 32, watchID: 1,
+                          events: [KVEvent(type: .put, kv: kv("v", "1", create: 32, mod: 32, version: 1))]),
+            WatchResponse(revision: 33, watchID: 2, created: true),
+            WatchResponse(revision: 35, watchID: 0, events: [w("3", 34, 3), w("4", 35, 4)]),
+        ])
+        // Per watcher the events still come in revision order, each revision once.
+        let wEvents = responses.filter { $0.watchID == 0 }.flatMap(\.events).map(\.kv.modRevision)
+        #expect(wEvents == [31, 33, 34, 35])
+    }
+
     @Test("a prefix watch with prev_kv: a txn's events in one response, a range delete's in key order (#115)")
     func prefixWatch() throws {
         var s = Self.store()

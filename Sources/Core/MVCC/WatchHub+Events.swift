@@ -2,7 +2,8 @@ extension WatchHub {
     // MARK: Feeding writes
 
     /// Feeds the events of the write just applied (all at `store.currentRevision`, in sub-revision order) to the
-    /// synced watchers: one response per watcher per revision, holding every event of the revision it wants.
+    /// synced watchers: one response per watcher per revision holding every event of the revision it wants,
+    /// or, on a backed-up stream, joined to the watcher's response still waiting (`Config.joinResponsesAfter`).
     /// A watcher whose events do not fit in its stream's outbox becomes unsynced, to be caught up by `take`.
     /// - Precondition: the store applied exactly one write since the last call with events (watchers never
     ///   miss a revision).
@@ -90,6 +91,7 @@ extension WatchHub {
         answerProgressRequest(on: stream, store: store)
         let responses = streams[stream]!.outbox
         streams[stream]!.outbox = []
+        streams[stream]!.openResponse.removeAll(keepingCapacity: true)
         streams[stream]!.outboxEvents = 0
         streams[stream]!.outboxBytes = 0
         return responses

@@ -25,10 +25,14 @@ public struct WatchHub: Equatable, Sendable {
         public var fragmentBytesMax: Int
         /// A catch-up reads at most this many revisions at once (etcd's `watchBatchMaxRevs`).
         public var syncRevisionsMax: Int64
+        /// Once a stream's outbox holds this many responses (its client is behind), a watcher's next revisions
+        /// join its response still waiting there instead of adding one each, as etcd batches for a watcher
+        /// that fell behind. Below it every revision is its own response, as etcd sends to a synced watcher.
+        public var joinResponsesAfter: Int
 
         public init(
             outboxEventsMax: Int = 4096, outboxBytesMax: Int = 8 << 20, fragmentBytesMax: Int = 1_572_864,
-            syncRevisionsMax: Int64 = 1000
+            syncRevisionsMax: Int64 = 1000, joinResponsesAfter: Int = 64
         ) {
             invariant(outboxEventsMax > 0 && outboxBytesMax > 0, "outbox limits must be positive")
             invariant(fragmentBytesMax > 0 && syncRevisionsMax > 0, "fragment and sync limits must be positive")
@@ -36,6 +40,7 @@ public struct WatchHub: Equatable, Sendable {
             self.outboxBytesMax = outboxBytesMax
             self.fragmentBytesMax = fragmentBytesMax
             self.syncRevisionsMax = syncRevisionsMax
+            self.joinResponsesAfter = joinResponsesAfter
         }
     }
 
@@ -63,6 +68,10 @@ public struct WatchHub: Equatable, Sendable {
         var outbox: [WatchResponse] = []
         var outboxEvents = 0
         var outboxBytes = 0
+        /// Per watcher, the outbox index of its last events response, while nothing but events responses
+        /// followed it: once the outbox is long (`Config.joinResponsesAfter`), later revisions' events join
+        /// that response, so a backed-up stream sends fewer, larger responses.
+        var openResponse: [WatchID: Int] = [:]
         /// A progress request waits for every watcher to be synced.
         var progressRequested = false
 
@@ -192,8 +201,28 @@ public struct WatchHub: Equatable, Sendable {
 
     /// Queues a response without limits (control responses are small and one per request).
     mutating func queue(_ response: WatchResponse, on stream: WatchStreamID) {
-        streams[stream]!.outbox.append(response)
         streams[stream]!.outboxEvents += response.events.count
+        let isPlainEvents = !response.events.isEmpty && !response.created && !response.canceled && !response.fragment
+        guard isPlainEvents else {
+            // A created, cancelled, progress or fragment response orders what came before it: no later
+            // events may join an earlier response across it.
+            streams[stream]!.openResponse.removeAll(keepingCapacity: true)
+            streams[stream]!.outbox.append(response)
+            streams[stream]!.outboxBytes += response.size
+            return
+        }
+        if streams[stream]!.outbox.count >= config.joinResponsesAfter,
+           let at = streams[stream]!.openResponse[response.watchID],
+           streams[stream]!.outbox[at].size + response.size - 48 < config.fragmentBytesMax {
+            invariant(streams[stream]!.outbox[at].revision < response.events.first!.kv.modRevision,
+                      "events joined out of revision order")
+            streams[stream]!.outbox[at].events.append(contentsOf: response.events)
+            streams[stream]!.outbox[at].revision = response.revision
+            streams[stream]!.outboxBytes += response.size - 48
+            return
+        }
+        streams[stream]!.openResponse[response.watchID] = streams[stream]!.outbox.count
+        streams[stream]!.outbox.append(response)
         streams[stream]!.outboxBytes += response.size
     }
 }
