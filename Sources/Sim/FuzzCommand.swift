@@ -32,7 +32,9 @@ func runFuzzCommand(_ arguments: [String]) -> Int32 {
         switch argument {
         case "--all": targets = FuzzTarget.allCases
         case "--runs":
-            guard let value, let count = Int(value), count >= 0 else { return usageError("--runs needs a count", fuzzUsage) }
+            guard let value, let count = Int(value), count >= 0 else {
+                return usageError("--runs needs a count", fuzzUsage)
+            }
             runs = count
             index += 1
         case "--seed":
@@ -48,7 +50,9 @@ func runFuzzCommand(_ arguments: [String]) -> Int32 {
             artifacts = value
             index += 1
         case "--hang-seconds":
-            guard let value, let s = UInt32(value), s > 0 else { return usageError("--hang-seconds needs seconds", fuzzUsage) }
+            guard let value, let s = UInt32(value), s > 0 else {
+                return usageError("--hang-seconds needs seconds", fuzzUsage)
+            }
             hangSeconds = s
             index += 1
         case "--rss-mb":

@@ -12,7 +12,11 @@ extension DataDir {
         initialCluster: [(name: String, peerURLs: [String])], token: String
     ) throws(StartError) -> MemberIdentity {
         let snapshot: Snapshot
-        do { snapshot = try SnapshotCodec.decode(SnapshotStream.unwrap(bytes) ?? bytes) } catch { throw .corrupt("not a keel snapshot: \(error)") }
+        do {
+            snapshot = try SnapshotCodec.decode(SnapshotStream.unwrap(bytes) ?? bytes)
+        } catch {
+            throw .corrupt("not a keel snapshot: \(error)")
+        }
         guard let me = initialCluster.first(where: { $0.name == name }) else {
             throw .config("--initial-cluster has no member named \"\(name)\" (it lists "
                           + initialCluster.map(\.name).joined(separator: ",") + ")")
