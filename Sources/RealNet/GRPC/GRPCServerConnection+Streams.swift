@@ -37,10 +37,12 @@ extension GRPCServerConnection {
         } catch {
             return finish(id, Self.unmarshalError(error))
         }
+        // Queued, not stepped one by one: the requests of one read share a Replica step (and its per-step
+        // watch work, which grows with the watchers on the stream), as unary requests do.
         switch request {
-        case .create(let create): server.step(.watch(.create(stream, create)))
-        case .cancel(let watchID): server.step(.watch(.cancel(stream, watchID)))
-        case .progress: server.step(.watch(.progress(stream)))
+        case .create(let create): server.enqueue(.watch(.create(stream, create)))
+        case .cancel(let watchID): server.enqueue(.watch(.cancel(stream, watchID)))
+        case .progress: server.enqueue(.watch(.progress(stream)))
         case .empty: break
         }
     }

@@ -28,9 +28,11 @@ extension HTTP2ServerConnection {
 
     /// Queues DATA; frames go out as the stream and connection windows and max frame size allow.
     public mutating func sendData(_ bytes: [UInt8], stream id: UInt32, endStream: Bool) {
-        guard canSend, let outbound = streams[id]?.outbound else { return }
-        invariant(outbound.headersSent, "stream \(id): DATA before response headers")
-        invariant(outbound.end == .none, "stream \(id): DATA after the end was queued")
+        // Plain values only: a copy of the sending half held across `enqueue` would share the queue's storage
+        // and make every append copy the whole queue (quadratic for a backed-up watch stream).
+        guard canSend, let headersSent = streams[id]?.outbound.headersSent else { return }
+        invariant(headersSent, "stream \(id): DATA before response headers")
+        invariant(streams[id]?.outbound.end == OutboundEnd.none, "stream \(id): DATA after the end was queued")
         streams[id]?.withOutbound { outbound in
             outbound.enqueue(bytes)
             if endStream { outbound.end = .afterData }
