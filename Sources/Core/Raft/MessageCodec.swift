@@ -150,8 +150,12 @@ public enum MessageCodec {
                 guard let kind = EntryKind(rawValue: kindByte) else { throw .badTag(offset: kindAt, tag: kindByte) }
                 entries.append(Entry(term: term, index: index, kind: kind, data: try r.blob()))
             }
-            for (k, e) in entries.enumerated() where e.index != prevIndex + UInt64(k + 1) {
-                throw .badValue(offset: at, what: "append entries not contiguous after \(prevIndex)")
+            for (k, e) in entries.enumerated() {
+                // A peer's numbers are not trusted: an index near the top must not overflow (fuzz-corpus/peer).
+                let (expected, overflow) = prevIndex.value.addingReportingOverflow(UInt64(k + 1))
+                if overflow || e.index.value != expected {
+                    throw .badValue(offset: at, what: "append entries not contiguous after \(prevIndex)")
+                }
             }
             return .append(Append(prevIndex: prevIndex, prevTerm: prevTerm, entries: entries, commit: commit))
         case 2:
