@@ -284,10 +284,10 @@ extension Simulator {
             nemesis.churn = .adding(newID)
             stats.membershipChanges += 1
             traceLine("nemesis: add learner n\(newID)")
-            sendAdmin(.addMember(newID, learner: true, context: Array("n\(newID)".utf8)), slot: anyLive)
+            sendAdmin(.addMember(newID, learner: true, context: SimNode.context(newID, boot: false)), slot: anyLive)
         case .adding(let newID):
             guard conf.isMember(newID) else {
-                sendAdmin(.addMember(newID, learner: true, context: Array("n\(newID)".utf8)), slot: anyLive)
+                sendAdmin(.addMember(newID, learner: true, context: SimNode.context(newID, boot: false)), slot: anyLive)
                 return
             }
             if slot(of: newID) == nil {

@@ -51,7 +51,7 @@ struct ReferenceStore {
                 revokedAt[id.value] = time
                 revoked = id
             }
-        case .memberAttributes, .alarm:
+        case .memberAttributes, .memberPeerURLs, .alarm, .auth:
             break
         }
         for event in produced { events.append((event, time)) }

@@ -80,3 +80,27 @@ enum HealAction {
     case slowDisk(slot: Int)
     case flap(a: [Int], b: [Int], serial: UInt64)
 }
+
+extension SimNode {
+    /// A member's name, as its `--name` would be.
+    static func name(_ id: MemberID) -> String { "n\(id)" }
+    /// A member's peer URL: fixed by its id, so it never changes and no two members share one.
+    static func peerURL(_ id: MemberID) -> String { "http://n\(id):2380" }
+    static func clientURL(_ id: MemberID) -> String { "http://n\(id):2379" }
+
+    /// The membership context of a member: a boot member's carries its name and URLs (as `--initial-cluster`
+    /// gives them); one added later has only its peer URL, as etcd's MemberAdd records it.
+    static func context(_ id: MemberID, boot: Bool) -> [UInt8] {
+        boot ? MemberInfo(name: name(id), peerURLs: [peerURL(id)], clientURLs: [clientURL(id)]).encoded()
+            : MemberInfo(name: "", peerURLs: [peerURL(id)]).encoded()
+    }
+
+    /// The settings a member runs with: the run's, with its own name, client URLs and the cluster token.
+    static func config(_ id: MemberID, run: ReplicaConfig) -> ReplicaConfig {
+        var config = run
+        config.memberName = name(id)
+        config.memberClientURLs = [clientURL(id)]
+        config.clusterToken = "keel-sim"
+        return config
+    }
+}

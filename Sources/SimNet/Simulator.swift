@@ -60,6 +60,9 @@ public struct SimStats: Sendable {
     public var locksAfterWaiting = 0
     /// Campaign, proclaim and leader answers checked against the committed history and the other leaders.
     public var electionAnswersChecked = 0
+    /// Cluster and Maintenance answers (member list and checks, status, hash, MoveLeader, Observe's leader,
+    /// the snapshot file) checked against the answering member's state and the run's history.
+    public var clusterAnswersChecked = 0
     /// Operations invoked by kind.
     public var opsByKind: [String: Int] = [:]
 
@@ -106,6 +109,9 @@ public final class Simulator {
     var codecWriter = ByteWriter(capacity: 4096)
     /// The event being handled, named in failure reports.
     var current: SimEvent?
+    /// A member's state before the step that handles a cluster probe: an answer made at once is checked
+    /// against it (`Workload+Cluster.swift`).
+    var probeBefore: (requestID: UInt64, replica: Replica)?
 
     public init(options: SimOptions) {
         var options = options
@@ -161,7 +167,7 @@ public final class Simulator {
         var members: [(id: MemberID, context: [UInt8])] = []
         for k in 0..<options.members {
             let id = MemberID(UInt64(k + 1))
-            members.append((id, Array("n\(k + 1)".utf8)))
+            members.append((id, SimNode.context(id, boot: true)))
             nodes.append(SimNode(id: id, tickInterval: driftedTickInterval()))
         }
         for slot in nodes.indices {
@@ -199,7 +205,8 @@ public final class Simulator {
         stats.tornBytes += recovered.tornBytesTruncated
         nodes[slot].wal = recovered.wal
         let seed = options.seed ^ (UInt64(nodes[slot].incarnation) << 32)
-        nodes[slot].replica = Replica(id: nodes[slot].id, config: options.replica, seed: seed, boot: recovered.boot)
+        nodes[slot].replica = Replica(id: nodes[slot].id, config: SimNode.config(nodes[slot].id, run: options.replica),
+                                      seed: seed, boot: recovered.boot)
         nodes[slot].state = .up
         nodes[slot].lastPersistDone = now
         checks.observeBoot(slot: slot, replica: nodes[slot].replica!, sim: self)
@@ -348,6 +355,10 @@ public final class Simulator {
     func step(_ slot: Int, _ input: Input) {
         guard nodes[slot].replica != nil else { return }
         let before = checks.snapshotBefore(nodes[slot].replica!)
+        probeBefore = nil
+        if case .request(let request) = input, workload.isClusterProbe(request.id) {
+            probeBefore = (request.id, nodes[slot].replica!)
+        }
         effects.removeAll()
         nodes[slot].replica!.step(input, into: &effects)
         checks.observeStep(slot: slot, before: before, sim: self)

@@ -23,6 +23,8 @@ enum KVPending {
     case leaseKeepAlive(LeaseID)
     /// A step of a lock or election session.
     case session(ConcurrencySession.Step)
+    /// A Cluster or Maintenance call (`Workload+Cluster.swift`).
+    case cluster(ClusterProbe)
 }
 
 /// The lease client's state: grant, attach a key, keep it alive a few rounds, then let it expire.
@@ -89,6 +91,8 @@ extension Workload {
         case 48..<51:
             clients[k].session = ConcurrencySession(kind: .election)
             nextSessionOp(client: k, sim: sim)
+        case 51..<57:
+            return nextClusterProbe(client: k, sim: sim)
         default:
             return false
         }

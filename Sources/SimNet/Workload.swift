@@ -205,6 +205,11 @@ struct Workload {
         }
         switch owner {
         case .client(let k):
+            if let pending = clients[k].pending, pending.requestID == reply.id,
+               case .cluster(let probe) = pending.kind {
+                let before = sim.probeBefore?.requestID == reply.id ? sim.probeBefore?.replica : nil
+                checkCluster(probe, reply, before: before, sim: sim)
+            }
             sim.schedule(after: 50 + UInt64(sim.prng.int(below: 400)), .reply(client: k, reply))
         case .admin(let serial):
             owners[reply.id] = nil

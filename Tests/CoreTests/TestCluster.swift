@@ -15,14 +15,20 @@ struct TestCluster {
     var cut: Set<MemberID> = []
     var autoPersist = true
     var config: ReplicaConfig
+    /// Each member's own settings on top of `config` (its name and client URLs, say).
+    var configure: (MemberID, inout ReplicaConfig) -> Void
     var nextRequest: UInt64 = 1
 
-    init(members: [UInt64], config: ReplicaConfig = TestCluster.defaultConfig) {
+    /// - Parameter context: each boot member's membership context (`MemberInfo` bytes; empty by default).
+    init(members: [UInt64], config: ReplicaConfig = TestCluster.defaultConfig,
+         context: (MemberID) -> [UInt8] = { _ in [] },
+         configure: @escaping (MemberID, inout ReplicaConfig) -> Void = { _, _ in }) {
         self.config = config
+        self.configure = configure
         let ids = members.map { MemberID($0) }
         for id in ids {
             var disk = SimDisk()
-            try! WAL.bootstrap(members: ids.map { ($0, []) }, on: &disk)
+            try! WAL.bootstrap(members: ids.map { ($0, context($0)) }, on: &disk)
             disk.completeSync()
             disks[id] = disk
             boot(id)
@@ -42,7 +48,9 @@ struct TestCluster {
         let recovered = try! Recovery.recover(from: &disk)
         disks[id] = disk
         wals[id] = recovered.wal
-        replicas[id] = Replica(id: id, config: config, seed: seed, boot: recovered.boot)
+        var own = config
+        configure(id, &own)
+        replicas[id] = Replica(id: id, config: own, seed: seed, boot: recovered.boot)
         var effects = Effects()
         replicas[id]!.step(.tick, into: &effects)
         handle(effects, from: id)
@@ -174,9 +182,15 @@ extension TestCluster {
     func appliedIndex(_ requestID: UInt64) -> LogIndex? {
         guard let r = fullReply(requestID) else { return nil }
         switch r.result {
-        case .put, .deleteRange, .txn, .membership: return r.index
+        case .put, .deleteRange, .txn, .members: return r.index
         default: return nil
         }
+    }
+
+    /// The member ids a membership call or member list answered with (nil if unanswered or failed).
+    func memberIDs(_ requestID: UInt64) -> [MemberID]? {
+        guard case .members(let response) = reply(requestID) else { return nil }
+        return response.members.map(\.id)
     }
 
     /// A read's answer: nil if unanswered or failed, `.some(nil)` for an absent key.

@@ -65,6 +65,22 @@ import Testing
         }
     }
 
+    @Test("Cluster and Maintenance calls run under all faults, and every answer is checked")
+    func clusterCallsChecked() {
+        var totals = SimStats()
+        for seed in UInt64(500)...515 {
+            let report = Simulator(options: SimOptions(seed: seed)).run()
+            #expect(report.failure == nil, "seed \(seed): \(report.failure!)")
+            totals.clusterAnswersChecked += report.stats.clusterAnswersChecked
+            for (kind, count) in report.stats.opsByKind { totals.opsByKind[kind, default: 0] += count }
+        }
+        #expect(totals.clusterAnswersChecked > 100)
+        for kind in ["member-list", "status", "hash", "move-leader", "member-remove-absent", "member-promote-voter",
+                     "member-update", "member-add-taken", "observe", "snapshot"] {
+            #expect(totals.opsByKind[kind, default: 0] > 0, "no \(kind) operations")
+        }
+    }
+
     @Test("five members survive all faults")
     func fiveMembers() {
         for seed in UInt64(100)...115 {

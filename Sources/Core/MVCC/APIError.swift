@@ -53,6 +53,25 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// v3lock Lock whose key went while it waited (its lease expired or was revoked): etcd's
     /// `concurrency.ErrSessionExpired` (etcd 3.5 checks the key after waiting; 3.4 wrongly reported success).
     case sessionExpired
+    /// The auth store refused an Auth RPC (`AuthError`: etcd's message and code).
+    case auth(AuthError)
+    /// MemberAdd with a peer URL a member already has (etcd's `ErrPeerURLexists`).
+    case peerURLExists
+    /// MemberAdd of an id already in the cluster (etcd's `ErrIDExists`).
+    case memberIDExists
+    /// MemberAdd of a learner while `ReplicaConfig.learnersMax` learners exist (etcd's `ErrTooManyLearners`).
+    case tooManyLearners
+    /// MemberRemove, MemberPromote or MemberUpdate of an id that is not a member (etcd's `ErrIDNotFound`).
+    case memberNotFound
+    /// MemberPromote of a voter (etcd's `ErrMemberNotLearner`).
+    case memberNotLearner
+    /// A membership change Raft found invalid when it was applied (e.g. the member was removed meanwhile).
+    case memberChangeInvalid
+    /// MoveLeader at a member that is not the leader (etcd's `ErrNotLeader`; a request that needs a leader
+    /// and finds none is `RequestError.notLeader`, etcd's `no leader`).
+    case notLeader
+    /// MoveLeader to a member that is not a voter (etcd's `ErrBadLeaderTransferee`).
+    case badLeaderTransferee
 
     /// etcd's message, `etcdserver: ` prefix included.
     public var message: String {
@@ -74,6 +93,15 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .electionNotLeader: "election: not leader"
         case .leaderKeyMissing: "\"leader\" field must be provided"
         case .sessionExpired: "mutex: session is expired"
+        case .auth(let error): error.message
+        case .peerURLExists: "etcdserver: Peer URLs already exists"
+        case .memberIDExists: "etcdserver: member ID already exist"
+        case .tooManyLearners: "etcdserver: too many learner members in cluster"
+        case .memberNotFound: "etcdserver: member not found"
+        case .memberNotLearner: "etcdserver: can only promote a learner member"
+        case .memberChangeInvalid: "etcdserver: member change no longer valid"
+        case .notLeader: "etcdserver: not leader"
+        case .badLeaderTransferee: "etcdserver: bad leader transferee"
         }
     }
 
@@ -87,6 +115,10 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSpace: .resourceExhausted
         case .corrupt: .dataLoss
         case .electionNoLeader, .electionNotLeader, .leaderKeyMissing, .sessionExpired: .unknown
+        case .auth(let error): error.code
+        case .memberNotFound: .notFound
+        case .peerURLExists, .memberIDExists, .tooManyLearners, .memberNotLearner, .memberChangeInvalid, .notLeader,
+             .badLeaderTransferee: .failedPrecondition
         }
     }
 

@@ -51,11 +51,15 @@ public enum ReplyResult: Sendable, Equatable {
     case leaseKeepAlive(LeaseKeepAliveResponse)
     case leaseTimeToLive(LeaseTimeToLiveResponse)
     case leaseLeases(LeaseLeasesResponse)
-    /// A membership change applied (or found invalid at apply time).
-    case membership(applied: Bool)
+    /// The members (MemberList, and each membership call once applied; MemberAdd's with the member added).
+    indirect case members(MemberListResponse)
+    /// This member's status (etcd's Status RPC).
+    indirect case status(StatusReport)
     /// Leadership transfer started (or this member already leads).
     case transferStarted
     case hashKV(KVHash)
+    /// etcd's Hash RPC.
+    case hash(UInt32)
     /// The alarms in force (after the change asked for), sorted by member.
     case alarms([Alarm])
     /// Done, nothing to report (defragment).
@@ -68,6 +72,8 @@ public enum ReplyResult: Sendable, Equatable {
     case proclaim(revision: Revision)
     case leader(LeaderResponse)
     case resign(revision: Revision)
+    /// An Auth RPC's answer (`AuthReply`).
+    case auth(AuthReply)
     case failed(RequestError)
 }
 

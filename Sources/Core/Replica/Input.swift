@@ -40,15 +40,33 @@ public enum Operation: Sendable, Equatable {
     case leaseKeepAlive(LeaseID)
     case leaseTimeToLive(LeaseTimeToLiveRequest)
     case leaseLeases
+    /// etcd's MemberAdd: a member with these peer URLs, its id derived from them and the cluster token
+    /// (`MemberInfo.memberID`). Checked as `addMember`; answers `.members` with the member `added`.
+    case memberAdd(peerURLs: [String], learner: Bool)
+    /// Adds a member with a chosen id and context (`MemberInfo` bytes; the simulator names its members). Refused
+    /// (`APIError`) when a peer URL or the id is taken or one learner too many is asked for, on the member asked
+    /// and again when applied (`Replica+Cluster.swift`). Answers `.members` with the member `added`.
     case addMember(MemberID, learner: Bool, context: [UInt8])
+    /// etcd's MemberRemove: `memberNotFound` unless a member. Answers `.members`.
     case removeMember(MemberID)
+    /// etcd's MemberPromote: `memberNotFound` unless a member, `memberNotLearner` unless a learner. Answers
+    /// `.members`.
     case promoteMember(MemberID)
+    /// etcd's MoveLeader: `notLeader` unless this member leads, `badLeaderTransferee` unless the target votes.
+    /// Answers `.transferStarted`.
     case transferLeadership(to: MemberID)
     case hashKV(Revision)
+    /// etcd's Hash: a digest of the whole store (here the HashKV digest at the current revision). Answers `.hash`.
+    case hash
+    /// etcd's MemberList, from this member's applied membership. Answers `.members` at once.
+    case memberList
+    /// etcd's Status of this member. Answers `.status` at once.
+    case status
     /// Publishes this member's name and client URLs to the cluster (etcd does so once it has started).
     case publishAttributes(context: [UInt8])
-    /// Another member's attributes (etcd's member update: new peer URLs).
-    case updateMember(MemberID, context: [UInt8])
+    /// etcd's MemberUpdate: a member's new peer URLs (its name and client URLs stay). `memberNotFound` unless a
+    /// member. Answers `.members`.
+    case updateMember(MemberID, peerURLs: [String])
     /// etcd's Alarm RPC: list (`activate` nil), raise or clear.
     case alarm(activate: Bool?, member: MemberID, type: AlarmKind)
     /// Rewrites this member's backend compactly (etcd's defragment): the size accounted shrinks to the data.
@@ -68,6 +86,8 @@ public enum Operation: Sendable, Equatable {
     /// v3election Resign: delete the leader's key if its create revision is still `leader.revision`; a stale key
     /// is not an error (transcript #223). Answers `.resign`.
     case resign(leader: ElectionKey)
+    /// An Auth RPC (`AuthCommand`: passwords already hashed by the driver). Answers `.auth` or `.failed`.
+    case auth(AuthCommand)
 }
 
 /// A request with the driver's id for it; the reply carries the same id.

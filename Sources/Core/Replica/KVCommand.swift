@@ -11,6 +11,11 @@ public enum KVCommand: Equatable, Sendable {
     case memberAttributes(MemberID, context: [UInt8])
     /// Raises or clears an alarm (etcd's Alarm RPC; NOSPACE is raised by a member over its quota).
     case alarm(activate: Bool, member: MemberID, type: AlarmKind)
+    /// An Auth RPC: applied to the auth store (`AuthStore.apply`).
+    case auth(AuthCommand)
+    /// MemberUpdate: the member's peer URLs are replaced when applied; its name and client URLs stay (etcd
+    /// updates only a member's raft attributes).
+    case memberPeerURLs(MemberID, peerURLs: [String])
 
     /// The entry data: the header, then the tagged command.
     public func entryData(header: EntryHeader) -> [UInt8] {
@@ -46,6 +51,14 @@ public enum KVCommand: Equatable, Sendable {
             w.bool(activate)
             w.u64(member.value)
             w.u8(type.rawValue)
+        case .auth(let command):
+            w.u8(9)
+            command.encode(into: &w)
+        case .memberPeerURLs(let member, let urls):
+            w.u8(10)
+            w.u64(member.value)
+            w.u32(UInt32(urls.count))
+            for url in urls { w.string(url) }
         }
         return w.bytes
     }
@@ -69,6 +82,12 @@ public enum KVCommand: Equatable, Sendable {
             let kindAt = r.offset
             guard let kind = AlarmKind(rawValue: try r.u8()) else { throw .badValue(offset: kindAt, what: "alarm") }
             command = .alarm(activate: activate, member: member, type: kind)
+        case 9: command = .auth(try AuthCommand.decode(&r))
+        case 10:
+            let member = MemberID(try r.u64())
+            var urls: [String] = []
+            for _ in 0..<(try r.count(itemBytesMin: 4)) { urls.append(try r.string()) }
+            command = .memberPeerURLs(member, peerURLs: urls)
         case let tag: throw .badTag(offset: at, tag: tag)
         }
         guard r.isAtEnd else { throw .badValue(offset: r.offset, what: "trailing bytes after command") }

@@ -51,11 +51,10 @@ extension Replica {
                 fatalError("committed conf change \(entry.index) does not decode: \(error)")
             }
             guard appliedRequests.firstApplication(of: header) else { return }
-            let took = raft.applyConfChange(change)
-            if took { recordMember(change) }
+            let result = applyMemberChange(change)
             if clusterID == 0 && header.proposer.isNone { clusterID = Replica.clusterID(memberContexts) }
             if header.proposer == id && header.requestID != 0 {
-                complete(header.requestID, .membership(applied: took), index: entry.index, into: &effects)
+                complete(header.requestID, result, index: entry.index, into: &effects)
             }
         }
     }
@@ -90,7 +89,9 @@ extension Replica {
                 return .leaseRevoke(result.response)
             case .memberAttributes(let member, let context):
                 if let k = memberContexts.firstIndex(where: { $0.id == member }) { memberContexts[k].context = context }
-                return .membership(applied: true)
+                return .members(MemberListResponse(members: memberList()))
+            case .memberPeerURLs(let member, let peerURLs):
+                return try applyPeerURLs(peerURLs, of: member)
             case .alarm(let activate, let member, let type):
                 let alarm = Alarm(member: member, type: type)
                 let existed = alarms.contains(alarm)
@@ -99,6 +100,8 @@ extension Replica {
                 alarms.sort { ($0.member, $0.type.rawValue) < ($1.member, $1.type.rawValue) }
                 if member == id && type == .noSpace { raisingNoSpace = false }
                 return .alarms(activate || existed ? [alarm] : [])  // etcd answers with the alarm it touched.
+            case .auth(let command):
+                do throws(AuthError) { return .auth(try auth.apply(command)) } catch { throw .auth(error) }
             }
         } catch {
             return .failed(.api(error))
@@ -120,8 +123,8 @@ extension Replica {
             if noSpace && Replica.putsSomething(txn) { throw .noSpace }
         case .deleteRange, .compact, .leaseRevoke:
             if corrupt { throw .corrupt }
-        case .memberAttributes, .alarm:
-            break
+        case .memberAttributes, .memberPeerURLs, .alarm, .auth:
+            break  // etcd's capped and corrupt appliers pass auth requests through.
         }
     }
 
@@ -188,13 +191,15 @@ extension Replica {
     /// A copy of the replicated state (cheap: copy-on-write).
     public var stateMachineState: StateMachineState {
         StateMachineState(clusterID: clusterID, memberContexts: memberContexts, appliedRequests: appliedRequests,
-                          alarms: alarms, store: store)
+                          alarms: alarms, store: store, auth: auth)
     }
 
     mutating func restoreStateMachine(_ bytes: [UInt8]) throws(DecodeError) {
         var reader = ByteReader(bytes)
         let version = try reader.u8()
-        guard version == 3 else { throw .badValue(offset: 0, what: "state machine snapshot version \(version)") }
+        guard StateMachineState.versionsReadable.contains(version) else {
+            throw .badValue(offset: 0, what: "state machine snapshot version \(version)")
+        }
         clusterID = try reader.u64()
         var members: [(id: MemberID, context: [UInt8])] = []
         for _ in 0..<(try reader.count(itemBytesMin: 12)) {
@@ -211,6 +216,7 @@ extension Replica {
         }
         alarms = restored
         store = try KVStore.restore(from: try reader.blob(), config: config.store)
+        auth = version >= 4 ? try AuthStore.decode(&reader) : AuthStore()  // Version 3 predates auth.
         guard reader.isAtEnd else { throw .badValue(offset: reader.offset, what: "trailing snapshot bytes") }
     }
 

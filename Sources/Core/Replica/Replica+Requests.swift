@@ -1,4 +1,5 @@
-/// Client requests: validation, proposals, linearizable reads, lease calls, membership and watches.
+/// Client requests: validation, proposals, linearizable reads, lease calls and watches (membership and
+/// status: `Replica+Cluster.swift`).
 extension Replica {
     mutating func handle(_ request: ClientRequest, into effects: inout Effects) {
         if waiting.count >= config.pendingRequestsMax {
@@ -43,24 +44,11 @@ extension Replica {
             leaseCallAtLeader(request)
         case .leaseLeases:
             immediateReplies.append(reply(request.id, .leaseLeases(store.leaseLeases())))
-        case .addMember(let member, let learner, let context):
-            let change = ConfChange(kind: learner ? .addLearner : .addVoter, member: member, context: context)
-            proposeConfChange(request, change)
-        case .removeMember(let member):
-            proposeConfChange(request, ConfChange(kind: .remove, member: member))
-        case .promoteMember(let member):
-            proposeConfChange(request, ConfChange(kind: .promote, member: member))
-        case .transferLeadership(let target):
-            if let refusal = raft.transferLeadership(to: target) {
-                refuse(request, refusal == .notLeader ? .notLeader(leader: raft.leader) : .refused(refusal))
-            } else {
-                immediateReplies.append(reply(request.id, .transferStarted))
-            }
+        case .memberAdd, .addMember, .removeMember, .promoteMember, .updateMember, .transferLeadership, .memberList,
+             .status, .hash:
+            handleCluster(request, into: &effects)
         case .publishAttributes(let context):
             propose(request, .memberAttributes(id, context: context))
-        case .updateMember(let member, let context):
-            guard raft.conf.isMember(member) else { return refuse(request, .refused(.invalidConfChange)) }
-            propose(request, .memberAttributes(member, context: context))
         case .alarm(let activate, let member, let type):
             guard let activate else {
                 return immediateReplies.append(reply(request.id, .alarms(alarms)))
@@ -86,6 +74,8 @@ extension Replica {
             proposeGuarded(request, Replica.resignTxn(leader))
         case .leader:
             linearizableRead(request)
+        case .auth(let command):
+            if command.isRead { linearizableRead(request) } else { propose(request, .auth(command)) }
         }
     }
 
@@ -207,8 +197,14 @@ extension Replica {
             }
         case .leader(let name):
             complete(key, leader(of: name), into: &effects)
+        case .auth(.authenticate(let name)):
+            do throws(AuthError) {
+                complete(key, .auth(try auth.authenticate(name)), into: &effects)
+            } catch {
+                complete(key, .failed(.api(.auth(error))), into: &effects)
+            }
         default:
-            invariant(false, "only ranges, read-only txns and election leaders wait for a read index")
+            invariant(false, "only ranges, read-only txns, election leaders and authenticate wait for a read index")
         }
     }
 

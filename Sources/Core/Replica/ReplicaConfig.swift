@@ -25,6 +25,14 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var autoCompactTicks: UInt64 = 0
     /// etcd's --quota-backend-bytes: past it this member raises NOSPACE (0: no quota).
     public var quotaBackendBytes: Int64 = 2 << 30
+    /// This member's name and client URLs (etcd's --name and --advertise-client-urls): the member list shows
+    /// them for this member, even before they are published through the log.
+    public var memberName = ""
+    public var memberClientURLs: [String] = []
+    /// etcd's --initial-cluster-token: with a new member's peer URLs it makes the member's id (`MemberAdd`).
+    public var clusterToken = ""
+    /// Learners the cluster may have at once (etcd's --max-learners, 1 by default).
+    public var learnersMax = 1
 
     public init() {}
 

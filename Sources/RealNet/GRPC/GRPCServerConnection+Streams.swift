@@ -128,13 +128,15 @@ extension GRPCServerConnection {
     func startObserve(_ id: UInt32, name: [UInt8]) {
         let stream = server.openWatchStream(for: self, tag: Int(id))
         streams[id]?.call = .observe(ObserveCall(name: name, stream: stream))
-        server.step(.watch(.create(stream, Server.observeWatch(name: name))))
+        server.step(.watch(.create(stream, Replica.observeWatch(name: name))))
         sendObservedLeader(id)
     }
 
     func sendObservedLeader(_ id: UInt32) {
         guard case .observe(var observe)? = streams[id]?.call else { return }
-        guard let leader = server.electionLeader(name: observe.name), leader != observe.lastLeader else { return }
+        guard let leader = server.replica.electionLeader(name: observe.name), leader != observe.lastLeader else {
+            return
+        }
         observe.lastLeader = leader
         streams[id]?.call = .observe(observe)
         sendMessage(.leader(leader, server.header(revision: server.replica.store.currentRevision)), on: id)
@@ -146,7 +148,7 @@ extension GRPCServerConnection {
     /// Snapshot: the state in 32 KiB messages, each with the bytes still to come, then OK.
     func sendSnapshot(_ id: UInt32) {
         streams[id]?.call = .finishing
-        let bytes = SnapshotStream.wrap(server.stateSnapshot())
+        let bytes = SnapshotStream.wrap(server.replica.snapshotFile())
         var offset = 0
         repeat {
             let end = min(offset + SnapshotStream.chunkBytes, bytes.count)

@@ -159,7 +159,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// Decodes one gateway RPC's body and hands it to the service layer (streams start here).
     func call(_ endpoint: GatewayEndpoint, body: [UInt8], slot: Int) {
-        if endpoint.isServerStream, let refusal = server.learnerStreamRefusal { return refuseStream(refusal, slot: slot) }
+        if endpoint.isServerStream, let refusal = server.learnerStreamRefusal {
+            return refuseStream(refusal, slot: slot)
+        }
         switch endpoint {
         case .watch: return startWatch(body: body, slot: slot)
         case .leaseKeepAlive: return startKeepAlive(body: body, slot: slot)
@@ -176,7 +178,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
             return complete(slot: slot, out)
         }
         switch request {
-        case .snapshot: sendSnapshot(server.stateSnapshot())
+        case .snapshot: sendSnapshot(server.replica.snapshotFile())
         case .observe(let name): startObserve(name: name)
         default: server.serve(request, endpoint: endpoint, caller: self, tag: slot)
         }
@@ -321,14 +323,14 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         observedElection = name
         let stream = server.openWatchStream(for: self, tag: 0)
         watchStream = stream
-        server.step(.watch(.create(stream, Server.observeWatch(name: name))))
+        server.step(.watch(.create(stream, Replica.observeWatch(name: name))))
         sendObservedLeader()
     }
 
     /// Sends the election's leader if it changed since the last line.
     func sendObservedLeader() {
         guard let name = observedElection, let connection, connection.isOpen else { return }
-        guard let leader = server.electionLeader(name: name) else { return }
+        guard let leader = server.replica.electionLeader(name: name) else { return }
         if leader == lastObserved { return }
         lastObserved = leader
         var out: [UInt8] = []

@@ -2,15 +2,14 @@ import Core
 
 /// Turning gateway requests into Replica operations, and Replica answers into etcd's JSON.
 extension Server {
-    /// Serves one decoded RPC, whichever codec decoded it: the checks etcd's API layer makes, then an answer at
-    /// once (member list, status, hash, refusals) or an operation for the Replica, answered in `answer(_:)`.
+    /// Serves one decoded RPC, whichever codec decoded it, as an operation for the Replica, answered in
+    /// `answer(_:)`: the Replica makes every decision (membership checks, status, hash); this only maps.
     /// Streams (watch, keep-alive, observe, snapshot) are the codec connection's; this serves their pieces.
     func serve(_ request: GatewayRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int) {
         if request.protobufSize > config.maxRequestBytes {  // etcd checks the raft request before proposing.
             let error = RPCError(code: .invalidArgument, message: "etcdserver: request is too large")
             return caller.answer(.error(error), endpoint: endpoint, tag: tag)
         }
-        let refuse = { (error: RPCError) in caller.answer(.error(error), endpoint: endpoint, tag: tag) }
         let submit = { (operation: Operation) in
             self.submit(operation, caller: caller, tag: tag, endpoint: endpoint)
         }
@@ -24,68 +23,21 @@ extension Server {
         case .leaseRevoke(let id): submit(.leaseRevoke(id))
         case .leaseTimeToLive(let r): submit(.leaseTimeToLive(r))
         case .leaseLeases: submit(.leaseLeases)
-        case .memberAdd(let r):
-            let id = MemberInfo.memberID(peerURLs: r.peerURLs, token: identity.token)
-            let used = Set(replica.memberContexts.flatMap { MemberInfo.decode($0.context).peerURLs })
-            if r.peerURLs.contains(where: used.contains) {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: Peer URLs already exists"))
-            }
-            if replica.memberContexts.contains(where: { $0.id == id }) {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: member ID already exist"))
-            }
-            if r.isLearner && replica.raft.conf.learners.count >= 1 {  // etcd's --max-learners default.
-                return refuse(RPCError(code: .failedPrecondition,
-                                       message: "etcdserver: too many learner members in cluster"))
-            }
-            let context = MemberInfo(name: "", peerURLs: r.peerURLs).encoded()
-            self.submit(.addMember(id, learner: r.isLearner, context: context), caller: caller, tag: tag,
-                        endpoint: endpoint, context: .memberAdd(id, r.peerURLs, learner: r.isLearner))
-        case .memberRemove(let id):
-            guard replica.raft.conf.isMember(MemberID(id)) else {
-                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"))
-            }
-            submit(.removeMember(MemberID(id)))
-        case .memberPromote(let id):
-            guard replica.raft.conf.isMember(MemberID(id)) else {
-                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"))
-            }
-            guard replica.raft.conf.isLearner(MemberID(id)) else {
-                return refuse(RPCError(code: .failedPrecondition,
-                                       message: "etcdserver: can only promote a learner member"))
-            }
-            submit(.promoteMember(MemberID(id)))
-        case .memberList:
-            caller.answer(.members(memberList(), header(revision: .zero)), endpoint: endpoint, tag: tag)
-        case .status:
-            caller.answer(.status(status(), header(revision: replica.store.currentRevision)), endpoint: endpoint,
-                          tag: tag)
+        case .memberAdd(let r): submit(.memberAdd(peerURLs: r.peerURLs, learner: r.isLearner))
+        case .memberRemove(let id): submit(.removeMember(MemberID(id)))
+        case .memberPromote(let id): submit(.promoteMember(MemberID(id)))
+        case .memberUpdate(let r): submit(.updateMember(MemberID(r.memberID), peerURLs: r.peerURLs))
+        case .memberList: submit(.memberList)
+        case .status: submit(.status)
         case .alarm(let r):
             let kind = AlarmKind(rawValue: UInt8(clamping: r.alarm.rawValue)) ?? .none
             let activate: Bool? = r.action == .activate ? true : r.action == .deactivate ? false : nil
             submit(.alarm(activate: activate, member: MemberID(r.memberID), type: kind))
         case .defragment:
             submit(.defragment)
-        case .memberUpdate(let r):
-            let current = replica.memberContexts.first { $0.id == MemberID(r.memberID) }
-            guard let current else {
-                return refuse(RPCError(code: .notFound, message: "etcdserver: member not found"))
-            }
-            var info = MemberInfo.decode(current.context)
-            info.peerURLs = r.peerURLs
-            submit(.updateMember(MemberID(r.memberID), context: info.encoded()))
-        case .hash:
-            let hash = (try? replica.store.hashKV())?.hash ?? 0
-            caller.answer(.hash(hash, header(revision: replica.store.currentRevision)), endpoint: endpoint, tag: tag)
-        case .hashKV(let revision):
-            submit(.hashKV(revision))
-        case .moveLeader(let target):
-            guard replica.raft.role == .leader else {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: not leader"))
-            }
-            guard replica.raft.conf.isVoter(MemberID(target)) else {
-                return refuse(RPCError(code: .failedPrecondition, message: "etcdserver: bad leader transferee"))
-            }
-            submit(.transferLeadership(to: MemberID(target)))
+        case .hash: submit(.hash)
+        case .hashKV(let revision): submit(.hashKV(revision))
+        case .moveLeader(let target): submit(.transferLeadership(to: MemberID(target)))
         case .lock(let r): submit(.lock(name: r.name, lease: r.lease))
         case .unlock(let key): submit(.unlock(key: key))
         case .campaign(let r): submit(.campaign(name: r.name, lease: r.lease, value: r.value))
@@ -94,8 +46,7 @@ extension Server {
         case .resign(let leader): submit(.resign(leader: leader))
         case .snapshot, .observe:
             preconditionFailure("\(endpoint) is a stream: its connection serves it")
-        case .auth:
-            refuse(RPCError.unimplemented(endpoint))
+        case .auth(let r): serveAuth(r, endpoint: endpoint, caller: caller, tag: tag)
         }
     }
 
@@ -113,26 +64,24 @@ extension Server {
         case .leaseTimeToLive(let r): return .leaseTimeToLive(r, h)
         case .leaseLeases(let r): return .leaseLeases(r, h)
         case .leaseKeepAlive(let r): return .leaseKeepAlive(r, h)
-        case .hashKV(let r): return call.endpoint == .hashKV ? .hashKV(r, h) : .hash(r.hash, h)
+        case .hashKV(let r): return .hashKV(r, h)
+        case .hash(let hash): return .hash(hash, h)
+        case .status(let r): return .status(Server.statusResponse(r), h)
         case .transferStarted, .done: return .empty
         case .lock(let r): return .lock(key: r.key, h.at(r.revision))
         case .unlock(let revision), .proclaim(let revision), .resign(let revision): return .headerOnly(h.at(revision))
         case .campaign(let r): return .campaign(r.leader, h.at(r.revision))
         case .leader(let r): return .leader(r.kv, h.at(r.revision))
+        case .auth(let r): return .auth(r, h)
         case .alarms(let alarms):
             let members = alarms.map {
                 AlarmMember(memberID: $0.member.value, alarm: AlarmType(rawValue: Int32($0.type.rawValue)))
             }
             return .alarms(members, h)
-        case .membership(let applied):
-            guard applied else {
-                return .error(RPCError(code: .failedPrecondition, message: "etcdserver: member change no longer valid"))
-            }
-            if case .memberAdd(let id, let urls, let learner) = call.context {
-                let member = Member(id: id.value, peerURLs: urls, isLearner: learner)
-                return .memberAdd(member, members: memberList(), h)
-            }
-            return .members(memberList(), h.at(.zero))
+        case .members(let r):
+            let members = r.members.map(Server.member)
+            if let added = r.added { return .memberAdd(Server.member(added), members: members, h) }
+            return .members(members, h.at(.zero))
         case .failed(let error):
             let rpc = rpcError(error)
             switch call.endpoint {
@@ -166,49 +115,16 @@ extension Server {
         }
     }
 
-    /// The watch an Observe of election `name` keeps on its candidates' keys (`<name>/` prefix).
-    static func observeWatch(name: [UInt8]) -> WatchCreateRequest {
-        let prefix = name + [UInt8(ascii: "/")]
-        return WatchCreateRequest(key: prefix, rangeEnd: KeyRange.prefixEnd(of: prefix))
+    /// A listed member as the codecs encode it.
+    static func member(_ m: ClusterMember) -> Member {
+        Member(id: m.id.value, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner)
     }
 
-    /// The current leader of election `name`: its oldest candidate key, from the local store (what Observe
-    /// reports on each change), nil when there is none.
-    func electionLeader(name: [UInt8]) -> KeyValue? {
-        let watch = Server.observeWatch(name: name)
-        let request = RangeRequest(key: watch.key, rangeEnd: watch.rangeEnd, limit: 1, sortOrder: .ascend,
-                                   sortTarget: .create)
-        return (try? replica.store.range(request))?.kvs.first
-    }
-
-    /// The members as etcd lists them: id, name, peer and client URLs, learner flag.
-    func memberList() -> [Member] {
-        replica.memberContexts.map { member in
-            let info = MemberInfo.decode(member.context)
-            let isSelf = member.id == identity.id
-            return Member(id: member.id.value, name: isSelf ? identity.name : info.name, peerURLs: info.peerURLs,
-                          clientURLs: isSelf ? config.advertiseClientURLs : info.clientURLs,
-                          isLearner: replica.raft.conf.isLearner(member.id))
-        }
-    }
-
-    func status() -> StatusResponse {
-        let size = replica.backendBytes
-        let errors = replica.alarms.map { alarm in
-            "memberID:\(alarm.member.value) alarm:\(alarm.type == .noSpace ? "NOSPACE" : "CORRUPT") "
-        }
-        return StatusResponse(version: "3.4.23", dbSize: size, leader: replica.raft.leader.value,
-                              raftIndex: replica.raft.log.committed.value, raftTerm: replica.raft.term.value,
-                              raftAppliedIndex: replica.applied.value, errors: errors, dbSizeInUse: size,
-                              isLearner: replica.raft.conf.isLearner(identity.id))
-    }
-
-    /// The whole state as a snapshot file (what `keelctl snapshot save` stores and `restore` reads).
-    func stateSnapshot() -> [UInt8] {
-        let index = replica.applied
-        let meta = SnapshotMeta(index: index, term: replica.raft.log.term(at: index) ?? replica.raft.term,
-                                conf: replica.raft.conf)
-        return SnapshotCodec.encode(Snapshot(meta: meta, data: replica.stateMachineSnapshot()))
+    /// The Replica's status as the codecs encode it (Keel reports its whole backend as in use).
+    static func statusResponse(_ r: StatusReport) -> StatusResponse {
+        StatusResponse(version: r.version, dbSize: r.dbSize, leader: r.leader.value, raftIndex: r.raftIndex.value,
+                       raftTerm: r.raftTerm.value, raftAppliedIndex: r.raftAppliedIndex.value, errors: r.errors,
+                       dbSizeInUse: r.dbSize, isLearner: r.isLearner)
     }
 
     /// Prometheus text exposition of the member's state.

@@ -11,6 +11,8 @@ public final class Server {
     let identity: MemberIdentity
     let disk: DiskThread<WALWorker>
     let snapshotter: DiskThread<SnapshotWorker>
+    /// bcrypt for Auth RPC passwords, off the loop (`Server+Auth.swift`).
+    let passwords: PasswordHashing
     var serialized: [SnapshotWorker.Completion] = []
     let transport: PeerTransport
     var effects = Effects()
@@ -41,14 +43,7 @@ public final class Server {
         var caller: any ServiceCaller
         var tag: Int
         var endpoint: GatewayEndpoint
-        var context: CallContext = .none
         var startedAt: UInt64
-    }
-
-    /// What the answer needs beyond the Replica's reply.
-    enum CallContext {
-        case none
-        case memberAdd(MemberID, [String], learner: Bool)
     }
 
     /// A watch stream's receiver and its handle for it.
@@ -63,7 +58,10 @@ public final class Server {
         self.config = config
         self.log = log
         identity = opened.identity
-        let replicaConfig = try config.replicaConfig()
+        var replicaConfig = try config.replicaConfig()
+        replicaConfig.memberName = identity.name
+        replicaConfig.memberClientURLs = config.advertiseClientURLs
+        replicaConfig.clusterToken = identity.token
         do { loop = try EventLoop() } catch { throw .config("cannot create the event loop: \(error)") }
         replica = Replica(id: identity.id, config: replicaConfig, seed: seed, boot: opened.recovered.boot)
         decoder = GatewayDecoder(txnOpsMax: replicaConfig.store.txnOpsMax,
@@ -76,6 +74,7 @@ public final class Server {
             let snapshotDisk = try FileDisk(directory: opened.disk.directory)
             snapshotter = try DiskThread(name: "keel-snapshot", worker: SnapshotWorker(disk: snapshotDisk),
                                          jobsMax: 16, wake: { signal.wake() })
+            passwords = try PasswordHashing(cost: config.bcryptCost, wake: { signal.wake() })
         } catch {
             throw .config("cannot start the disk thread: \(error)")
         }
@@ -218,6 +217,7 @@ public final class Server {
 
     /// The disk thread finished groups: report each batch durable, in order.
     func diskCompleted() {
+        passwordsHashed()
         snapshotter.takeCompletions(into: &serialized)
         for done in serialized {
             switch done {
@@ -297,11 +297,10 @@ public final class Server {
     // MARK: Client calls
 
     /// Submits an operation on behalf of a caller; the answer goes back to it with `tag`.
-    func submit(_ operation: Operation, caller: any ServiceCaller, tag: Int, endpoint: GatewayEndpoint,
-                context: CallContext = .none) {
+    func submit(_ operation: Operation, caller: any ServiceCaller, tag: Int, endpoint: GatewayEndpoint) {
         let id = nextRequestID
         nextRequestID += 1
-        pending[id] = PendingCall(caller: caller, tag: tag, endpoint: endpoint, context: context,
+        pending[id] = PendingCall(caller: caller, tag: tag, endpoint: endpoint,
                                   startedAt: Server.monotonicMilliseconds())
         metrics.proposalsPending += 1
         enqueue(.request(ClientRequest(id: id, operation: operation)))
