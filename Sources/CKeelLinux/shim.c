@@ -2,11 +2,13 @@
 #include "CKeelLinux.h"
 
 #include <arpa/inet.h>
+#include <crypt.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <pthread.h>
@@ -183,4 +185,69 @@ void ckeel_name_thread(const char *name) {
     strncpy(buffer, name, 15);
     buffer[15] = 0;
     pthread_setname_np(pthread_self(), buffer);
+}
+
+int ckeel_bcrypt_hash(const void *password, unsigned long length, int cost, char *hash, int capacity) {
+    if (cost < 4 || cost > 31 || capacity < 61 || (length > 0 && memchr(password, 0, length) != NULL)) {
+        errno = EINVAL;
+        return -1;
+    }
+    char *text = malloc(length + 1);
+    struct crypt_data *data = calloc(1, sizeof(struct crypt_data));  /* About 32 KiB: not on the stack. */
+    if (text == NULL || data == NULL) {
+        free(text);
+        free(data);
+        errno = ENOMEM;
+        return -1;
+    }
+    if (length > 0) memcpy(text, password, length);
+    text[length] = 0;
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    int result = -1;
+    errno = 0;
+    if (crypt_gensalt_rn("$2b$", (unsigned long)cost, NULL, 0, salt, sizeof salt) != NULL) {
+        const char *out = crypt_r(text, salt, data);
+        /* crypt_r signals failure with NULL or a string starting with '*'. */
+        if (out != NULL && out[0] == '$' && strlen(out) < (size_t)capacity) {
+            strcpy(hash, out);
+            result = (int)strlen(out);
+        } else if (errno == 0) {
+            errno = EINVAL;
+        }
+    }
+    explicit_bzero(text, length);
+    free(text);
+    explicit_bzero(data, sizeof(struct crypt_data));
+    free(data);
+    return result;
+}
+
+int ckeel_bcrypt_check(const void *password, unsigned long length, const char *hash) {
+    if (length > 0 && memchr(password, 0, length) != NULL) return 0;  /* ckeel_bcrypt_hash never made it. */
+    char *text = malloc(length + 1);
+    struct crypt_data *data = calloc(1, sizeof(struct crypt_data));
+    if (text == NULL || data == NULL) {
+        free(text);
+        free(data);
+        errno = ENOMEM;
+        return -1;
+    }
+    if (length > 0) memcpy(text, password, length);
+    text[length] = 0;
+    errno = 0;
+    const char *out = crypt_r(text, hash, data);
+    int result = -1;
+    if (out != NULL && out[0] == '$') {
+        size_t size = strlen(hash);
+        unsigned char differ = (unsigned char)(strlen(out) != size);
+        for (size_t k = 0; k < size && out[k] != 0; k++) differ |= (unsigned char)(out[k] ^ hash[k]);
+        result = differ == 0 ? 1 : 0;
+    } else if (errno == 0) {
+        errno = EINVAL;
+    }
+    explicit_bzero(text, length);
+    free(text);
+    explicit_bzero(data, sizeof(struct crypt_data));
+    free(data);
+    return result;
 }

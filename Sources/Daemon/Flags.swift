@@ -26,6 +26,7 @@ enum Flags {
       --experimental-snapshot-catchup-entries N  entries kept in memory behind every member (default 5000)
       --quota-backend-bytes N              (default 2147483648)
       --max-request-bytes N                (default 1572864)
+      --bcrypt-cost N                      bcrypt cost of user passwords, 4 to 31 (default 10)
       --auto-compaction-mode periodic|revision (default periodic)
       --auto-compaction-retention VALUE    (default 0: off)
       --experimental-watch-progress-notify-interval DURATION  (default 10m)
@@ -45,6 +46,7 @@ enum Flags {
         "auto-compaction-mode", "auto-compaction-retention", "client-read-timeout", "client-idle-timeout",
         "experimental-watch-progress-notify-interval", "experimental-snapshot-catchup-entries",
         "max-concurrent-streams", "grpc-keepalive-min-time", "grpc-keepalive-interval", "grpc-keepalive-timeout",
+        "bcrypt-cost",
     ]
 
     static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> ServerConfig? {
@@ -103,6 +105,8 @@ enum Flags {
                                               1...Int(Int32.max)))
         c.quotaBackendBytes = Int64(try integer(values, "quota-backend-bytes", Int(c.quotaBackendBytes), 0...Int.max))
         c.maxRequestBytes = try integer(values, "max-request-bytes", c.maxRequestBytes, 1...(64 << 20))
+        // etcd takes any number and uses 10 for a cost bcrypt refuses (PasswordHasher does the same).
+        c.bcryptCost = try integer(values, "bcrypt-cost", c.bcryptCost, Int(Int32.min)...Int(Int32.max))
         if let v = values["auto-compaction-mode"] { c.autoCompactionMode = v }
         if let v = values["auto-compaction-retention"] { c.autoCompactionRetention = v }
         c.clientReadTimeoutMilliseconds = try integer(values, "client-read-timeout", c.clientReadTimeoutMilliseconds,
@@ -116,15 +120,19 @@ enum Flags {
         c.clientIdleMilliseconds = try integer(values, "client-idle-timeout", c.clientIdleMilliseconds, 1...86_400_000)
         c.http2Settings.maxConcurrentStreams = UInt32(try integer(
             values, "max-concurrent-streams", Int(c.http2Settings.maxConcurrentStreams), 1...Int(UInt32.max)))
-        c.grpcKeepalive.minTimeMillis = try milliseconds(values, "grpc-keepalive-min-time", c.grpcKeepalive.minTimeMillis)
+        c.grpcKeepalive.minTimeMillis = try milliseconds(values, "grpc-keepalive-min-time",
+                                                         c.grpcKeepalive.minTimeMillis)
         c.grpcKeepalive.intervalMillis = try milliseconds(values, "grpc-keepalive-interval",
                                                           c.grpcKeepalive.intervalMillis)
-        c.grpcKeepalive.timeoutMillis = try milliseconds(values, "grpc-keepalive-timeout", c.grpcKeepalive.timeoutMillis)
+        c.grpcKeepalive.timeoutMillis = try milliseconds(values, "grpc-keepalive-timeout",
+                                                         c.grpcKeepalive.timeoutMillis)
         return c
     }
 
     /// A Go duration flag (`5s`, `2h`, `100ms`) in milliseconds.
-    static func milliseconds(_ values: [String: String], _ flag: String, _ fallback: UInt64) throws(FlagError) -> UInt64 {
+    static func milliseconds(_ values: [String: String], _ flag: String, _ fallback: UInt64) throws(FlagError)
+        -> UInt64
+    {
         guard let text = values[flag] else { return fallback }
         guard let seconds = ServerConfig.durationSeconds(text), seconds >= 0 else {
             throw FlagError(message: "invalid value \"\(text)\" for flag -\(flag): parse error")

@@ -56,13 +56,16 @@ struct ParsedHTTPResponse {
 }
 
 /// The gateway codec driving a real `KVStore`, `WatchHub` and `LeaseTimers`, as the daemon will: bytes in,
-/// HTTP bytes out. Cluster, maintenance, election and lock RPCs are not served here (nil answers).
+/// HTTP bytes out, and a real `AuthStore` for Auth RPCs. Cluster, maintenance, election and lock RPCs are not
+/// served here (nil answers).
 struct GatewayReplayer {
     /// The identity etcd printed in every captured header.
     static let header = ResponseHeader(clusterID: 14_442_056_430_844_776_587, memberID: 9_470_864_252_456_025_745,
                                        revision: 0, raftTerm: 2)
 
     var store = KVStore()
+    /// The auth store, served as the Replica serves it (`AuthStore.apply`), with a stand-in for bcrypt.
+    var auth = AuthStore()
     var hub = WatchHub()
     var timers = LeaseTimers(ticksPerSecond: 10)
     var decoder = GatewayDecoder()
@@ -152,6 +155,18 @@ struct GatewayReplayer {
             let response = store.leaseTimeToLive(request, timers: timers, atTick: tick)
             GatewayEncoder.encode(response, header: h, into: &writer)
         case .leaseLeases: GatewayEncoder.encode(store.leaseLeases(), header: h, into: &writer)
+        case .auth(let request):
+            // The daemon hashes with bcrypt; any stand-in does here, as no password is checked while disabled.
+            let command = AuthCommand(request, passwordHash: request.passwordToHash.map { Array("hash:".utf8) + $0 })
+            do throws(AuthError) {
+                try request.check()
+                let reply = if case .authenticate(let name) = command { try auth.authenticate(name) } else {
+                    try auth.apply(command)
+                }
+                GatewayEncoder.encodeAuth(reply, header: h.at(store.currentRevision), into: &writer)
+            } catch {
+                throw .auth(error)
+            }
         default: return false
         }
         return true

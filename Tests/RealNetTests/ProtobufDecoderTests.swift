@@ -118,7 +118,7 @@ import Testing
         #expect(try watch("12020803 0a030a0161") == .create(WatchCreateRequest(key: b("a"))))
     }
 
-    @Test("v3election, v3lock and Auth requests")
+    @Test("v3election and v3lock requests (Auth: ProtobufAuthTests)")
     func concurrency() throws {
         #expect(try decode(.campaign, "0a016510051a0176")
             == .campaign(CampaignRequest(name: b("e"), lease: 5, value: b("v"))))
@@ -133,19 +133,6 @@ import Testing
         #expect(try decode(.observe, "0a0165") == .observe(name: b("e")))
         #expect(try decode(.lock, "0a016c1006") == .lock(LockRequest(name: b("l"), lease: 6)))
         #expect(try decode(.unlock, "0a036c2f36") == .unlock(key: b("l/6")))
-        // Auth bodies are read through and dropped; their framing and known fields' wire types still count.
-        #expect(try decode(.auth(.userAdd), "0a0175120170") == .auth(.userAdd))
-        #expect(try decode(.auth(.userAdd), "0a0175 1a020801") == .auth(.userAdd))
-        #expect(try decode(.auth(.roleGrantPermission), "0a0172 1207 0802 12016b 1a00") == .auth(.roleGrantPermission))
-        for method in GatewayEndpoint.AuthMethod.allCases {
-            #expect(try decode(.auth(method), "") == .auth(method))
-            #expect(try decode(.auth(method), "f80701") == .auth(method))
-            #expect(error(.auth(method), "0a05") == .lengthOutOfBounds(offset: 1))
-        }
-        #expect(error(.auth(.userAdd), "1a020a00") == .badWireType(field: "NoPassword", wireType: 2))
-        #expect(error(.auth(.roleGrantPermission), "1202 0a00") == .badWireType(field: "PermType", wireType: 2))
-        #expect(error(.auth(.authEnable), "00") == .illegalTag(message: "AuthEnableRequest", tag: 0))
-        #expect(error(.auth(.roleGrantPermission), "1201 00") == .illegalTag(message: "Permission", tag: 0))
     }
 
     @Test("health checks: the service name; golang/protobuf skips a wrong wire type and refuses bad UTF-8")

@@ -98,4 +98,13 @@ void ckeel_name_thread(const char *name);
 /// readdir(): the next entry's name, skipping "." and "..", or NULL at the end (errno 0) or on failure.
 const char *ckeel_readdir_name(DIR *dir);
 
+/// bcrypt (`$2b$`) of the `length` bytes at `password` (NULL when 0) at `cost` (4...31), through libxcrypt's
+/// crypt_gensalt_rn (salt from the OS's random source) and crypt_r. Like every bcrypt, it reads at most 72
+/// bytes. Writes the NUL-terminated hash (60 characters) to `hash` (`capacity` bytes, at least 61) and returns
+/// its length; -1 with errno set on failure (EINVAL: a NUL byte in the password, a bad cost, or no room).
+int ckeel_bcrypt_hash(const void *password, unsigned long length, int cost, char *hash, int capacity);
+/// Whether the `length` bytes at `password` (NULL when 0) hash to `hash` (NUL-terminated, from
+/// ckeel_bcrypt_hash), compared in constant time: 1 yes, 0 no, -1 with errno set on failure.
+int ckeel_bcrypt_check(const void *password, unsigned long length, const char *hash);
+
 #endif

@@ -17,6 +17,8 @@ public struct Replica: Sendable {
     public internal(set) var appliedRequests = AppliedRequests()
     /// Alarms in force, sorted by member then type (replicated state).
     public internal(set) var alarms: [Alarm] = []
+    /// Users, roles and the auth flag (replicated state, `AuthStore`).
+    public internal(set) var auth = AuthStore()
     /// This member's backend size as etcd's quota counts it: it grows with every write applied and shrinks
     /// only when defragmented (local, like bbolt's file).
     public internal(set) var backendBytes: Int64 = 0

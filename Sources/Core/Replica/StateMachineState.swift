@@ -7,8 +7,15 @@ public struct StateMachineState: Sendable {
     public var appliedRequests: AppliedRequests
     public var alarms: [Alarm]
     public var store: KVStore
+    /// Users, roles and the auth flag (version 4 on; a version 3 snapshot restores an empty store).
+    public var auth = AuthStore()
 
-    /// The snapshot bytes: version, cluster id, member contexts, applied-request window, alarms, store.
+    /// The version `serialized()` writes.
+    static let version: UInt8 = 4
+    /// The versions a Replica restores: 3 (before the auth store) and 4.
+    static let versionsReadable: ClosedRange<UInt8> = 3...4
+
+    /// The snapshot bytes: version, cluster id, member contexts, applied-request window, alarms, store, auth.
     public func serialized() -> [UInt8] {
         var writer = ByteWriter(capacity: 4096)
         serialized(into: &writer)
@@ -17,7 +24,7 @@ public struct StateMachineState: Sendable {
 
     /// Appends `serialized()`'s bytes to `writer`.
     public func serialized(into writer: inout ByteWriter) {
-        writer.u8(3)
+        writer.u8(Self.version)
         writer.u64(clusterID)
         writer.u32(UInt32(memberContexts.count))
         for member in memberContexts {
@@ -31,6 +38,7 @@ public struct StateMachineState: Sendable {
             writer.u8(alarm.type.rawValue)
         }
         writer.blob { store.snapshot(into: &$0) }
+        auth.encode(into: &writer)
     }
 }
 

@@ -29,6 +29,7 @@ enum GRPCResponses {
         case .lock(let key, let h): E.encodeLock(key: key, header: h, into: &writer)
         case .campaign(let leader, let h): E.encodeCampaign(leader, header: h, into: &writer)
         case .leader(let kv, let h): E.encodeLeader(kv, header: h, into: &writer)
+        case .auth(let reply, let h): E.encodeAuth(reply, header: h, into: &writer)
         case .error(let error): preconditionFailure("an error is trailers, not a message: \(error)")
         }
     }

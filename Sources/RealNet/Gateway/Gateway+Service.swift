@@ -38,6 +38,7 @@ extension Gateway {
         case .lock(let key, let h): GatewayEncoder.encodeLock(key: key, header: h, into: &writer)
         case .campaign(let leader, let h): GatewayEncoder.encodeCampaign(leader, header: h, into: &writer)
         case .leader(let kv, let h): GatewayEncoder.encodeLeader(kv, header: h, into: &writer)
+        case .auth(let reply, let h): GatewayEncoder.encodeAuth(reply, header: h, into: &writer)
         case .error: preconditionFailure("errors are written by writeError")
         }
     }

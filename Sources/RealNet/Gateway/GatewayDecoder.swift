@@ -122,7 +122,7 @@ public struct GatewayDecoder: Sendable {
         case .hashKV: return .hashKV(revision: Revision(try document.int64Field(root, "revision")))
         case .snapshot: return .snapshot
         case .moveLeader: return .moveLeader(targetID: try document.uint64Field(root, "targetID"))
-        case .auth(let method): return .auth(method)
+        case .auth(let method): return .auth(try decodeAuth(method, root))
         case .campaign: return .campaign(try decodeCampaign(root))
         case .proclaim: return try decodeProclaim(root)
         case .leader: return .leader(name: try document.bytesField(root, "name"))

@@ -13,7 +13,7 @@ public enum GatewayEndpoint: Hashable, Sendable {
     case memberAdd, memberRemove, memberUpdate, memberList, memberPromote
     // Maintenance
     case alarm, status, defragment, hash, hashKV, snapshot, moveLeader
-    // Auth (not implemented yet: answered with `RPCError.unimplemented`)
+    // Auth
     case auth(AuthMethod)
     // v3election
     case campaign, proclaim, leader, observe, resign

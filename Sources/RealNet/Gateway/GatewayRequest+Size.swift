@@ -99,7 +99,7 @@ enum ProtobufSize {
 }
 
 extension GatewayRequest {
-    /// The request's protobuf-encoded size in bytes (0 for Auth RPCs, whose bodies are not decoded).
+    /// The request's protobuf-encoded size in bytes.
     public var protobufSize: Int {
         typealias P = ProtobufSize
         switch self {
@@ -123,7 +123,8 @@ extension GatewayRequest {
         case .resign(let leader): return P.delimited(1, P.leaderKey(leader))
         case .lock(let l): return P.bytes(1, l.name.count) + P.int(2, l.lease.value)
         case .unlock(let key): return P.bytes(1, key.count)
-        case .leaseLeases, .memberList, .status, .defragment, .hash, .snapshot, .auth: return 0
+        case .leaseLeases, .memberList, .status, .defragment, .hash, .snapshot: return 0
+        case .auth(let request): return P.auth(request)
         case .hashKV(let revision): return P.int(1, revision.value)
         }
     }

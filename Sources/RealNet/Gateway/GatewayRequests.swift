@@ -33,8 +33,8 @@ public enum GatewayRequest: Equatable, Sendable {
     case resign(leader: LeaderKey)
     case lock(LockRequest)
     case unlock(key: [UInt8])
-    /// An Auth RPC: its body is checked to be a JSON object only; Keel answers `RPCError.unimplemented`.
-    case auth(GatewayEndpoint.AuthMethod)
+    /// An Auth RPC (Core's `AuthRequest`: the driver hashes its password, if any, before the Replica runs it).
+    case auth(AuthRequest)
 }
 
 /// One message of a watch stream body (etcd's `WatchRequest` oneof).

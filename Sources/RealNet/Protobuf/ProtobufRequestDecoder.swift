@@ -45,7 +45,7 @@ public enum ProtobufRequestDecoder {
         case .hashKV: return .hashKV(revision: Revision(try onlyInt64(&r, "Revision")))
         case .snapshot: try skipAll(&r); return .snapshot
         case .moveLeader: return .moveLeader(targetID: UInt64(bitPattern: try onlyInt64(&r, "TargetID")))
-        case .auth(let method): try checkAuth(method, &r); return .auth(method)
+        case .auth(let method): return .auth(try auth(method, &r))
         case .campaign: return .campaign(try campaign(&r))
         case .proclaim: return try proclaim(&r)
         case .leader: return .leader(name: try onlyBytes(&r, "Name"))

@@ -19,6 +19,8 @@ public struct ServerConfig: Sendable {
     public var catchUpEntries: UInt64 = 5000
     public var quotaBackendBytes: Int64 = 2 << 30
     public var maxRequestBytes = 1_572_864
+    /// etcd's --bcrypt-cost for user passwords (a cost outside 4...31 becomes 10, as in etcd).
+    public var bcryptCost = 10
     public var autoCompactionMode = "periodic"
     public var autoCompactionRetention = "0"
     /// Keel's own: a request that has started arriving must be complete within this (slow or half-open

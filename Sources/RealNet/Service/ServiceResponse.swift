@@ -31,6 +31,8 @@ public enum ServiceResponse: Equatable, Sendable {
     case campaign(LeaderKey, ResponseHeader)
     /// Leader (and each Observe message): the leader's key-value, nil when there is none.
     case leader(KeyValue?, ResponseHeader)
+    /// Any Auth RPC's answer: the header and the method's own field, if any.
+    case auth(AuthReply, ResponseHeader)
     /// The RPC failed with etcd's code and message.
     case error(RPCError)
 }

@@ -1,0 +1,16 @@
+/// What a successful Auth RPC answers besides its response header (rpc.proto's `Auth*Response` messages).
+public enum AuthReply: Sendable, Equatable {
+    /// Header only: AuthEnable, AuthDisable, UserAdd, UserDelete, UserChangePassword, UserGrantRole,
+    /// UserRevokeRole, RoleAdd, RoleDelete, RoleGrantPermission, RoleRevokePermission.
+    case done
+    /// UserGet: the user's roles, sorted.
+    case userRoles([[UInt8]])
+    /// UserList: every user name, sorted.
+    case users([[UInt8]])
+    /// RoleGet: the role's permissions, ordered by key.
+    case permissions([Permission])
+    /// RoleList: every role name, sorted.
+    case roles([[UInt8]])
+    /// Authenticate: the token (not produced until auth can be enabled: phase 2).
+    case token(String)
+}
