@@ -1,13 +1,35 @@
-/// Talks to keel's JSON gateway (shared/etcd-api/API.md), trying the endpoints in order until one answers.
+/// Talks to keel (or etcd) over gRPC, or over keel's JSON gateway (shared/etcd-api/API.md) when
+/// `KEELCTL_PROTOCOL=json`, trying the endpoints in order until one answers. Commands speak the gateway's
+/// terms either way: a gateway path and JSON body in, the gateway's JSON out (`GRPCTransport.swift` maps them).
 struct Client {
     let options: GlobalOptions
 
     /// A deadline `commandMilliseconds` from now.
     var commandDeadline: Int64 { monotonicMilliseconds() + Int64(options.commandMilliseconds) }
 
-    /// Connects to the first endpoint that accepts (or to `endpoint` only), POSTs `body` to `path` and reads
-    /// the status line and headers. A non-200 answer is thrown as the server's error.
-    func open(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, deadline: Int64?) throws(CtlError)
+    /// One unary RPC: the answer's JSON object. `blocking` calls (lock, campaign) wait for their answer
+    /// without the command deadline.
+    func call(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, blocking: Bool = false) throws(CtlError)
+        -> JSON {
+        switch options.transport {
+        case .grpc: return try grpcCall(path, body, endpoint: endpoint, blocking: blocking)
+        case .json: return try jsonCall(path, body, endpoint: endpoint, blocking: blocking)
+        }
+    }
+
+    /// Opens a streaming RPC (watch, lease keep-alive, snapshot, observe) with `body` as its request (or its
+    /// requests, JSON objects back to back, for watch and keep-alive); `deadline` bounds connecting.
+    func openStream(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, deadline: Int64?) throws(CtlError)
+        -> MessageStream {
+        switch options.transport {
+        case .grpc: return MessageStream(try grpcOpen(path, body, endpoint: endpoint, deadline: deadline))
+        case .json: return MessageStream(try open(path, body, endpoint: endpoint, deadline: deadline))
+        }
+    }
+
+    /// Gateway: connects to the first endpoint that accepts (or to `endpoint` only), POSTs `body` to `path` and
+    /// reads the status line and headers. A non-200 answer is thrown as the server's error.
+    private func open(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, deadline: Int64?) throws(CtlError)
         -> HTTPConnection {
         let candidates = endpoint.map { [$0] } ?? options.endpoints
         var failures: [String] = []
@@ -39,12 +61,13 @@ struct Client {
         throw Client.deadlineExceeded(failures.joined(separator: "; "))
     }
 
-    /// One unary RPC: the answer's JSON object.
-    func call(_ path: String, _ body: JSON, endpoint: Endpoint? = nil) throws(CtlError) -> JSON {
+    /// One unary RPC over the gateway.
+    private func jsonCall(_ path: String, _ body: JSON, endpoint: Endpoint?, blocking: Bool) throws(CtlError)
+        -> JSON {
         let deadline = commandDeadline
         let connection = try open(path, body, endpoint: endpoint, deadline: deadline)
         do {
-            let answer = try connection.readBody(deadline)
+            let answer = try connection.readBody(blocking ? nil : deadline)
             guard let json = JSON.parse(answer) else {
                 throw CtlError(message: "malformed answer from \(connection.label)", exitCode: 1)
             }
@@ -98,20 +121,34 @@ struct Client {
     }
 }
 
-/// Reads `{"result":…}` lines of a streamed answer.
+/// Reads the messages of a streamed answer as the gateway's `{"result":…}` lines: from the gateway itself, or
+/// gRPC messages rendered as those lines.
 struct MessageStream {
-    private var lines: LineReader
+    private enum Source {
+        case lines(LineReader)
+        case grpc(GRPCResponseStream)
+    }
 
-    init(_ connection: HTTPConnection) { lines = LineReader(connection) }
+    private var source: Source
 
-    /// The next result, nil at the end of the stream; a stream error line is thrown.
+    init(_ connection: HTTPConnection) { source = .lines(LineReader(connection)) }
+
+    init(_ stream: GRPCResponseStream) { source = .grpc(stream) }
+
+    /// The next result, nil at the end of the stream; a stream error is thrown.
     mutating func next(_ deadline: Int64?) throws(CtlError) -> JSON? {
         let line: [UInt8]?
-        do {
-            line = try lines.next(deadline)
-        } catch {
-            if case .timeout = error { throw Client.deadlineExceeded(nil) }
-            throw CtlError(message: Client.describe(error), exitCode: ExitCode.error)
+        switch source {
+        case .grpc(let stream):
+            line = try stream.nextLine(deadline)
+        case .lines(var lines):
+            do {
+                line = try lines.next(deadline)
+            } catch {
+                if case .timeout = error { throw Client.deadlineExceeded(nil) }
+                throw CtlError(message: Client.describe(error), exitCode: ExitCode.error)
+            }
+            source = .lines(lines)
         }
         guard let line else { return nil }
         guard let json = JSON.parse(line) else {

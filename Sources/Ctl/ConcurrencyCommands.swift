@@ -60,17 +60,7 @@ private struct Session {
 
 /// Blocks on a call that returns only when it succeeds (lock, campaign): no command deadline.
 private func blockingCall(_ client: Client, _ path: String, _ body: JSON) throws(CtlError) -> JSON {
-    let connection = try client.open(path, body, deadline: client.commandDeadline)
-    do {
-        guard let json = JSON.parse(try connection.readBody(nil)) else {
-            throw CtlError(message: "malformed answer to \(path)", exitCode: ExitCode.error)
-        }
-        return json
-    } catch let error as CtlError {
-        throw error
-    } catch {
-        throw CtlError(message: Client.describe(error), exitCode: ExitCode.error)
-    }
+    try client.call(path, body, blocking: true)
 }
 
 private func runLock(_ invocation: Invocation) throws(CtlError) {
@@ -111,9 +101,8 @@ private func runElect(_ invocation: Invocation) throws(CtlError) {
     let name = Array(arguments[0].utf8)
     if listen {
         let client = invocation.client
-        let connection = try client.open("/v3/election/observe", .object([("name", .base64(name))]),
-                                         deadline: client.commandDeadline)
-        var stream = MessageStream(connection)
+        var stream = try client.openStream("/v3/election/observe", .object([("name", .base64(name))]),
+                                           deadline: client.commandDeadline)
         while let response = try stream.next(nil) {
             printGet(.object([("kvs", .array([response["kv"] ?? .object([])]))]), hex: invocation.hex)
             Out.flush()

@@ -161,8 +161,19 @@ enum OutputFormat: String, Sendable {
     case simple, json, table, fields, protobuf
 }
 
+/// How keelctl talks to the server: gRPC as etcdctl does, or keel's JSON gateway (`KEELCTL_PROTOCOL=json`, for
+/// checking the gateway with the same commands). Both print the same: gRPC answers are rendered with the
+/// gateway's JSON encoder.
+enum Transport: String, Sendable {
+    case grpc, json
+
+    /// The environment variable that picks the transport.
+    static let variable = "KEELCTL_PROTOCOL"
+}
+
 /// Options every command shares, from global flags and `ETCDCTL_*` variables.
 struct GlobalOptions: Sendable {
+    var transport: Transport
     var endpoints: [Endpoint]
     var dialMilliseconds: Int
     var commandMilliseconds: Int
@@ -193,6 +204,11 @@ struct GlobalOptions: Sendable {
         }
         self.format = format
         hex = values["hex"] == "true"
+        let transportName = getenv(Transport.variable).map { String(cString: $0) } ?? ""
+        guard let transport = transportName.isEmpty ? .grpc : Transport(rawValue: transportName) else {
+            throw .badArgs("\(Transport.variable)=\(transportName): want grpc or json")
+        }
+        self.transport = transport
     }
 }
 

@@ -11,7 +11,7 @@ func monotonicMicroseconds() -> Int64 {
     return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
 }
 
-/// keelctl's transport is RealNet's HTTP client (shared with keelsim's real-cluster test).
+/// keelctl's JSON gateway transport is RealNet's HTTP client (shared with keelsim's real-cluster test).
 typealias TransportError = HTTPClientError
 typealias HTTPConnection = HTTPClientConnection
 typealias LineReader = HTTPLineReader

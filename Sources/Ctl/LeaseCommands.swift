@@ -97,8 +97,7 @@ private func runLeaseList(_ invocation: Invocation) throws(CtlError) {
 /// One keep-alive request on `/v3/lease/keepalive`; returns the renewed TTL (0: the lease is gone).
 func keepAliveOnce(_ client: Client, id: Int64) throws(CtlError) -> (ttl: Int64, response: JSON) {
     let deadline = client.commandDeadline
-    let connection = try client.open("/v3/lease/keepalive", .object([("ID", .int(id))]), deadline: deadline)
-    var stream = MessageStream(connection)
+    var stream = try client.openStream("/v3/lease/keepalive", .object([("ID", .int(id))]), deadline: deadline)
     guard let result = try stream.next(deadline) else {
         throw CtlError(message: "keep-alive stream ended", exitCode: ExitCode.error)
     }

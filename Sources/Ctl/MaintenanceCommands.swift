@@ -101,10 +101,16 @@ private func runEndpointHashKV(_ invocation: Invocation) throws(CtlError) {
     try invocation.require(.simple, .json, .table)
     var hashes: [(Endpoint, JSON)] = []
     var failed = false
+    guard let revision = Int64(invocation.arguments.value("rev")) else {
+        throw invocation.badArgs("bad --rev \(invocation.arguments.value("rev"))")
+    }
+    // HashKV has no HTTP route (API.md §5 Maintenance): over the gateway, /v3/maintenance/hash answers Hash.
+    let (path, request) = invocation.options.transport == .grpc
+        ? (Client.hashKVPath, JSON.object([("revision", revision == 0 ? nil : .int(revision))]))
+        : ("/v3/maintenance/hash", JSON.object([]))
     for endpoint in try targetEndpoints(invocation) {
-        // HashKV has no HTTP route (API.md §5 Maintenance); keel's /v3/maintenance/hash answers Hash.
         do {
-            let hash = try invocation.client.call("/v3/maintenance/hash", .object([]), endpoint: endpoint)
+            let hash = try invocation.client.call(path, request, endpoint: endpoint)
             hashes.append((endpoint, hash))
         } catch {
             Out.error("Failed to get the hash of endpoint \(endpoint.display) (\(error.message))")

@@ -60,4 +60,5 @@ func printHelp(group: String? = nil) {
     Out.line("")
     Out.line("Global options: --endpoints=127.0.0.1:2379 --dial-timeout=2s --command-timeout=5s")
     Out.line("  -w/--write-out=simple|json|table|fields --hex; each also as ETCDCTL_<FLAG> (e.g. ETCDCTL_ENDPOINTS)")
+    Out.line("Protocol: gRPC, as etcdctl; KEELCTL_PROTOCOL=json uses keel's JSON gateway instead (same output)")
 }

@@ -26,9 +26,8 @@ private func runSnapshotSave(_ invocation: Invocation) throws(CtlError) {
     let partPath = path + ".part"
     let client = invocation.client
     let start = monotonicMicroseconds()
-    let connection = try client.open("/v3/maintenance/snapshot", .object([]), deadline: client.commandDeadline)
+    var stream = try client.openStream("/v3/maintenance/snapshot", .object([]), deadline: client.commandDeadline)
     Out.error("fetching snapshot from \(endpoints[0].display)")
-    var stream = MessageStream(connection)
     var data: [UInt8] = []
     var pieces: [(blob: [UInt8], remaining: Int64)] = []
     let showProgress = isatty(2) == 1

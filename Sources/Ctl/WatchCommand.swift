@@ -35,9 +35,8 @@ private func runWatch(_ invocation: Invocation) throws(CtlError) {
         ("prev_kv", invocation.arguments.bool("prev-kv") ? .bool(true) : nil),
     ])
     let client = invocation.client
-    let connection = try client.open("/v3/watch", .object([("create_request", create)]),
-                                     deadline: client.commandDeadline)
-    var stream = MessageStream(connection)
+    var stream = try client.openStream("/v3/watch", .object([("create_request", create)]),
+                                       deadline: client.commandDeadline)
     command = command.isEmpty ? [] : command
     while let response = try stream.next(nil) {
         if response["created"]?.boolValue == true && response["events"] == nil { continue }

@@ -108,7 +108,7 @@ enum SetupError: Error {
 }
 
 /// What one keelctl run printed.
-struct CtlResult {
+struct CtlResult: Equatable {
     var status: Int32
     var stdout: String
     var stderr: String
@@ -117,8 +117,14 @@ struct CtlResult {
 /// Runs keelctl to completion (killed after `seconds`) with `stdin` piped in.
 func keelctl(_ arguments: [String], endpoint: String?, stdin: String? = nil, environment: [String: String] = [:],
              seconds: Double = 15) -> CtlResult {
+    run(Binaries.keelctl, arguments, endpoint: endpoint, stdin: stdin, environment: environment, seconds: seconds)
+}
+
+/// Runs a command line tool taking etcdctl's flags (keelctl, etcdctl) to completion, `ETCDCTL_*` cleared.
+func run(_ executable: String, _ arguments: [String], endpoint: String?, stdin: String? = nil,
+         environment: [String: String] = [:], seconds: Double = 15) -> CtlResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binaries.keelctl)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = (endpoint.map { ["--endpoints", $0] } ?? []) + arguments
     var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ETCDCTL_") }
     for (key, value) in environment { env[key] = value }
@@ -146,12 +152,15 @@ final class Background {
     let process = Process()
     let outputPath: String
 
-    init(_ arguments: [String], endpoint: String, root: String) throws {
+    init(_ arguments: [String], endpoint: String, root: String, executable: String = Binaries.keelctl,
+         environment: [String: String] = [:]) throws {
         outputPath = root + "/bg-\(UUID().uuidString.prefix(6)).out"
         FileManager.default.createFile(atPath: outputPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binaries.keelctl)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--endpoints", endpoint] + arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ETCDCTL_") }
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ETCDCTL_") }
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardOutput = handle
         process.standardError = handle

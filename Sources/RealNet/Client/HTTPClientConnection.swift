@@ -11,11 +11,11 @@ public enum HTTPClientError: Error, Equatable {
     case broken(String)
 }
 
-/// The client side of one HTTP/1.1 connection over a blocking TCP socket, with `poll(2)` for deadlines:
+/// The client side of one HTTP/1.1 connection over a `ClientSocket` (`poll(2)` for deadlines):
 /// one POST, then one answer read whole or piece by piece (chunked streams may be endless). Used by
 /// keelctl and by keelsim's real-cluster test; the daemon's own HTTP is the event loop's.
 public final class HTTPClientConnection {
-    private let fd: Int32
+    private let socket: ClientSocket
     private var buffer: [UInt8] = []
     private var cursor = 0
     /// How the server was named, for messages (`host:port` unless given).
@@ -36,44 +36,9 @@ public final class HTTPClientConnection {
     public init(host: String, port: Int, label: String? = nil, dialMilliseconds: Int) throws(HTTPClientError) {
         self.host = host
         self.port = port
-        let label = label ?? "\(host):\(port)"
-        self.label = label
-        var hints = addrinfo()
-        hints.ai_family = AF_INET
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let address = host == "localhost" ? "127.0.0.1" : host
-        guard getaddrinfo(address, String(port), &hints, &result) == 0, let info = result else {
-            throw .dial("\(label): cannot resolve host \(host)")
-        }
-        defer { freeaddrinfo(result) }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-            | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .dial("socket: errno \(errno)") }
-        if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
-            guard errno == EINPROGRESS else {
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                throw .dial("\(label): \(reason)")
-            }
-            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ready = poll(&pfd, 1, Int32(dialMilliseconds))
-            var failure: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length)
-            if ready <= 0 || failure != 0 {
-                close(fd)
-                throw .dial("\(label): " + (ready <= 0 ? "dial timeout" : String(cString: strerror(failure))))
-            }
-        }
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        self.fd = fd
+        socket = try ClientSocket(host: host, port: port, label: label, dialMilliseconds: dialMilliseconds)
+        self.label = socket.label
     }
-
-    deinit { close(fd) }
 
     /// Writes a POST of a JSON `body` to `path`, with extra `headers`.
     public func post(_ path: String, body: [UInt8], headers: [(name: String, value: String)] = [])
@@ -85,15 +50,7 @@ public final class HTTPClientConnection {
         head += "\r\n"
         var bytes = Array(head.utf8)
         bytes += body
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .broken("write: \(String(cString: strerror(errno)))")
-            }
-            offset += written
-        }
+        try socket.write(bytes, deadline: nil)
     }
 
     /// Reads more bytes into the buffer; `deadline` is monotonic milliseconds, nil for none.
@@ -102,19 +59,7 @@ public final class HTTPClientConnection {
             buffer.removeFirst(cursor)
             cursor = 0
         }
-        while true {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let wait = deadline.map { Int32(clamping: max(0, $0 - HTTPClientConnection.nowMilliseconds())) } ?? -1
-            let ready = poll(&pfd, 1, wait)
-            if ready < 0 && errno == EINTR { continue }
-            if ready == 0 { throw .timeout }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { throw .broken("connection closed") }
-            buffer += chunk[0..<count]
-            return
-        }
+        try socket.read(into: &buffer, deadline: deadline)
     }
 
     /// The next whole line, without its line end; consumes nothing unless the whole line is there.
@@ -207,7 +152,7 @@ public final class HTTPClientConnection {
     }
 
     /// Milliseconds of the monotonic clock, the time base of deadlines.
-    public static func nowMilliseconds() -> Int64 { EventLoop.monotonicNanoseconds() / 1_000_000 }
+    public static func nowMilliseconds() -> Int64 { ClientSocket.nowMilliseconds() }
 
     static func trimmed(_ text: Substring) -> String {
         var rest = text
