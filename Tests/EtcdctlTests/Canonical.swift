@@ -62,7 +62,7 @@ enum Stderr {
 enum Rows {
     static func sorted(_ text: String) -> String {
         guard !text.isEmpty else { return text }
-        if text.hasPrefix("[") || text.contains(#""members":["#) {
+        if text.hasPrefix("[") || text.contains(#""members":["#) || text.contains(#""leases":["#) {
             return sortedJSONArray(text)
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -81,16 +81,19 @@ enum Rows {
         return lines.joined(separator: "\n") + (trailingNewline ? "\n" : "")
     }
 
-    /// Sorts the items of the first JSON array that holds objects: the top-level one, or "members".
+    /// Sorts the items of the first JSON array that holds objects: the top-level one, "members" or "leases".
     static func sortedJSONArray(_ text: String) -> String {
         let chars = Array(text.unicodeScalars)
-        let marker = Array(#""members":["#.unicodeScalars)
         var start = 0
         if chars.first != "[" {
-            guard let found = (0...(chars.count - marker.count)).first(where: {
-                Array(chars[$0..<($0 + marker.count)]) == marker
-            }) else { return text }
-            start = found + marker.count - 1
+            let markers = [#""members":["#, #""leases":["#].map { Array($0.unicodeScalars) }
+            let found = markers.lazy.compactMap { marker -> Int? in
+                guard chars.count >= marker.count else { return nil }
+                return (0...(chars.count - marker.count)).first { Array(chars[$0..<($0 + marker.count)]) == marker }
+                    .map { $0 + marker.count - 1 }
+            }.first
+            guard let found else { return text }
+            start = found
         }
         var items: [String] = []
         var depth = 0
