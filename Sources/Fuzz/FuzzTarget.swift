@@ -13,6 +13,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case grpcFraming = "grpc-framing"
     /// Protobuf request messages of every etcd method, and the watch, keep-alive and health messages.
     case protobuf
+    /// What keelctl reads from a server: HTTP/2 frames after its preface, on three open streams.
+    case http2Client = "http2-client"
+    /// Protobuf response messages of every etcd method keelctl decodes, watch responses and snapshot chunks.
+    case protobufResponse = "protobuf-response"
     /// HTTP/1.1 requests, pipelined.
     case http1
     /// The JSON gateway's request bodies for every endpoint, and the watch and keep-alive stream bodies.
@@ -33,6 +37,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .hpack: WireTargets.hpack(input)
         case .grpcFraming: WireTargets.grpcFraming(input)
         case .protobuf: WireTargets.protobuf(input)
+        case .http2Client: ClientTargets.http2(input)
+        case .protobufResponse: ClientTargets.protobufResponse(input)
         case .http1: WireTargets.http1(input)
         case .json: WireTargets.json(input)
         case .peer: StorageTargets.peer(input)

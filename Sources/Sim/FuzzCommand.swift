@@ -83,12 +83,12 @@ func runFuzzCommand(_ arguments: [String]) -> Int32 {
     var runner = FuzzRunner(artifacts: artifacts)
     runner.hangSeconds = hangSeconds
     runner.rssBytesMax = rssMegabytes << 20
-    print("target        inputs     seconds   inputs/s   peak rss")
+    print("target             inputs     seconds   inputs/s   peak rss")
     fflush(nil)
     for target in targets {
         let corpus = Corpus(root: corpusRoot, target: target)
         let report = runner.run(corpus, runs: runs, seed: seed) { line in writeError(line + "\n") }
-        let name = target.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+        let name = target.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
         print("\(name)  \(pad(report.runs, 9))  \(pad(Int(report.seconds.rounded()), 8))  "
               + "\(pad(Int(report.inputsPerSecond), 9))  \(report.peakRSSBytes >> 20) MiB")
         fflush(nil)  // A later target may die of a signal: what finished is on the terminal.

@@ -2,6 +2,7 @@
 """Builds fuzz-corpus/<target>/seed-* from captured traffic and data, once; the seeds are committed.
 
   make-seeds.py --h2 DIR (etcdctl->keel client streams, one file per connection, preface included)
+                --h2-responses DIR (keel->etcdctl streams, files named resp-*: for the client-side targets)
                 --peer DIR (keel->keel peer streams, handshake included)
                 --data-dir DIR (a keel data dir with a WAL segment and a snapshot)
                 --snapshot FILE (an `etcdctl snapshot save` file)
@@ -65,6 +66,20 @@ def h2_seeds(src, out):
         write(out, "grpc-framing", f"etcdctl-{k:02d}", bytes([k % 8]) + message)
     for k, proto in enumerate(sorted(set(protos))[:60]):
         write(out, "protobuf", f"etcdctl-{k:02d}", proto)
+
+
+def h2_response_seeds(src, out):
+    messages = []
+    for k, path in enumerate(sorted(glob.glob(os.path.join(src, "resp-*")))):
+        data = open(path, "rb").read()
+        if not data:
+            continue
+        write(out, "http2-client", f"keel-{k:02d}", bytes([k % 4]) + data)
+        for ftype, flags, sid, payload in frames(data):
+            if ftype == 0 and len(payload) >= 5:
+                messages.append(payload[5:])
+    for k, message in enumerate(sorted(set(messages))[:60]):
+        write(out, "protobuf-response", f"keel-{k:02d}", message)
 
 
 def peer_seeds(src, out):
@@ -148,10 +163,11 @@ def transcript_seeds(src, out):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--h2"); p.add_argument("--peer"); p.add_argument("--data-dir"); p.add_argument("--snapshot")
+    p.add_argument("--h2"); p.add_argument("--h2-responses"); p.add_argument("--peer"); p.add_argument("--data-dir"); p.add_argument("--snapshot")
     p.add_argument("--transcripts"); p.add_argument("--out", default="fuzz-corpus")
     a = p.parse_args()
     if a.h2: h2_seeds(a.h2, a.out)
+    if a.h2_responses: h2_response_seeds(a.h2_responses, a.out)
     if a.peer: peer_seeds(a.peer, a.out)
     if a.data_dir: storage_seeds(a.data_dir, a.snapshot, a.out)
     if a.transcripts: transcript_seeds(a.transcripts, a.out)
