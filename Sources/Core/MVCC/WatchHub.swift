@@ -59,6 +59,12 @@ public struct WatchHub: Equatable, Sendable {
         var synced: Bool
     }
 
+    /// Where a watcher's joinable response sits in its stream's outbox, and its size so far.
+    struct OpenResponse: Equatable, Sendable {
+        var index: Int
+        var bytes: Int
+    }
+
     /// One client stream: its watchers and the responses waiting to be sent.
     struct Stream: Equatable, Sendable {
         var watchers: [WatchID: Watcher] = [:]
@@ -71,7 +77,7 @@ public struct WatchHub: Equatable, Sendable {
         /// Per watcher, the outbox index of its last events response, while nothing but events responses
         /// followed it: once the outbox is long (`Config.joinResponsesAfter`), later revisions' events join
         /// that response, so a backed-up stream sends fewer, larger responses.
-        var openResponse: [WatchID: Int] = [:]
+        var openResponse: [WatchID: OpenResponse] = [:]
         /// A progress request waits for every watcher to be synced.
         var progressRequested = false
 
@@ -211,18 +217,21 @@ public struct WatchHub: Equatable, Sendable {
             streams[stream]!.outboxBytes += response.size
             return
         }
+        let bytes = response.size
         if streams[stream]!.outbox.count >= config.joinResponsesAfter,
-           let at = streams[stream]!.openResponse[response.watchID],
-           streams[stream]!.outbox[at].size + response.size - 48 < config.fragmentBytesMax {
-            invariant(streams[stream]!.outbox[at].revision < response.events.first!.kv.modRevision,
+           let open = streams[stream]!.openResponse[response.watchID],
+           open.bytes + bytes - 48 < config.fragmentBytesMax {
+            invariant(streams[stream]!.outbox[open.index].revision < response.events.first!.kv.modRevision,
                       "events joined out of revision order")
-            streams[stream]!.outbox[at].events.append(contentsOf: response.events)
-            streams[stream]!.outbox[at].revision = response.revision
-            streams[stream]!.outboxBytes += response.size - 48
+            streams[stream]!.outbox[open.index].events.append(contentsOf: response.events)
+            streams[stream]!.outbox[open.index].revision = response.revision
+            streams[stream]!.openResponse[response.watchID]!.bytes += bytes - 48
+            streams[stream]!.outboxBytes += bytes - 48
             return
         }
-        streams[stream]!.openResponse[response.watchID] = streams[stream]!.outbox.count
+        let index = streams[stream]!.outbox.count
+        streams[stream]!.openResponse[response.watchID] = OpenResponse(index: index, bytes: bytes)
         streams[stream]!.outbox.append(response)
-        streams[stream]!.outboxBytes += response.size
+        streams[stream]!.outboxBytes += bytes
     }
 }
