@@ -154,7 +154,7 @@ struct ResponseReader {
     }
 
     func member(_ object: JSONIndex) throws -> Member {
-        Member(id: try uint64(object, "ID"), name: try string(object, "name"),
+        Member(id: MemberID(try uint64(object, "ID")), name: try string(object, "name"),
                peerURLs: try strings(object, "peerURLs"),
                clientURLs: try strings(object, "clientURLs"), isLearner: try bool(object, "isLearner"))
     }

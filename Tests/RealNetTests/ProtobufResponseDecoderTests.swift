@@ -23,7 +23,7 @@ struct ResponseGenerator {
     mutating func kvs() -> [KeyValue] { (0..<values.prng.int(below: 4)).map { _ in kv() } }
 
     mutating func member() -> Member {
-        Member(id: values.prng.next(), name: values.flag() ? "m\(values.prng.int(below: 9))" : "",
+        Member(id: MemberID(values.prng.next()), name: values.flag() ? "m\(values.prng.int(below: 9))" : "",
                peerURLs: (0..<values.prng.int(below: 3)).map { _ in values.url() },
                clientURLs: (0..<values.prng.int(below: 3)).map { _ in values.url() }, isLearner: values.flag())
     }

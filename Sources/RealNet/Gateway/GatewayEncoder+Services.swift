@@ -1,23 +1,7 @@
 import Core
 
-/// etcd's `Member`: `ID`, `name`, `peerURLs`, `clientURLs`, `isLearner`; a member that never started has no
-/// name and no client URLs (#170).
-public struct Member: Equatable, Sendable {
-    public var id: UInt64
-    public var name: String
-    public var peerURLs: [String]
-    public var clientURLs: [String]
-    public var isLearner: Bool
-
-    public init(id: UInt64, name: String = "", peerURLs: [String], clientURLs: [String] = [],
-                isLearner: Bool = false) {
-        self.id = id
-        self.name = name
-        self.peerURLs = peerURLs
-        self.clientURLs = clientURLs
-        self.isLearner = isLearner
-    }
-}
+/// etcd's `Member` (`ID`, `name`, `peerURLs`, `clientURLs`, `isLearner`) is Core's `ClusterMember`.
+public typealias Member = ClusterMember
 
 /// etcd's `StatusResponse` minus the header.
 public struct StatusResponse: Equatable, Sendable {
@@ -91,7 +75,7 @@ extension GatewayEncoder {
 
     static func member(_ member: Member, into writer: inout JSONWriter) {
         writer.beginObject()
-        writer.uint64IfNonZero("ID", member.id)
+        writer.uint64IfNonZero("ID", member.id.value)
         writer.stringIfNonEmpty("name", member.name)
         strings("peerURLs", member.peerURLs, into: &writer)
         strings("clientURLs", member.clientURLs, into: &writer)

@@ -22,7 +22,7 @@ extension ProtobufEncoder {
     /// An `etcdserverpb.Member` as field `field`: 1 `ID`, 2 `name`, 3 `peerURLs`, 4 `clientURLs`, 5 `isLearner`.
     static func member(_ field: Int, _ member: Member, into writer: inout ProtobufWriter) {
         let start = writer.beginMessage(field)
-        writer.uint64Field(1, member.id)
+        writer.uint64Field(1, member.id.value)
         writer.stringField(2, member.name)
         for url in member.peerURLs { writer.bytesElement(3, url.utf8) }
         for url in member.clientURLs { writer.bytesElement(4, url.utf8) }

@@ -99,7 +99,7 @@ extension ProtobufResponseDecoder {
         var sub = try r.message(field, name, type: "Member")
         while let field = try sub.nextField() {
             switch field.number {
-            case 1: member.id = try sub.uint64(field, "ID")
+            case 1: member.id = MemberID(try sub.uint64(field, "ID"))
             case 2: member.name = try sub.string(field, "Name")
             case 3: member.peerURLs.append(try sub.string(field, "PeerURLs"))
             case 4: member.clientURLs.append(try sub.string(field, "ClientURLs"))
@@ -117,7 +117,7 @@ extension ProtobufResponseDecoder {
             switch field.number {
             case 1: try header(&r, field, into: &h)
             case 2:
-                var next = Member(id: 0, peerURLs: [])
+                var next = Member(id: MemberID(0), peerURLs: [])
                 try member(&r, field, "Members", into: &next)
                 members.append(next)
             default: try r.skip(field)
@@ -129,14 +129,14 @@ extension ProtobufResponseDecoder {
     /// MemberAdd: 1 `header`, 2 `member`, 3 `members`.
     static func memberAdd(_ r: inout ProtobufReader) throws(ProtobufDecodeError) -> ServiceResponse {
         var h = ResponseHeader.empty
-        var added = Member(id: 0, peerURLs: [])
+        var added = Member(id: MemberID(0), peerURLs: [])
         var members: [Member] = []
         while let field = try r.nextField() {
             switch field.number {
             case 1: try header(&r, field, into: &h)
             case 2: try member(&r, field, "Member", into: &added)
             case 3:
-                var next = Member(id: 0, peerURLs: [])
+                var next = Member(id: MemberID(0), peerURLs: [])
                 try member(&r, field, "Members", into: &next)
                 members.append(next)
             default: try r.skip(field)

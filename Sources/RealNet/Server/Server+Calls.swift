@@ -79,9 +79,8 @@ extension Server {
             }
             return .alarms(members, h)
         case .members(let r):
-            let members = r.members.map(Server.member)
-            if let added = r.added { return .memberAdd(Server.member(added), members: members, h) }
-            return .members(members, h.at(.zero))
+            if let added = r.added { return .memberAdd(added, members: r.members, h) }
+            return .members(r.members, h.at(.zero))
         case .failed(let error):
             let rpc = rpcError(error)
             switch call.endpoint {
@@ -113,11 +112,6 @@ extension Server {
                          message: "etcdserver: can only promote a learner member which is in sync with leader")
             }
         }
-    }
-
-    /// A listed member as the codecs encode it.
-    static func member(_ m: ClusterMember) -> Member {
-        Member(id: m.id.value, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner)
     }
 
     /// The Replica's status as the codecs encode it (Keel reports its whole backend as in use).
