@@ -9,6 +9,6 @@ import Core
 ///   `Base64` (proto3 JSON as etcd's gateway speaks it);
 /// - `Syscall`, `Errno`, `OwnedFD`: every system call, through one retry loop.
 public enum RealNet {
-    /// Version string reported by `/version` once the daemon exists.
-    public static let serverVersion = "3.4.23"
+    /// The etcd version the daemon reports (`/version`, Status): Core's, so there is one.
+    public static let serverVersion = StatusReport.etcdVersion
 }

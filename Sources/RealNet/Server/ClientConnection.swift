@@ -136,8 +136,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         case .rpc(let endpoint):
             call(endpoint, body: request.body, slot: slot)
         case .version:
-            complete(slot: slot, Gateway.plainJSON(#"{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}"#,
-                                                   date: HTTPDate.now()))
+            complete(slot: slot, Gateway.plainJSON(#"{"etcdserver":""# + RealNet.serverVersion
+                                                   + #"","etcdcluster":"3.4.0"}"#, date: HTTPDate.now()))
         case .health:
             let healthy = !server.replica.raft.leader.isNone
             var out: [UInt8] = []
