@@ -277,7 +277,7 @@ import Testing
         #expect(try Self.serves(port))
 
         // A truncated preface, then nothing: the server waits (sending nothing), serves others, and closes
-        // the connection when --client-idle-timeout passes.
+        // the connection when --client-read-timeout passes, as for a request that stops arriving.
         let stuck = try GRPCTestClient(port: port)
         stuck.send(Array(H2.preface[..<20]))
         let stuckStarted = Date()
@@ -285,7 +285,7 @@ import Testing
         #expect(try Self.serves(port, key: "stuck"))
         #expect(stuck.readRaw(seconds: 6).isEmpty && stuck.endOfInput)
         let stuckSeconds = Self.seconds(since: stuckStarted)
-        #expect(stuckSeconds > 1.9 && stuckSeconds < 5, "closed after \(stuckSeconds) s")
+        #expect(stuckSeconds > 0.9 && stuckSeconds < 1.9, "closed after \(stuckSeconds) s")
 
         // The default daemon does not limit streams, so it does not send SETTINGS_MAX_CONCURRENT_STREAMS.
         let plain = try GRPCTestClient(port: port)

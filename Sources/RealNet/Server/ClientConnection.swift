@@ -41,6 +41,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     func checkTimeouts(now: UInt64) {
         guard let connection, connection.isOpen, watchStream == nil, keepAlivesOutstanding == 0 else { return }
         if let since = partialSince, now - since > UInt64(server.config.clientReadTimeoutMilliseconds) {
+            // Half an HTTP/2 preface is no HTTP/1.1 request to answer: the connection just ends.
+            if prefaceProbe?.isEmpty == false { return connection.close() }
             var out: [UInt8] = []
             HTTPResponse.plain(status: 408, contentType: "text/plain; charset=utf-8",
                                body: Array("request timed out\n".utf8), close: true, date: HTTPDate.now(), into: &out)
@@ -58,7 +60,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         lastActivity = Server.monotonicMilliseconds()
         if prefaceProbe != nil {
             switch probePreface(bytes) {
-            case .undecided: return
+            case .undecided:
+                partialSince = partialSince ?? lastActivity  // The read timeout runs for a preface too.
+                return
             case .http2(let probe): return handOverToHTTP2(probe, connection)
             case .http1(let probe):
                 probe.withUnsafeBytes { parser.append($0) }
