@@ -12,17 +12,11 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     var slots: [[UInt8]?] = []
     var firstSlot = 0
     var closeAfterSlot: Int?
-    var watchStream: WatchStreamID?
+    /// What the connection is doing: probing its first bytes, answering requests, or one stream.
+    var mode: GatewayConnectionMode = .probing([])
+    /// Whether the current stream's status line and headers are written.
     var streamHeadSent = false
-    var keepAlivesOutstanding = 0
-    var watchBlocked = false
-    /// Observe: the election watched and the leader last sent.
-    var observedElection: [UInt8]?
-    var lastObserved: KeyValue?
     var writer = JSONWriter(capacity: 1024)
-    /// The first bytes of the connection, kept until they either match the HTTP/2 client preface (the
-    /// connection becomes gRPC) or cannot (it stays HTTP/1.1). nil once decided.
-    var prefaceProbe: [UInt8]? = []
     /// When the current partial request began arriving, and when anything last happened (monotonic ms).
     var partialSince: UInt64?
     var lastActivity: UInt64
@@ -39,10 +33,10 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// Closes a connection whose request is too slow to arrive, or that has been idle too long.
     func checkTimeouts(now: UInt64) {
-        guard let connection, connection.isOpen, watchStream == nil, keepAlivesOutstanding == 0 else { return }
+        guard let connection, connection.isOpen, !mode.isStreaming else { return }
         if let since = partialSince, now - since > UInt64(server.config.clientReadTimeoutMilliseconds) {
             // Half an HTTP/2 preface is no HTTP/1.1 request to answer: the connection just ends.
-            if prefaceProbe?.isEmpty == false { return connection.close() }
+            if case .probing(let bytes) = mode, !bytes.isEmpty { return connection.close() }
             var out: [UInt8] = []
             HTTPResponse.plain(status: 408, contentType: "text/plain; charset=utf-8",
                                body: Array("request timed out\n".utf8), close: true, date: HTTPDate.now(), into: &out)
@@ -58,8 +52,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     func received(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
         lastActivity = Server.monotonicMilliseconds()
-        if prefaceProbe != nil {
-            switch probePreface(bytes) {
+        if case .probing(let probe) = mode {
+            switch probePreface(probe, bytes) {
             case .undecided:
                 partialSince = partialSince ?? lastActivity  // The read timeout runs for a preface too.
                 return
@@ -81,20 +75,19 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// Reads the first bytes against the HTTP/2 connection preface (RFC 9113 3.4): gRPC clients such as
     /// etcdctl and clientv3 speak h2c with prior knowledge on `http://` endpoints.
-    func probePreface(_ bytes: UnsafeRawBufferPointer) -> PrefaceProbe {
-        var probe = prefaceProbe ?? []
+    func probePreface(_ earlier: [UInt8], _ bytes: UnsafeRawBufferPointer) -> PrefaceProbe {
+        var probe = earlier
         probe.append(contentsOf: bytes)
         let preface = HTTP2ServerConnection.clientPreface
         let compared = min(probe.count, preface.count)
         if probe[..<compared].elementsEqual(preface[..<compared]) {
             if probe.count < preface.count {
-                prefaceProbe = probe
+                mode = .probing(probe)
                 return .undecided
             }
-            prefaceProbe = nil
             return .http2(probe)
         }
-        prefaceProbe = nil
+        mode = .requests
         return .http1(probe)
     }
 
@@ -106,9 +99,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     }
 
     func parseRequests(on connection: Connection) {
-        defer { partialSince = parser.isIdle || watchStream != nil ? nil : (partialSince ?? lastActivity) }
+        defer { partialSince = parser.isIdle || mode.watchStream != nil ? nil : (partialSince ?? lastActivity) }
         do throws(HTTPParseError) {
-            while watchStream == nil, try parser.next(into: &request) {
+            while mode.watchStream == nil, try parser.next(into: &request) {
                 partialSince = nil
                 if parser.takeContinueRequest() { connection.write(HTTPResponse.continueLine) }
                 handle(request, on: connection)
@@ -123,8 +116,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     }
 
     func closed(_ connection: Connection, error: Errno?) {
-        if let stream = watchStream {
-            watchStream = nil
+        if let stream = mode.watchStream {
+            mode = .requests
             server.closeWatchStream(stream)
         }
     }
@@ -231,7 +224,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     /// Starts a watch stream: every watch request in the body is handed to the Replica.
     func startWatch(body: [UInt8], slot: Int) {
         let stream = server.openWatchStream(for: self, tag: 0)
-        watchStream = stream
+        mode = .watch(stream, blocked: false)
         slots.removeLast()  // A stream answers with lines, not a slot.
         var offset = 0
         do throws(GatewayError) {
@@ -262,7 +255,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     }
 
     func deliver(_ responses: [WatchResponse], tag: Int) {
-        if observedElection != nil { return sendObservedLeader() }
+        if case .observe = mode { return sendObservedLeader() }
         guard let connection, connection.isOpen else { return }
         var out: [UInt8] = []
         if !streamHeadSent {
@@ -275,15 +268,15 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
             HTTPResponse.streamLine(writer.bytes, into: &out)
         }
         connection.write(out)
-        if connection.isWriteBlocked, let stream = watchStream, !watchBlocked {
-            watchBlocked = true  // A slow reader: leave its events in the hub (bounded; caught up later).
+        if connection.isWriteBlocked, case .watch(let stream, blocked: false) = mode {
+            mode = .watch(stream, blocked: true)  // A slow reader: leave its events in the hub (caught up later).
             server.step(.watch(.flowControl(stream, blocked: true)))
         }
     }
 
     func writable(_ connection: Connection) {
-        guard watchBlocked, let stream = watchStream else { return }
-        watchBlocked = false
+        guard case .watch(let stream, blocked: true) = mode else { return }
+        mode = .watch(stream, blocked: false)
         server.step(.watch(.flowControl(stream, blocked: false)))
     }
 
@@ -324,19 +317,17 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     /// served from a watch on the election's keys.
     func startObserve(name: [UInt8]) {
         slots.removeLast()
-        observedElection = name
         let stream = server.openWatchStream(for: self, tag: 0)
-        watchStream = stream
+        mode = .observe(stream, name: name, last: nil)
         server.step(.watch(.create(stream, Replica.observeWatch(name: name))))
         sendObservedLeader()
     }
 
     /// Sends the election's leader if it changed since the last line.
     func sendObservedLeader() {
-        guard let name = observedElection, let connection, connection.isOpen else { return }
-        guard let leader = server.replica.electionLeader(name: name) else { return }
-        if leader == lastObserved { return }
-        lastObserved = leader
+        guard case .observe(let stream, let name, let last) = mode, let connection, connection.isOpen else { return }
+        guard let leader = server.replica.electionLeader(name: name), leader != last else { return }
+        mode = .observe(stream, name: name, last: leader)
         var out: [UInt8] = []
         if !streamHeadSent {
             HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
@@ -362,7 +353,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
             connection?.write(out)
             return
         }
-        keepAlivesOutstanding = ids.count
+        mode = .keepAlive(outstanding: ids.count)
         if ids.isEmpty { return endKeepAliveStream() }
         for id in ids {
             server.submit(.leaseKeepAlive(id), caller: self, tag: -1, endpoint: .leaseKeepAlive)
@@ -378,8 +369,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         }
         out.append(contentsOf: line)
         connection.write(out)
-        keepAlivesOutstanding -= 1
-        if keepAlivesOutstanding == 0 { endKeepAliveStream() }
+        guard case .keepAlive(let outstanding) = mode else { return }
+        mode = .keepAlive(outstanding: outstanding - 1)
+        if outstanding == 1 { endKeepAliveStream() }
     }
 
     func endKeepAliveStream() {
@@ -389,7 +381,41 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         HTTPResponse.lastChunk(into: &out)
         connection.write(out)
         streamHeadSent = false
+        mode = .requests
         if !request.keepAlive { connection.close() }
+    }
+}
+
+/// What a gateway connection is doing, one state at a time: a stream's lines are the rest of the connection
+/// (watch, observe), or hold it until every answer is written (keep-alive).
+enum GatewayConnectionMode {
+    /// The first bytes, kept until they match the HTTP/2 client preface (the connection becomes gRPC) or
+    /// cannot (it stays HTTP/1.1).
+    case probing([UInt8])
+    /// Requests, pipelined; each answer fills its slot.
+    case requests
+    /// `/v3/watch`: Replica watch stream `stream`; `blocked` while the socket is backed up.
+    case watch(WatchStreamID, blocked: Bool)
+    /// `/v3/election/observe`: a watch on the election's keys; `last` is the leader last sent.
+    case observe(WatchStreamID, name: [UInt8], last: KeyValue?)
+    /// `/v3/lease/keepalive`: answers still to come for the body's lease ids.
+    case keepAlive(outstanding: Int)
+
+    /// The Replica watch stream a watch or observe holds.
+    var watchStream: WatchStreamID? {
+        switch self {
+        case .watch(let stream, _), .observe(let stream, _, _): stream
+        case .probing, .requests, .keepAlive: nil
+        }
+    }
+
+    /// Whether a stream holds the connection (no read or idle timeout then).
+    var isStreaming: Bool {
+        switch self {
+        case .watch, .observe: true
+        case .keepAlive(let outstanding): outstanding > 0
+        case .probing, .requests: false
+        }
     }
 }
 
