@@ -14,7 +14,8 @@ extension JepsenRun {
         finalReads(recorder: recorder)
         var histories: [[HistoryEvent]] = []
         for member in members {
-            let replay = WatchStream(port: member.clientPort, name: "\(member.name) replay")
+            let replay = WatchStream(port: member.clientPort, name: "\(member.name) replay",
+                                     protocol: flags.transport)
             replay.start()
             if !replay.waitFor(revision: revision, timeoutMs: 15_000) {
                 failures.append("\(member.name): a watch from revision 1 did not reach revision \(revision)")
@@ -57,7 +58,8 @@ extension JepsenRun {
     /// A linearizable read of every key by a fresh process, recorded in the history (retried a few times).
     private mutating func finalReads(recorder: HistoryRecorder) {
         let client = JepsenClient(index: 1_000_000, clients: 1, keys: flags.keys, ports: members.map(\.clientPort),
-                                  seed: flags.seed, recorder: recorder, deadlineNs: 0, timeoutMs: 5000)
+                                  seed: flags.seed, recorder: recorder, deadlineNs: 0, timeoutMs: 5000,
+                                  protocol: flags.transport)
         for key in 0..<flags.keys {
             var attempt = 0
             while attempt < 10 {
@@ -102,7 +104,9 @@ extension JepsenRun {
     private mutating func checkWatch(_ watch: WatchStream, against history: [HistoryEvent]) {
         let seen = watch.events
         failures += watch.errors
-        print("watch \(watch.name): \(seen.count) of \(history.count) events, \(watch.connectionCount) connections")
+        let calls = watch.transport == .grpc ? ", \(watch.callCount) watch calls" : ""
+        print("watch \(watch.name): \(seen.count) of \(history.count) events, \(watch.connectionCount) connections"
+            + calls)
         if let index = firstDifference(seen, history) {
             failures.append("watch \(watch.name): event \(index) is \(seen[index]), the history has \(history[index])")
         } else if seen.count != history.count {

@@ -50,6 +50,7 @@ final class JepsenClient: @unchecked Sendable {  // Runs on its own thread; shar
     let recorder: HistoryRecorder
     let deadlineNs: UInt64
     let timeoutMs: Int
+    private let transport: any JepsenTransport
     private var prng: Core.Prng
     private var process: Int
     private var written = 0
@@ -57,7 +58,7 @@ final class JepsenClient: @unchecked Sendable {  // Runs on its own thread; shar
     private var lastSeen: [Int: String] = [:]
 
     init(index: Int, clients: Int, keys: Int, ports: [Int], seed: UInt64, recorder: HistoryRecorder,
-         deadlineNs: UInt64, timeoutMs: Int) {
+         deadlineNs: UInt64, timeoutMs: Int, protocol kind: JepsenProtocol) {
         self.index = index
         self.clients = clients
         self.keys = keys
@@ -65,6 +66,7 @@ final class JepsenClient: @unchecked Sendable {  // Runs on its own thread; shar
         self.recorder = recorder
         self.deadlineNs = deadlineNs
         self.timeoutMs = timeoutMs
+        transport = makeJepsenTransport(kind, timeoutMs: timeoutMs)
         prng = Core.Prng(seed: seed, stream: UInt64(index) + 1)
         process = index
     }
@@ -100,39 +102,24 @@ final class JepsenClient: @unchecked Sendable {  // Runs on its own thread; shar
         return "\(index)-\(written)"
     }
 
-    private func post(_ port: Int, _ path: String, _ body: String) -> Result<JepsenResponse, JepsenHTTPError> {
-        do {
-            return .success(try JepsenHTTP.post(port, path, body, timeoutMs: timeoutMs))
-        } catch {
-            return .failure(error)
-        }
-    }
-
     func read(_ key: Int, port: Int) -> Outcome {
         let name = "k\(key)"
         recorder.record(process: process, type: "invoke", f: "read", key: name, value: "null")
-        let body = #"{"key":"\#(base64(Self.keyPrefix + name))"}"#
-        switch post(port, "/v3/kv/range", body) {
-        case .success(let response) where response.status == 200:
-            let kvs = response.json["kvs"] as? [[String: Any]]
-            let value = kvs?.first.map { unbase64($0["value"]) ?? "" }
-            lastSeen[key] = value
-            recorder.record(process: process, type: "ok", f: "read", key: name,
-                            value: value.map { "\"\($0)\"" } ?? "null")
-            return .ok(value ?? "")
-        default:
+        guard case .ok(let value, _) = transport.call(.read(key: Self.keyPrefix + name), port: port) else {
             // A read changes nothing, so one that did not answer certainly failed.
             recorder.record(process: process, type: "fail", f: "read", key: name, value: "null")
             return .fail
         }
+        lastSeen[key] = value
+        recorder.record(process: process, type: "ok", f: "read", key: name, value: value.map { "\"\($0)\"" } ?? "null")
+        return .ok(value ?? "")
     }
 
     func write(_ key: Int, port: Int) -> Outcome {
         let name = "k\(key)"
         let value = nextValue()
         recorder.record(process: process, type: "invoke", f: "write", key: name, value: "\"\(value)\"")
-        let body = #"{"key":"\#(base64(Self.keyPrefix + name))","value":"\#(base64(value))"}"#
-        let outcome = classify(post(port, "/v3/kv/put", body)) { _ in true }
+        let outcome = Self.outcome(transport.call(.write(key: Self.keyPrefix + name, value: value), port: port))
         finish(outcome, f: "write", key: key, value: "\"\(value)\"", written: value)
         return outcome
     }
@@ -143,10 +130,8 @@ final class JepsenClient: @unchecked Sendable {  // Runs on its own thread; shar
         let value = nextValue()
         let pair = "[\"\(expected)\",\"\(value)\"]"
         recorder.record(process: process, type: "invoke", f: "cas", key: name, value: pair)
-        let encodedKey = base64(Self.keyPrefix + name)
-        let body = #"{"compare":[{"key":"\#(encodedKey)","target":"VALUE","value":"\#(base64(expected))"}],"#
-            + #""success":[{"request_put":{"key":"\#(encodedKey)","value":"\#(base64(value))"}}]}"#
-        let outcome = classify(post(port, "/v3/kv/txn", body)) { $0["succeeded"] as? Bool == true }
+        let call = JepsenCall.cas(key: Self.keyPrefix + name, expected: expected, value: value)
+        let outcome = Self.outcome(transport.call(call, port: port))
         finish(outcome, f: "cas", key: key, value: pair, written: value)
         return outcome
     }
@@ -154,24 +139,18 @@ final class JepsenClient: @unchecked Sendable {  // Runs on its own thread; shar
     func delete(_ key: Int, port: Int) -> Outcome {
         let name = "k\(key)"
         recorder.record(process: process, type: "invoke", f: "delete", key: name, value: "null")
-        let body = #"{"key":"\#(base64(Self.keyPrefix + name))"}"#
-        let outcome = classify(post(port, "/v3/kv/deleterange", body)) { _ in true }
+        let outcome = Self.outcome(transport.call(.delete(key: Self.keyPrefix + name), port: port))
         finish(outcome, f: "delete", key: key, value: "null", written: nil)
         return outcome
     }
 
-    /// ok: a 200 whose body passes `succeeded`; fail: refused before sending, a 4xx, or a 200 that did not
-    /// succeed (a cas whose compare was false); info: everything else (timeouts, broken connections, 5xx —
-    /// keel's 503s such as "request timed out" or "no leader" may follow a forwarded proposal).
-    private func classify(_ result: Result<JepsenResponse, JepsenHTTPError>,
-                          succeeded: ([String: Any]) -> Bool) -> Outcome {
-        switch result {
-        case .failure(.refused): return .fail
-        case .failure(.indeterminate): return .info
-        case .success(let response):
-            if response.status == 200 { return succeeded(response.json) ? .ok("") : .fail }
-            if (400..<500).contains(response.status) { return .fail }
-            return .info
+    /// A write's outcome: ok when it succeeded (a cas whose compare was false is a fail); the transport
+    /// decides what is certainly not applied (fail) and what is unknown (info).
+    private static func outcome(_ reply: JepsenReply) -> Outcome {
+        switch reply {
+        case .ok(_, let succeeded): succeeded ? .ok("") : .fail
+        case .fail: .fail
+        case .info: .info
         }
     }
 

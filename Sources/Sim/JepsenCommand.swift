@@ -5,13 +5,14 @@ import Glibc
 /// Usage of `keelsim jepsen`.
 let jepsenUsage = """
     usage: keelsim jepsen [--seed S] [--duration SECONDS] [--clients N] [--keys K] [--binary PATH]
-                          [--base-port P] [--timeout-ms MS] [--history FILE]
+                          [--base-port P] [--timeout-ms MS] [--history FILE] [--protocol grpc|json]
       Starts three keel processes on 127.0.0.1 (client ports P, P+2, P+4; peers P+1, P+3, P+5), runs N
       clients (read, write, cas, delete on K keys) while a seeded nemesis kills (-9), pauses (SIGSTOP),
       restarts members and transfers leadership; then checks linearizability, that every acknowledged
       write is in the keys' history, that all members hold the same history, and that a watch per member
       saw every event in order. Defaults: random seed, 30 s, 5 clients, 3 keys, .build/release/keel if it
-      exists else .build/debug/keel, port 17400, 2000 ms per request.
+      exists else .build/debug/keel, port 17400, 2000 ms per request, gRPC (--protocol json: the clients
+      and watches use the JSON gateway instead).
       Exit: 0 all checks pass, 1 a check failed, 2 bad flags, 3 the cluster could not start.
 
     """
@@ -26,6 +27,8 @@ struct JepsenFlags {
     var basePort = 17400
     var timeoutMs = 2000
     var historyPath: String?
+    /// What carries the clients' calls and the watches.
+    var transport = JepsenProtocol.grpc
     /// Passed to keel: small, so snapshots, on-demand snapshots and snapshot transfers (read back from the
     /// file) happen within a short run.
     var snapshotCount = 500
@@ -61,6 +64,11 @@ struct JepsenFlags {
             case "--catchup-entries": parsed = integer(1...1_000_000).map { flags.catchUpEntries = $0; return $0 }
             case "--binary": flags.binary = value
             case "--history": flags.historyPath = value
+            case "--protocol":
+                guard let kind = JepsenProtocol(rawValue: value) else {
+                    return .failure(FlagError(message: "--protocol must be grpc or json"))
+                }
+                flags.transport = kind
             default: return .failure(FlagError(message: "unknown flag '\(flag)'"))
             }
             if parsed == nil { return .failure(FlagError(message: "\(flag): '\(value)' is out of range")) }
@@ -102,6 +110,7 @@ struct JepsenRun {
     mutating func execute() -> Int32 {
         let reproduce = "keelsim jepsen --seed \(flags.seed) --duration \(flags.durationSeconds)"
             + " --clients \(flags.clients) --keys \(flags.keys)"
+            + (flags.transport == .grpc ? "" : " --protocol \(flags.transport.rawValue)")
         print("seed=\(flags.seed) (reproduce the schedule: \(reproduce))")
         let durationMs = flags.durationSeconds * 1000
         let steps = NemesisStep.schedule(seed: flags.seed, durationMs: durationMs, members: 3)
@@ -113,7 +122,7 @@ struct JepsenRun {
             return 3
         }
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        print("binary \(binary), data and logs in \(root)")
+        print("binary \(binary), data and logs in \(root), clients and watches over \(flags.transport.rawValue)")
         let cluster = (0..<3).map { "m\($0)=http://127.0.0.1:\(flags.basePort + 2 * $0 + 1)" }
             .joined(separator: ",")
         members = (0..<3).map {
@@ -128,7 +137,7 @@ struct JepsenRun {
             return 3
         }
         let recorder = HistoryRecorder()
-        let watches = members.map { WatchStream(port: $0.clientPort, name: $0.name) }
+        let watches = members.map { WatchStream(port: $0.clientPort, name: $0.name, protocol: flags.transport) }
         for watch in watches { watch.start() }
         load(recorder: recorder, steps: steps, durationMs: durationMs)
         check(recorder: recorder, watches: watches)
@@ -180,7 +189,7 @@ struct JepsenRun {
         for index in 0..<flags.clients {
             let client = JepsenClient(index: index, clients: flags.clients, keys: flags.keys, ports: ports,
                                       seed: flags.seed, recorder: recorder, deadlineNs: deadlineNs,
-                                      timeoutMs: flags.timeoutMs)
+                                      timeoutMs: flags.timeoutMs, protocol: flags.transport)
             Thread {
                 client.run()
                 done.signal()

@@ -13,20 +13,24 @@ struct HistoryEvent: Equatable, CustomStringConvertible {
 }
 
 /// A watch on every workload key of one member, from revision 1, reconnecting from the last revision
-/// seen + 1 whenever the member dies, pauses past the read timeout, or closes the stream.
+/// seen + 1 whenever the member dies, pauses past the read timeout, or closes the stream. Over gRPC it is
+/// a Watch stream (`JepsenWatch+GRPC.swift`), over JSON a `/v3/watch` request.
 final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`; the thread owns the socket.
     let port: Int
     let name: String
+    let transport: JepsenProtocol
     private let lock = NSLock()
     private var stopped = false
     private var finished = false
     private var collected: [HistoryEvent] = []
     private var problems: [String] = []
     private var connections = 0
+    private var calls = 0
 
-    init(port: Int, name: String) {
+    init(port: Int, name: String, protocol kind: JepsenProtocol) {
         self.port = port
         self.name = name
+        transport = kind
     }
 
     var events: [HistoryEvent] {
@@ -47,13 +51,20 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
         return connections
     }
 
+    /// Watch calls opened (gRPC: several may share a connection, one per idle second).
+    var callCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return calls
+    }
+
     var lastRevision: Int {
         lock.lock()
         defer { lock.unlock() }
         return collected.last?.revision ?? 0
     }
 
-    private var isStopped: Bool {
+    var isStopped: Bool {
         lock.lock()
         defer { lock.unlock() }
         return stopped
@@ -93,7 +104,10 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
         var attempts = 0
         while !isStopped && attempts < 100_000 {
             attempts += 1
-            stream()
+            switch transport {
+            case .grpc: grpcStream()
+            case .json: stream()
+            }
             if !isStopped { sleepMilliseconds(100) }
         }
         lock.lock()
@@ -106,9 +120,7 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
     private func stream() {
         guard let connection = try? HTTPClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: 300)
         else { return }
-        lock.lock()
-        connections += 1
-        lock.unlock()
+        opened(connection: true)
         let start = lastRevision + 1
         let body = #"{"create_request":{"key":"\#(base64(JepsenClient.keyPrefix))","#
             + #""range_end":"\#(base64("jepsen0"))","start_revision":"\#(start)"}}"#
@@ -150,6 +162,7 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
             note("\(name): watch canceled: \(result)")
             return false
         }
+        var events: [HistoryEvent] = []
         for case let event as [String: Any] in result["events"] as? [Any] ?? [] {
             guard let kv = event["kv"] as? [String: Any], let key = unbase64(kv["key"]),
                   let revision = Int(kv["mod_revision"] as? String ?? "") else {
@@ -157,11 +170,26 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
                 return false
             }
             let isDelete = event["type"] as? String == "DELETE"
-            let next = HistoryEvent(revision: revision, key: key,
-                                    value: isDelete ? nil : (unbase64(kv["value"]) ?? ""))
+            events.append(HistoryEvent(revision: revision, key: key,
+                                       value: isDelete ? nil : (unbase64(kv["value"]) ?? "")))
+        }
+        return append(events)
+    }
+
+    /// Counts a connection (when `connection`) and a watch call.
+    func opened(connection: Bool) {
+        lock.lock()
+        if connection { connections += 1 }
+        calls += 1
+        lock.unlock()
+    }
+
+    /// Adds events in order; false (noted) at one not after the last, and the stream must be dropped.
+    func append(_ events: [HistoryEvent]) -> Bool {
+        for next in events {
             lock.lock()
             let last = collected.last?.revision ?? 0
-            if revision <= last {
+            if next.revision <= last {
                 lock.unlock()
                 note("\(name): event out of order: \(next) after revision \(last)")
                 return false
@@ -172,7 +200,7 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
         return true
     }
 
-    private func note(_ problem: String) {
+    func note(_ problem: String) {
         lock.lock()
         if problems.count < 100 { problems.append(problem) }
         lock.unlock()
