@@ -184,7 +184,8 @@ extension Workload {
                             + "\(sim.checks.leaderOfTerm[status.raftTerm.value].map { "n\($0)" } ?? "nobody")")
             }
             if status.isLearner != raft.conf.isLearner(s.id) { return fail("the learner flag") }
-            if status.version != StatusReport.etcdVersion || status.dbSize != s.backendBytes || status.errors.count != s.alarms.count {
+            if status.version != StatusReport.etcdVersion || status.dbSize != s.backendBytes
+                || status.errors.count != s.alarms.count {
                 return fail("version, size or alarms")
             }
         case (.hash, .hash(let hash)):
