@@ -52,16 +52,7 @@ extension HTTP2ServerConnection {
             try localSettingsAcknowledged()
             return
         }
-        guard payload.count % 6 == 0 else {
-            throw .connection(.frameSizeError, debug: "SETTINGS length \(payload.count)")
-        }
-        var offset = 0
-        while offset < payload.count {
-            let id = UInt16(payload[offset]) << 8 | UInt16(payload[offset + 1])
-            let value = readUInt32(payload, at: offset + 2)
-            offset += 6
-            try applyPeerSetting(id, value)
-        }
+        try FrameRules.forEachSetting(payload) { (id, value) throws(HTTP2Error) in try applyPeerSetting(id, value) }
         FrameWriter.appendSettingsAck(into: &output)
         flushData()
     }

@@ -46,13 +46,8 @@ extension HTTP2ServerConnection {
         }
         invariant(pending.stream == header.stream, "CONTINUATION stream checked by the dispatcher")
         pending.continuationCount += 1
-        guard pending.continuationCount <= settings.continuationFramesMax else {
-            let debug = "more than \(settings.continuationFramesMax) CONTINUATION frames"
-            throw .connection(.enhanceYourCalm, debug: debug)
-        }
-        guard headerBlock.count + payload.count <= settings.headerBlockBytesMax else {
-            throw .connection(.enhanceYourCalm, debug: "header block over \(settings.headerBlockBytesMax) bytes")
-        }
+        try FrameRules.admitContinuation(count: pending.continuationCount, blockBytes: headerBlock.count,
+                                         adding: payload.count, settings: settings)
         headerBlock.append(contentsOf: payload)
         if header.flags.contains(.endHeaders) {
             pendingHeaderBlock = nil

@@ -147,13 +147,8 @@ extension HTTP2ClientConnection {
             throw .connection(.protocolError, debug: "CONTINUATION without HEADERS")
         }
         pending.continuationCount += 1
-        guard pending.continuationCount <= settings.continuationFramesMax else {
-            let debug = "more than \(settings.continuationFramesMax) CONTINUATION frames"
-            throw .connection(.enhanceYourCalm, debug: debug)
-        }
-        guard headerBlock.count + payload.count <= settings.headerBlockBytesMax else {
-            throw .connection(.enhanceYourCalm, debug: "header block over \(settings.headerBlockBytesMax) bytes")
-        }
+        try FrameRules.admitContinuation(count: pending.continuationCount, blockBytes: headerBlock.count,
+                                         adding: payload.count, settings: settings)
         headerBlock.append(contentsOf: payload)
         if header.flags.contains(.endHeaders) {
             pendingHeaderBlock = nil

@@ -132,17 +132,12 @@ public struct HTTP2ClientConnection: Sendable {
     ) throws(HTTP2Error) {
         if let pending = pendingHeaderBlock {
             // Section 6.10: nothing may come between HEADERS and its END_HEADERS but CONTINUATION of that stream.
-            guard header.type == .continuation, header.stream == pending.stream else {
-                let debug = "\(header.type) inside the header block of stream \(pending.stream)"
-                throw .connection(.protocolError, debug: debug)
-            }
+            try FrameRules.checkInsideHeaderBlock(header, of: pending.stream)
             return try receiveContinuation(header, payload, events: &events)
         }
         if !receivedPeerSettings {
             // Section 3.4: the server's preface is a SETTINGS frame.
-            guard header.type == .settings, !header.flags.contains(.ack) else {
-                throw .connection(.protocolError, debug: "first frame is \(header.type), not SETTINGS")
-            }
+            try FrameRules.checkFirstFrame(header)
             receivedPeerSettings = true
         }
         switch header.type {
