@@ -207,31 +207,37 @@ public struct WatchHub: Equatable, Sendable {
 
     /// Queues a response without limits (control responses are small and one per request).
     mutating func queue(_ response: WatchResponse, on stream: WatchStreamID) {
-        streams[stream]!.outboxEvents += response.events.count
+        streams[stream]!.queue(response, config: config)  // One lookup: this runs per watcher per revision.
+    }
+}
+
+extension WatchHub.Stream {
+    /// Appends `response` to the outbox, or, on a backed-up stream, joins its events to the watcher's
+    /// response still waiting there (`Config.joinResponsesAfter`).
+    mutating func queue(_ response: WatchResponse, config: WatchHub.Config) {
+        outboxEvents += response.events.count
         let isPlainEvents = !response.events.isEmpty && !response.created && !response.canceled && !response.fragment
         guard isPlainEvents else {
             // A created, cancelled, progress or fragment response orders what came before it: no later
             // events may join an earlier response across it.
-            streams[stream]!.openResponse.removeAll(keepingCapacity: true)
-            streams[stream]!.outbox.append(response)
-            streams[stream]!.outboxBytes += response.size
+            openResponse.removeAll(keepingCapacity: true)
+            outbox.append(response)
+            outboxBytes += response.size
             return
         }
         let bytes = response.size
-        if streams[stream]!.outbox.count >= config.joinResponsesAfter,
-           let open = streams[stream]!.openResponse[response.watchID],
+        if outbox.count >= config.joinResponsesAfter, let open = openResponse[response.watchID],
            open.bytes + bytes - 48 < config.fragmentBytesMax {
-            invariant(streams[stream]!.outbox[open.index].revision < response.events.first!.kv.modRevision,
+            invariant(outbox[open.index].revision < response.events.first!.kv.modRevision,
                       "events joined out of revision order")
-            streams[stream]!.outbox[open.index].events.append(contentsOf: response.events)
-            streams[stream]!.outbox[open.index].revision = response.revision
-            streams[stream]!.openResponse[response.watchID]!.bytes += bytes - 48
-            streams[stream]!.outboxBytes += bytes - 48
+            outbox[open.index].events.append(contentsOf: response.events)
+            outbox[open.index].revision = response.revision
+            openResponse[response.watchID]!.bytes += bytes - 48
+            outboxBytes += bytes - 48
             return
         }
-        let index = streams[stream]!.outbox.count
-        streams[stream]!.openResponse[response.watchID] = OpenResponse(index: index, bytes: bytes)
-        streams[stream]!.outbox.append(response)
-        streams[stream]!.outboxBytes += bytes
+        openResponse[response.watchID] = WatchHub.OpenResponse(index: outbox.count, bytes: bytes)
+        outbox.append(response)
+        outboxBytes += bytes
     }
 }
