@@ -71,6 +71,7 @@ enum SimEvent {
     case watcherDrained(watcher: Int, stream: WatchStreamID)
     case snapshotSerialized(slot: Int, incarnation: UInt32, SnapshotJob)
     case snapshotLoad(slot: Int, incarnation: UInt32, LogIndex)
+    case passwordChecked(slot: Int, incarnation: UInt32, PasswordVerdict)
 }
 
 /// A fault to undo later.

@@ -314,6 +314,11 @@ public final class Simulator {
                 return
             }
             step(slot, .snapshotLoaded(index: index, data: data))
+        case .passwordChecked(let slot, let incarnation, let verdict):
+            guard nodes[slot].incarnation == incarnation else { return }
+            if deferIfPaused(slot, event) { return }
+            guard nodes[slot].state == .up else { return }
+            step(slot, .passwordChecked(verdict))
         case .watcherDrained(let w, let stream):
             let watcher = workload.watchers[w]
             if deferIfPaused(watcher.slot, event) { return }
@@ -397,6 +402,12 @@ public final class Simulator {
                 // Read back "elsewhere", as the daemon's snapshot thread does.
                 schedule(after: Time.millisecond + UInt64(prng.int(below: 20)) * Time.millisecond,
                          .snapshotLoad(slot: slot, incarnation: nodes[slot].incarnation, index))
+            case .checkPassword(let check):
+                // Checked "elsewhere" (the daemon's bcrypt thread) with the simulator's stand-in hash.
+                let matches = SimPasswords.hash(check.password) == check.hash
+                let verdict = PasswordVerdict(check, matches: matches, tokenPrefix: SimPasswords.tokenPrefix(&prng))
+                schedule(after: Time.millisecond + UInt64(prng.int(below: 30)) * Time.millisecond,
+                         .passwordChecked(slot: slot, incarnation: nodes[slot].incarnation, verdict))
             case .releaseStorage(let through):
                 do {
                     try nodes[slot].release(through: through)
@@ -476,6 +487,8 @@ public final class Simulator {
         case .watcherDrained(let w, _): return "watcher \(w) drained its connection"
         case .snapshotSerialized(let slot, _, let job): return "\(name(slot)) serialized snapshot \(job.meta.index)"
         case .snapshotLoad(let slot, _, let index): return "\(name(slot)) reads back snapshot \(index)"
+        case .passwordChecked(let slot, _, let verdict):
+            return "\(name(slot)) checked a password: \(verdict.matches ? "match" : "no match")"
         }
     }
 }

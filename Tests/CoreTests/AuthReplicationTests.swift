@@ -47,18 +47,20 @@ import Testing
         #expect(stores[0].user(b("root"))!.passwordHash == b("$2b$10$root"))
     }
 
-    @Test("authenticate is a linearizable read: auth is not enabled; enabling passes the checks and is refused")
+    @Test("authenticate while disabled is a read answering auth-not-enabled; enable and disable replicate")
     func authenticateAndEnable() {
         var c = TestCluster(members: [1, 2, 3])
         c.elect(1)
-        let authenticate = c.run(2, .auth(.authenticate(name: b("root"))))
+        let authenticate = c.run(2, .authenticate(name: b("root"), password: b("pw")))
         #expect(c.reply(authenticate) == .failed(.api(.auth(.authNotEnabled))))
         #expect(c.fullReply(authenticate)!.index == LogIndex(0))
         #expect(c.answer(1, .auth(.enable)) == .failed(.api(.auth(.rootUserNotExist))))
         populate(&c, via: 1)
-        #expect(c.answer(3, .auth(.enable)) == .failed(.api(.auth(.enableNotSupported))))
-        #expect(c.answer(1, .auth(.disable)) == .auth(.done))
-        for id in c.ids { #expect(!c.replicas[id]!.auth.isEnabled) }
+        #expect(c.answer(3, .auth(.enable)) == .auth(.done))
+        for id in c.ids { #expect(c.replicas[id]!.auth.isEnabled) }
+        // Enabled: the disable without a token is refused as etcd refuses it.
+        #expect(c.answer(1, .auth(.disable)) == .failed(.api(.auth(.userEmpty))))
+        for id in c.ids { #expect(c.replicas[id]!.auth.isEnabled) }
     }
 
     @Test("a follower behind the compacted log gets the auth store in the snapshot")

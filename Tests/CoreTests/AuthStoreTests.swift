@@ -13,7 +13,7 @@ import Testing
         do throws(AuthError) { return .success(try store.apply(command)) } catch { return .failure(error) }
     }
 
-    @Test("enable: root must exist and hold the root role; passing every check is refused for now, nothing changes")
+    @Test("enable: root must exist and hold the root role; enabling does not bump the revision, disabling does")
     func enable() {
         var store = AuthStore()
         #expect(store.revision == 1 && !store.isEnabled)
@@ -24,13 +24,14 @@ import Testing
         #expect(run(&store, .userGrantRole(user: b("root"), role: b("root"))) == .success(.done))
         #expect(store.role(b("root")) == nil && store.user(b("root"))!.roles == [b("root")])
         let revision = store.revision
-        #expect(!AuthStore.enableSupported)
-        #expect(run(&store, .enable) == .failure(.enableNotSupported))
-        #expect(!store.isEnabled && store.revision == revision)
-        #expect(AuthError.enableNotSupported.message == "etcdserver: auth enable is not supported yet by keel")
-        #expect(AuthError.enableNotSupported.code == .failedPrecondition)
-        #expect(run(&store, .disable) == .success(.done) && store.revision == revision)  // A no-op while disabled.
-        #expect(throws: AuthError.authNotEnabled) { try store.authenticate(b("root")) }
+        #expect(throws: AuthError.authNotEnabled) { try store.passwordHash(of: b("root")) }
+        #expect(run(&store, .enable) == .success(.done))
+        #expect(store.isEnabled && store.revision == revision)
+        #expect(run(&store, .enable) == .success(.done) && store.revision == revision)  // A no-op while enabled.
+        #expect((try? store.passwordHash(of: b("root"))) == b("h"))
+        #expect(throws: AuthError.authFailed) { try store.passwordHash(of: b("nobody")) }
+        #expect(run(&store, .disable) == .success(.done) && store.revision == revision + 1)
+        #expect(run(&store, .disable) == .success(.done) && store.revision == revision + 1)  // A no-op now.
     }
 
     @Test("users: empty and duplicate names, no-password users, byte order, revision bumps")
@@ -172,7 +173,7 @@ import Testing
     @Test("every command survives the log encoding, with its password hash and never a clear password")
     func logEncoding() throws {
         let commands: [AuthCommand] = [
-            .enable, .disable, .authenticate(name: b("a")), .userAdd(name: b("a"), passwordHash: b("hash")),
+            .enable, .disable, .assignToken(name: b("a"), passwordHash: b("h"), tokenPrefix: b("p")), .userAdd(name: b("a"), passwordHash: b("hash")),
             .userAdd(name: b("a"), passwordHash: nil), .userAdd(name: b("a"), passwordHash: []),
             .userGet(name: b("a")), .userList, .userDelete(name: b("a")),
             .userChangePassword(name: b("a"), passwordHash: b("h")), .userGrantRole(user: b("a"), role: b("r")),

@@ -18,6 +18,12 @@ struct TestCluster {
     /// Each member's own settings on top of `config` (its name and client URLs, say).
     var configure: (MemberID, inout ReplicaConfig) -> Void
     var nextRequest: UInt64 = 1
+    /// Numbers the token prefixes the stand-in password checker hands out.
+    var tokenSerial = 0
+
+    /// The stand-in for bcrypt in Core tests: Core only compares what the driver made.
+    static func hash(_ password: String) -> [UInt8] { Array("h:\(password)".utf8) }
+    static func hash(_ password: [UInt8]) -> [UInt8] { Array("h:".utf8) + password }
 
     /// - Parameter context: each boot member's membership context (`MemberInfo` bytes; empty by default).
     init(members: [UInt64], config: ReplicaConfig = TestCluster.defaultConfig,
@@ -81,6 +87,7 @@ struct TestCluster {
 
     mutating func handle(_ effects: Effects, from id: MemberID) {
         var loads: [LogIndex] = []
+        var checks: [PasswordCheck] = []
         for effect in effects.items {
             switch effect {
             case .send(let m): inflight.append(m)
@@ -92,7 +99,14 @@ struct TestCluster {
             case .serializeSnapshot(let job): serialized.append((id, job))
             case .releaseStorage(let through): try! wals[id]!.release(through: through, on: &disks[id]!)
             case .loadSnapshot(let index): loads.append(index)
+            case .checkPassword(let check): checks.append(check)
             }
+        }
+        for check in checks {  // Checked at once with the stand-in hash, as a quick bcrypt thread would.
+            tokenSerial += 1
+            let prefix = Array("TOKEN\(String(tokenSerial, radix: 10))".utf8)
+            step(id, .passwordChecked(PasswordVerdict(check, matches: TestCluster.hash(check.password) == check.hash,
+                                                      tokenPrefix: prefix)))
         }
         for index in loads {  // Read back at once, as a quick thread would.
             step(id, .snapshotLoaded(index: index, data: SnapshotCodec.loadData(index: index, from: disks[id]!)))
@@ -143,10 +157,10 @@ struct TestCluster {
 
     var leaders: [MemberID] { ids.filter { replicas[$0]!.raft.role == .leader } }
 
-    mutating func request(_ id: MemberID, _ operation: Operation) -> UInt64 {
+    mutating func request(_ id: MemberID, _ operation: Operation, token: [UInt8]? = nil) -> UInt64 {
         let requestID = nextRequest
         nextRequest += 1
-        step(id, .request(ClientRequest(id: requestID, operation: operation)))
+        step(id, .request(ClientRequest(id: requestID, operation: operation, token: token)))
         return requestID
     }
 

@@ -52,12 +52,22 @@ import Testing
         var done: [(call: PasswordHashing.Call, hash: Result<[UInt8], Errno>)] = []
         for _ in 0..<500 where done.count < 2 {
             usleep(10_000)
-            done += hashing.takeHashed()
+            done += hashing.takeDone().hashed
         }
         #expect(wakes.count.load(ordering: .relaxed) >= 1)
         #expect(done.map(\.call.request) == requests)
-        #expect(try Bcrypt.check(b("pw"), against: done[0].hash.get()).get())
+        let hash = try done[0].hash.get()
+        #expect(try Bcrypt.check(b("pw"), against: hash).get())
         #expect(try Bcrypt.check(b("pw2"), against: done[1].hash.get()).get())
+        // Authenticate's checks go through the same thread and come back with their verdict.
+        #expect(hashing.check(PasswordCheck(key: 5, password: b("pw"), hash: hash)))
+        #expect(hashing.check(PasswordCheck(key: 6, password: b("nope"), hash: hash)))
+        var checked: [(PasswordCheck, Bool)] = []
+        for _ in 0..<500 where checked.count < 2 {
+            usleep(10_000)
+            checked += hashing.takeDone().checked
+        }
+        #expect(checked.map(\.0.key) == [5, 6] && checked.map(\.1) == [true, false])
     }
 }
 

@@ -6,16 +6,13 @@ import Testing
 
 /// The Auth service on the JSON gateway against etcd 3.4.23's answers (`Fixtures/etcd-api/10-auth.txt`): request
 /// bodies decode to Core's `AuthRequest`, a real `AuthStore` runs them, and the answers are etcd's byte for byte
-/// up to the AuthEnable that succeeds in etcd (#286). Keel refuses that one (`AuthError.enableNotSupported`)
-/// until it enforces auth, so from there on only the Auth service's own answers are checked, as they read with
-/// auth still disabled.
+/// up to and including the AuthEnable that succeeds (#286). What follows needs tokens, which only a Replica
+/// issues: `GatewayAuthDaemonTests` replays the whole capture against a running keel.
 @Suite struct GatewayAuthTests {
     /// The exchange at which etcd enabled auth.
     static let enableExchange = 286
-    static let refusal = #"{"error":"etcdserver: auth enable is not supported yet by keel","#
-        + #""message":"etcdserver: auth enable is not supported yet by keel","code":9}"#
 
-    @Test("10-auth: #246-#285 match etcd byte for byte; AuthEnable is then refused, auth stays disabled")
+    @Test("10-auth: #246-#286 match etcd byte for byte, up to enabling auth")
     func replay() {
         var replayer = GatewayReplayer()
         // The capture's state before #246: revision 69.
@@ -23,46 +20,12 @@ import Testing
         #expect(replayer.store.currentRevision == 69)
         let transcript = GatewayTranscriptTests()
         var tally = GatewayTranscriptTests.Tally()
-        var afterEnable = 0
-        for exchange in Transcript.load("10-auth.txt") {
-            if exchange.number < Self.enableExchange {
-                transcript.replayUnary(exchange, &replayer, &tally)
-            } else if exchange.path.hasPrefix("/v3/auth/") {
-                checkWhileDisabled(exchange, &replayer)
-                afterEnable += 1
-            }
+        for exchange in Transcript.load("10-auth.txt") where exchange.number <= Self.enableExchange {
+            transcript.replayUnary(exchange, &replayer, &tally)
         }
-        #expect(tally.exact == 40 && tally.skipped.isEmpty)
-        #expect(afterEnable == 23)
-        #expect(!replayer.auth.isEnabled && replayer.auth.users.map(\.name) == [b("alice"), b("carol"), b("root")])
-    }
-
-    /// An Auth exchange after etcd enabled auth: enabling is refused; Authenticate finds auth disabled; etcd's
-    /// refusals for a missing token, a bad one or a missing permission are answers with auth disabled; the rest
-    /// matches etcd's answer but for the header's revision (the KV writes in between are not replayed).
-    func checkWhileDisabled(_ exchange: TranscriptExchange, _ replayer: inout GatewayReplayer) {
-        let number = exchange.number
-        guard let answer = replayer.answer(method: exchange.method, path: exchange.path, body: exchange.body) else {
-            Issue.record("#\(number): not served")
-            return
-        }
-        let enforcement = ["user name is empty", "permission denied", "invalid auth token"].contains {
-            exchange.responseBody.hasPrefix(#"{"error":"etcdserver: \#($0)""#)
-        }
-        switch exchange.path {
-        case "/v3/auth/enable":
-            #expect(answer.status == 400 && answer.bodyText == Self.refusal, "#\(number)")
-        case "/v3/auth/authenticate":
-            #expect(answer.status == 400 && answer.bodyText.contains("authentication is not enabled"), "#\(number)")
-        default:
-            if exchange.status == 200 || !enforcement {
-                #expect(answer.status == GatewayTranscriptTests.upstreamStatus(exchange.status), "#\(number)")
-                #expect(Self.maskRevision(answer.bodyText) == Self.maskRevision(exchange.responseBody),
-                        "#\(number) \(exchange.title)")
-            } else {
-                #expect(answer.status == 200, "#\(number): no token is needed while auth is disabled")
-            }
-        }
+        #expect(tally.exact == 41 && tally.skipped.isEmpty)
+        #expect(replayer.auth.isEnabled)
+        #expect(replayer.auth.users.map(\.name) == [b("alice"), b("bob"), b("carol"), b("root")])
     }
 
     @Test("every 200 Auth answer of 10-auth (tokens included) re-encodes byte for byte")
@@ -135,10 +98,6 @@ import Testing
         #expect(throws: GatewayError.decode("json: cannot unmarshal number into Go value of type string")) {
             try decode(.userAdd, #"{"name":5}"#)
         }
-    }
-
-    static func maskRevision(_ body: String) -> String {
-        body.replacingOccurrences(of: #""revision":"\d+""#, with: #""revision":"*""#, options: .regularExpression)
     }
 
     func b(_ text: String) -> [UInt8] { Array(text.utf8) }

@@ -5,7 +5,7 @@ extension AuthCommand {
         switch self {
         case .enable: w.u8(1)
         case .disable: w.u8(2)
-        case .authenticate(let name): tagged(3, [name], into: &w)
+        case .assignToken(let name, let hash, let prefix): tagged(3, [name, hash, prefix], into: &w)
         case .userAdd(let name, let hash):
             tagged(4, [name], into: &w)
             w.bool(hash != nil)
@@ -42,7 +42,7 @@ extension AuthCommand {
         switch try r.u8() {
         case 1: return .enable
         case 2: return .disable
-        case 3: return .authenticate(name: try r.blob())
+        case 3: return .assignToken(name: try r.blob(), passwordHash: try r.blob(), tokenPrefix: try r.blob())
         case 4:
             let name = try r.blob()
             return .userAdd(name: name, passwordHash: try r.bool() ? try r.blob() : nil)

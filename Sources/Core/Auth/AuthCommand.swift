@@ -1,12 +1,13 @@
 /// An Auth RPC as the Replica runs it: `AuthRequest` with each password replaced by the hash the driver made
-/// (bcrypt, `$2b$`), so no clear password enters the log. Every case but `authenticate` is proposed and applied
-/// through the log, the read-only ones included, as etcd 3.4 does (they are raft requests there);
-/// `authenticate` is a linearizable read (etcd's `linearizableReadNotify`, then the password check).
+/// (bcrypt, `$2b$`), so no clear password enters the log. Every case is proposed and applied through the log,
+/// the read-only ones included, as etcd 3.4 does (they are raft requests there). Authenticate is
+/// `Operation.authenticate`: a linearizable read, the driver's password check, then `assignToken`.
 public enum AuthCommand: Sendable, Equatable {
     case enable
     case disable
-    /// The password check is the driver's (phase 2); while auth is disabled the answer does not depend on it.
-    case authenticate(name: [UInt8])
+    /// etcd's InternalAuthenticateRequest: the member checked the password against `passwordHash`; when
+    /// applied, every member registers the token `<tokenPrefix>.<entry index>` for the user (`SimpleTokens`).
+    case assignToken(name: [UInt8], passwordHash: [UInt8], tokenPrefix: [UInt8])
     /// `passwordHash` nil: a user without password (`options.no_password`).
     case userAdd(name: [UInt8], passwordHash: [UInt8]?)
     case userGet(name: [UInt8])
@@ -23,14 +24,17 @@ public enum AuthCommand: Sendable, Equatable {
     case roleRevokePermission(role: [UInt8], key: [UInt8], rangeEnd: [UInt8])
 
     /// The command for `request`, with `passwordHash` (the driver's hash of `request.passwordToHash`).
-    /// - Precondition: `passwordHash` is given exactly when `request.passwordToHash` is not nil.
+    /// - Precondition: `passwordHash` is given exactly when `request.passwordToHash` is not nil; `request` is
+    ///   not `.authenticate` (that is `Operation.authenticate`).
     public init(_ request: AuthRequest, passwordHash: [UInt8]?) {
         invariant((request.passwordToHash == nil) == (passwordHash == nil),
                   "a password hash comes with exactly the requests that carry a password to hash")
         switch request {
         case .authEnable: self = .enable
         case .authDisable: self = .disable
-        case .authenticate(let name, _): self = .authenticate(name: name)
+        case .authenticate(let name, _):
+            invariant(false, "Authenticate is Operation.authenticate, not an AuthCommand")
+            self = .userGet(name: name)
         case .userAdd(let name, _, _): self = .userAdd(name: name, passwordHash: passwordHash)
         case .userGet(let name): self = .userGet(name: name)
         case .userList: self = .userList
@@ -48,11 +52,5 @@ public enum AuthCommand: Sendable, Equatable {
         case .roleRevokePermission(let role, let key, let rangeEnd):
             self = .roleRevokePermission(role: role, key: key, rangeEnd: rangeEnd)
         }
-    }
-
-    /// Whether the command is answered by a linearizable read instead of through the log.
-    public var isRead: Bool {
-        if case .authenticate = self { return true }
-        return false
     }
 }

@@ -25,12 +25,19 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
     case authFailed
     /// Deleting `root` or the `root` role, or revoking `root` from `root`, while auth is enabled.
     case invalidAuthManagement
-    /// AuthEnable that passed every check, refused while Keel does not enforce auth (`AuthStore.enableSupported`).
-    case enableNotSupported
+    /// Authenticate of a user created without password (etcd's `ErrNoPasswordUser`, answered with code 2).
+    case noPasswordUser
+    /// A request whose user lacks the permission, or an admin request by a user without the `root` role.
+    case permissionDenied
+    /// A token this member does not know: made up, expired, dropped by a password change or user deletion,
+    /// or from before auth was disabled. Refused even while auth is disabled, as etcd does.
+    case invalidAuthToken
+    /// A request checked against an older auth revision than the one in force when it applied.
+    case authOldRevision
     /// A password with a NUL byte: bcrypt through crypt(3) would stop at it, silently shortening the password.
     case passwordContainsNul
 
-    /// etcd's message (Keel's own for `enableNotSupported`).
+    /// etcd's message (Keel's own for `passwordContainsNul`).
     public var message: String {
         switch self {
         case .rootUserNotExist: "etcdserver: root user does not exist"
@@ -47,7 +54,10 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
         case .authNotEnabled: "etcdserver: authentication is not enabled"
         case .authFailed: "etcdserver: authentication failed, invalid user ID or password"
         case .invalidAuthManagement: "etcdserver: invalid auth management"
-        case .enableNotSupported: "etcdserver: auth enable is not supported yet by keel"
+        case .noPasswordUser: "auth: authentication failed, password was given for no password user"
+        case .permissionDenied: "etcdserver: permission denied"
+        case .invalidAuthToken: "etcdserver: invalid auth token"
+        case .authOldRevision: "etcdserver: revision of auth store is old"
         case .passwordContainsNul: "etcdserver: a password with a NUL byte is not supported by keel"
         }
     }
@@ -55,11 +65,15 @@ public enum AuthError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The gRPC status code etcd answers with.
     public var code: GRPCCode {
         switch self {
-        case .userEmpty, .roleEmpty, .authFailed, .invalidAuthManagement, .permissionNotGiven, .passwordContainsNul:
+        case .userEmpty, .roleEmpty, .authFailed, .invalidAuthManagement, .permissionNotGiven, .passwordContainsNul,
+             .authOldRevision:
             .invalidArgument
         case .rootUserNotExist, .rootRoleNotExist, .userAlreadyExist, .userNotFound, .roleAlreadyExist,
-             .roleNotFound, .roleNotGranted, .permissionNotGranted, .authNotEnabled, .enableNotSupported:
+             .roleNotFound, .roleNotGranted, .permissionNotGranted, .authNotEnabled:
             .failedPrecondition
+        case .noPasswordUser: .unknown
+        case .permissionDenied: .permissionDenied
+        case .invalidAuthToken: .unauthenticated
         }
     }
 

@@ -11,6 +11,6 @@ public enum AuthReply: Sendable, Equatable {
     case permissions([Permission])
     /// RoleList: every role name, sorted.
     case roles([[UInt8]])
-    /// Authenticate: the token (not produced until auth can be enabled: phase 2).
+    /// Authenticate: the token, `<prefix>.<raft index>` as etcd's simple tokens.
     case token(String)
 }

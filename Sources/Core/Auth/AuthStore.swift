@@ -43,11 +43,6 @@ public struct AuthRole: Equatable, Sendable {
 public struct AuthStore: Equatable, Sendable {
     static let rootName: [UInt8] = Array("root".utf8)
 
-    /// Until Keel checks permissions on every request (phase 2), an AuthEnable that passes etcd's checks is
-    /// refused with `AuthError.enableNotSupported` instead of leaving the store open under an enabled flag.
-    /// Set to true once enforcement and tokens exist.
-    public static let enableSupported = false
-
     /// Invariant: sorted by name, byte-wise, names unique and non-empty.
     public internal(set) var users: [AuthUser] = []
     /// Invariant: sorted by name, byte-wise, names unique and non-empty.
@@ -100,15 +95,15 @@ public struct AuthStore: Equatable, Sendable {
 
     // MARK: Running commands
 
-    /// Applies one command from the log and returns its answer; a refusal changes nothing.
-    /// - Precondition: `command` is not `.authenticate` (a read: `authenticate(_:)`).
+    /// Applies one command from the log and returns its answer; a refusal changes nothing. `.assignToken` only
+    /// checks the user here (the token is the Replica's, `SimpleTokens`).
     public mutating func apply(_ command: AuthCommand) throws(AuthError) -> AuthReply {
         let revisionBefore = revision
         defer { invariant(revision >= revisionBefore, "the auth revision never decreases") }
         switch command {
         case .enable: try enable()
         case .disable: disable()
-        case .authenticate: invariant(false, "authenticate is a read, never applied from the log")
+        case .assignToken(let name, let hash, _): try checkTokenAssignment(name, passwordHash: hash)
         case .userAdd(let name, let hash): try userAdd(name, passwordHash: hash)
         case .userGet(let name): return .userRoles(try userGet(name))
         case .userList: return .users(users.map(\.name))
@@ -128,12 +123,10 @@ public struct AuthStore: Equatable, Sendable {
     }
 
     /// etcd's AuthEnable: `root` must exist and have the `root` role. Enabling an enabled store is a no-op.
-    /// While `enableSupported` is false a request that passes the checks is refused and nothing changes.
     mutating func enable() throws(AuthError) {
         if isEnabled { return }
         guard let root = user(Self.rootName) else { throw .rootUserNotExist }
         guard root.hasRootRole else { throw .rootRoleNotExist }
-        guard Self.enableSupported else { throw .enableNotSupported }
         isEnabled = true  // etcd does not bump the revision here.
     }
 
@@ -144,11 +137,20 @@ public struct AuthStore: Equatable, Sendable {
         commitRevision()
     }
 
-    /// etcd's Authenticate as far as phase 1 goes: while disabled it fails before looking at the user.
-    /// - Throws: `.authNotEnabled` while disabled; `.enableNotSupported` otherwise (unreachable until
-    ///   `enableSupported`: tokens are phase 2).
-    public func authenticate(_ name: [UInt8]) throws(AuthError) -> AuthReply {
+    /// etcd's `CheckPassword` before the password itself is checked: the hash to check it against.
+    /// - Throws: `.authNotEnabled` while disabled; `.authFailed` for an unknown user; `.noPasswordUser` for a
+    ///   user created without password.
+    public func passwordHash(of name: [UInt8]) throws(AuthError) -> [UInt8] {
         guard isEnabled else { throw .authNotEnabled }
-        throw .enableNotSupported
+        guard let user = user(name) else { throw .authFailed }
+        if user.noPassword { throw .noPasswordUser }
+        return user.passwordHash
+    }
+
+    /// etcd's Authenticate as applied: the user must still exist with the password the member checked (a
+    /// password changed or a user re-created between the check and the apply fails), and auth be enabled.
+    func checkTokenAssignment(_ name: [UInt8], passwordHash: [UInt8]) throws(AuthError) {
+        guard isEnabled else { throw .authNotEnabled }
+        guard let user = user(name), !user.noPassword, user.passwordHash == passwordHash else { throw .authFailed }
     }
 }

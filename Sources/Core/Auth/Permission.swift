@@ -13,7 +13,7 @@ public struct PermissionType: RawRepresentable, Hashable, Sendable {
 
 /// One key permission of a role (etcd's `authpb.Permission`), kept exactly as granted: `key` alone is one key;
 /// `[key, rangeEnd)` a range; `rangeEnd` = prefix end a prefix; `rangeEnd` = `[0]` every key from `key` (etcd's
-/// from-key). Phase 1 stores and lists permissions; nothing checks requests against them yet.
+/// from-key). `AuthStore+Permissions.swift` checks requests against them.
 public struct Permission: Hashable, Sendable {
     public var type: PermissionType
     public var key: [UInt8]

@@ -7,7 +7,24 @@ public enum GRPCCode: Int, Sendable, Equatable {
     case failedPrecondition = 9
     case outOfRange = 11
     case resourceExhausted = 8
+    case permissionDenied = 7
     case dataLoss = 15
+    case unauthenticated = 16
+
+    /// The name Go's gRPC prints in `rpc error: code = <name> desc = ...`.
+    public var name: String {
+        switch self {
+        case .unknown: "Unknown"
+        case .invalidArgument: "InvalidArgument"
+        case .notFound: "NotFound"
+        case .failedPrecondition: "FailedPrecondition"
+        case .outOfRange: "OutOfRange"
+        case .resourceExhausted: "ResourceExhausted"
+        case .permissionDenied: "PermissionDenied"
+        case .dataLoss: "DataLoss"
+        case .unauthenticated: "Unauthenticated"
+        }
+    }
 }
 
 /// A client request that etcd rejects: the store's answer to bad input, never a bug (bugs trap).

@@ -173,6 +173,13 @@ public struct WatchHub: Equatable, Sendable {
         invariant(watcher.synced || watcher.nextRevision <= current, "an unsynced watcher must have history to read")
     }
 
+    /// A create request refused before any watcher exists (auth): created and canceled at once, watch ID -1.
+    public mutating func refuse(on stream: WatchStreamID, reason: String, store: KVStore) {
+        guard streams[stream] != nil else { return }
+        queue(WatchResponse(revision: store.currentRevision, watchID: .none, created: true, canceled: true,
+                            cancelReason: reason), on: stream)
+    }
+
     /// A cancel request: removes the watcher and answers `canceled`; an unknown ID gets no answer (#120).
     public mutating func cancel(_ id: WatchID, on stream: WatchStreamID, store: KVStore) {
         guard streams[stream]?.watchers.removeValue(forKey: id) != nil else { return }

@@ -14,6 +14,8 @@ public enum Effect: Sendable {
     case loadSnapshot(LogIndex)
     /// A snapshot at this index is durable: storage behind it may be deleted.
     case releaseStorage(through: LogIndex)
+    /// Check a password against its bcrypt hash (off the event loop) and report `.passwordChecked`.
+    case checkPassword(PasswordCheck)
 }
 
 /// Why a request failed. Maps to etcd's errors at the API edge.

@@ -14,6 +14,8 @@ public enum Input: Sendable {
     case snapshotSerialized(SerializedSnapshot)
     /// The bytes of the snapshot file a `.loadSnapshot` asked for (nil if it could not be read).
     case snapshotLoaded(index: LogIndex, data: [UInt8]?)
+    /// The driver checked the password a `.checkPassword` effect asked about.
+    case passwordChecked(PasswordVerdict)
 }
 
 /// A client's action on a watch stream (etcd's Watch RPC). Streams are opened by the Replica
@@ -88,15 +90,21 @@ public enum Operation: Sendable, Equatable {
     case resign(leader: ElectionKey)
     /// An Auth RPC (`AuthCommand`: passwords already hashed by the driver). Answers `.auth` or `.failed`.
     case auth(AuthCommand)
+    /// etcd's Authenticate: a linearizable read, the driver's password check (`Effect.checkPassword`), then a
+    /// token assigned through the log (`Replica+Auth.swift`). Answers `.auth(.token)`.
+    case authenticate(name: [UInt8], password: [UInt8])
 }
 
 /// A request with the driver's id for it; the reply carries the same id.
 public struct ClientRequest: Sendable, Equatable {
     public var id: UInt64
     public var operation: Operation
+    /// The auth token the client sent (gRPC metadata `token`, the gateway's `Authorization`), if any.
+    public var token: [UInt8]?
 
-    public init(id: UInt64, operation: Operation) {
+    public init(id: UInt64, operation: Operation, token: [UInt8]? = nil) {
         self.id = id
         self.operation = operation
+        self.token = token
     }
 }

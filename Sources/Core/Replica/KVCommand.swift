@@ -17,10 +17,19 @@ public enum KVCommand: Equatable, Sendable {
     /// updates only a member's raft attributes).
     case memberPeerURLs(MemberID, peerURLs: [String])
 
-    /// The entry data: the header, then the tagged command.
-    public func entryData(header: EntryHeader) -> [UInt8] {
+    /// The entry data: the header, the principal unless anonymous (tag 11 and the user's name and auth
+    /// revision, or tag 12 for the member itself), then the tagged command.
+    public func entryData(header: EntryHeader, principal: Principal = .anonymous) -> [UInt8] {
         var w = ByteWriter(capacity: 64)
         header.encode(into: &w)
+        switch principal {
+        case .anonymous: break
+        case .user(let name, let authRevision):
+            w.u8(11)
+            w.blob(name)
+            w.u64(authRevision)
+        case .system: w.u8(12)
+        }
         switch self {
         case .put(let r):
             w.u8(1)
@@ -64,11 +73,26 @@ public enum KVCommand: Equatable, Sendable {
     }
 
     public static func decode(entryData: [UInt8]) throws(DecodeError) -> (EntryHeader, KVCommand) {
+        let entry = try decodeEntry(entryData)
+        return (entry.header, entry.command)
+    }
+
+    /// The header, principal and command of an entry's data.
+    public static func decodeEntry(
+        _ entryData: [UInt8]
+    ) throws(DecodeError) -> (header: EntryHeader, principal: Principal, command: KVCommand) {
         var r = ByteReader(entryData)
         let header = try EntryHeader.decode(&r)
-        let at = r.offset
+        var at = r.offset
+        var tag = try r.u8()
+        var principal = Principal.anonymous
+        if tag == 11 || tag == 12 {
+            principal = tag == 12 ? .system : .user(name: try r.blob(), authRevision: try r.u64())
+            at = r.offset
+            tag = try r.u8()
+        }
         let command: KVCommand
-        switch try r.u8() {
+        switch tag {
         case 1: command = .put(try KVCodec.put(&r))
         case 2: command = .deleteRange(try KVCodec.deleteRange(&r))
         case 3: command = .txn(try KVCodec.txn(&r, depth: 0))
@@ -91,7 +115,7 @@ public enum KVCommand: Equatable, Sendable {
         case let tag: throw .badTag(offset: at, tag: tag)
         }
         guard r.isAtEnd else { throw .badValue(offset: r.offset, what: "trailing bytes after command") }
-        return (header, command)
+        return (header, principal, command)
     }
 }
 

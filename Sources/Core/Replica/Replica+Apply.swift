@@ -27,15 +27,25 @@ extension Replica {
         switch entry.kind {
         case .normal:
             let header: EntryHeader
+            let principal: Principal
             let command: KVCommand
-            do { (header, command) = try KVCommand.decode(entryData: entry.data) } catch {
+            do { (header, principal, command) = try KVCommand.decodeEntry(entry.data) } catch {
                 fatalError("committed entry \(entry.index) does not decode: \(error)")
             }
             guard appliedRequests.firstApplication(of: header) else {
                 return  // maybe: a duplicated forwarded proposal; its first copy already answered the client.
             }
             backendBytes += Int64(entry.data.count) + 64
-            let result = execute(command)
+            var result: ReplyResult
+            do throws(AuthError) {
+                try authorize(command, principal)
+                result = execute(command)
+            } catch {
+                result = .failed(.api(.auth(error)))
+            }
+            if case .auth(let authCommand) = command, case .auth(let reply) = result {
+                result = .auth(authApplied(authCommand, reply: reply, index: entry.index))
+            }
             if header.proposer == id && header.requestID != 0 {
                 complete(header.requestID, result, index: entry.index, into: &effects)
             }

@@ -68,7 +68,8 @@ extension Replica {
     mutating func proposeStep(_ callID: UInt64, _ stage: ConcurrencyCall.Stage, _ command: KVCommand) {
         invariant(concurrencyCalls[callID] != nil, "a step for a finished call")
         let requestID = nextRequestID()
-        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID))
+        let principal = principal(of: concurrencyCalls[callID]!.request)
+        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID), principal: principal)
         switch raft.propose(kind: .normal, data: data, context: requestID) {
         case .appended, .forwarded:
             concurrencySteps[requestID] = callID
@@ -192,7 +193,7 @@ extension Replica {
         guard !call.key.isEmpty, call.createRevision > .zero else { return }
         let requestID = nextRequestID()
         let command = KVCommand.txn(Replica.resignTxn(call.electionKey))
-        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID))
+        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID), principal: .system)
         _ = raft.propose(kind: .normal, data: data, context: requestID)  // maybe: refused; the lease ends it.
     }
 

@@ -6,6 +6,9 @@ extension Replica {
             immediateReplies.append(reply(request.id, .failed(.refused(.tooLarge))))
             return
         }
+        do throws(AuthError) { try admit(request) } catch {
+            return refuse(request, .api(.auth(error)))
+        }
         switch request.operation {
         case .range(let range):
             if range.serializable {
@@ -75,7 +78,9 @@ extension Replica {
         case .leader:
             linearizableRead(request)
         case .auth(let command):
-            if command.isRead { linearizableRead(request) } else { propose(request, .auth(command)) }
+            propose(request, .auth(command))
+        case .authenticate:
+            linearizableRead(request)
         }
     }
 
@@ -105,7 +110,8 @@ extension Replica {
 
     mutating func propose(_ request: ClientRequest, _ command: KVCommand) {
         let requestID = nextRequestID()
-        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID))
+        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID),
+                                     principal: principal(of: request))
         submit(request, kind: .normal, data: data, requestID: requestID)
     }
 
@@ -129,7 +135,7 @@ extension Replica {
 
     /// Proposes a command on the member's own behalf (lease expiry, auto-compaction): nobody waits.
     mutating func proposeInternal(_ command: KVCommand) {
-        let data = command.entryData(header: EntryHeader(proposer: id, requestID: 0))
+        let data = command.entryData(header: EntryHeader(proposer: id, requestID: 0), principal: .system)
         _ = raft.propose(kind: .normal, data: data, context: 0)
     }
 
@@ -185,6 +191,12 @@ extension Replica {
 
     mutating func answerRead(_ key: UInt64, into effects: inout Effects) {
         guard let request = waiting[key] else { return }
+        if case .authenticate(let name, let password) = request.operation {
+            return beginPasswordCheck(key, name: name, password: password, into: &effects)
+        }
+        do throws(AuthError) { try checkConfirmedRead(request) } catch {
+            return complete(key, .failed(.api(.auth(error))), into: &effects)
+        }
         switch request.operation {
         case .range(let range):
             complete(key, evaluateRange(range), into: &effects)
@@ -197,12 +209,6 @@ extension Replica {
             }
         case .leader(let name):
             complete(key, leader(of: name), into: &effects)
-        case .auth(.authenticate(let name)):
-            do throws(AuthError) {
-                complete(key, .auth(try auth.authenticate(name)), into: &effects)
-            } catch {
-                complete(key, .failed(.api(.auth(error))), into: &effects)
-            }
         default:
             invariant(false, "only ranges, read-only txns, election leaders and authenticate wait for a read index")
         }
@@ -257,11 +263,12 @@ extension Replica {
 
     mutating func handleWatch(_ action: WatchInput) {
         switch action {
-        case .create(let stream, let request): watches.create(request, on: stream, store: store)
+        case .create(let stream, let request): createWatch(request, on: stream)
         case .cancel(let stream, let watchID): watches.cancel(watchID, on: stream, store: store)
         case .progress(let stream): watches.requestProgress(on: stream, store: store)
         case .close(let stream):
             watches.closeStream(stream)
+            watchStreamTokens[stream] = nil
             blockedStreams.remove(stream)
         case .flowControl(let stream, let blocked):
             if blocked { blockedStreams.insert(stream) } else { blockedStreams.remove(stream) }

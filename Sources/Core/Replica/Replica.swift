@@ -19,6 +19,10 @@ public struct Replica: Sendable {
     public internal(set) var alarms: [Alarm] = []
     /// Users, roles and the auth flag (replicated state, `AuthStore`).
     public internal(set) var auth = AuthStore()
+    /// The simple tokens this member knows (member-local, `SimpleTokens`).
+    public internal(set) var tokens: SimpleTokens
+    /// The token each watch stream was opened with, by stream (streams opened without one are absent).
+    var watchStreamTokens: [WatchStreamID: [UInt8]] = [:]
     /// This member's backend size as etcd's quota counts it: it grows with every write applied and shrinks
     /// only when defragmented (local, like bbolt's file).
     public internal(set) var backendBytes: Int64 = 0
@@ -77,6 +81,7 @@ public struct Replica: Sendable {
         memberContexts = []
         clusterID = 0
         store = KVStore(config: config.store)
+        tokens = SimpleTokens(ttlTicks: config.authTokenTTLTicks)
         if !boot.snapshot.data.isEmpty {
             do {
                 try restoreStateMachine(boot.snapshot.data)
@@ -95,8 +100,13 @@ public struct Replica: Sendable {
     public var applied: LogIndex { raft.log.applied }
     public var pendingRequestCount: Int { waiting.count + concurrencyCalls.count }
 
-    /// Opens a watch stream for a client connection.
-    public mutating func openWatchStream() -> WatchStreamID { watches.openStream() }
+    /// Opens a watch stream for a client connection; `token` is the one its client sent (etcd reads it from
+    /// the stream's metadata for every watch created on it).
+    public mutating func openWatchStream(token: [UInt8]? = nil) -> WatchStreamID {
+        let stream = watches.openStream()
+        if let token { watchStreamTokens[stream] = token }
+        return stream
+    }
 
     /// Handles one input and appends what must happen next to `effects`.
     public mutating func step(_ input: Input, into effects: inout Effects) {
@@ -120,6 +130,7 @@ public struct Replica: Sendable {
             expireConcurrencyCalls()
             tickLeases()
             tickCompaction()
+            if ticks % tokens.ttlTicks == 0 { tokens.expire(now: ticks) }
             if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
                 watches.progressNotify(store: store)
             }
@@ -138,6 +149,8 @@ public struct Replica: Sendable {
             snapshotSerialized(serialized)
         case .snapshotLoaded(let index, let data):
             raft.snapshotLoaded(index: index, data: data)
+        case .passwordChecked(let verdict):
+            passwordChecked(verdict, into: &effects)
         }
     }
 

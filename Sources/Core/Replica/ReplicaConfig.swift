@@ -33,8 +33,11 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var clusterToken = ""
     /// Learners the cluster may have at once (etcd's --max-learners, 1 by default).
     public var learnersMax = 1
+    /// etcd's --auth-token-ttl (300 s by default) in seconds: a simple token unused this long is forgotten.
+    public var authTokenTTLSeconds: Int64 = 300
 
     public init() {}
 
     var ticksPerSecond: Int64 { max(1, 1000 / tickMilliseconds) }
+    var authTokenTTLTicks: UInt64 { UInt64(max(1, authTokenTTLSeconds * ticksPerSecond)) }
 }

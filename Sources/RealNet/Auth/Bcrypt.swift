@@ -26,7 +26,7 @@ enum Bcrypt {
     }
 
     /// Whether `password` hashes to `hash` (constant-time comparison); an `Errno` when `hash` is not one
-    /// libcrypt can check. Go's `$2a$` hashes (etcd's) check too. Phase 2's Authenticate will call it.
+    /// libcrypt can check. Go's `$2a$` hashes (etcd's) check too.
     static func check(_ password: [UInt8], against hash: [UInt8]) -> Result<Bool, Errno> {
         let text = hash.map { CChar(bitPattern: $0) } + [0]
         let result = password.withUnsafeBytes { bytes in

@@ -49,4 +49,6 @@ struct GRPCStreamState {
     var deadline: UInt64?
     /// Response headers were sent: later errors go in trailers, not a trailers-only response.
     var headersSent = false
+    /// The auth token in the call's metadata (`token`, else `authorization`, as etcd reads them).
+    var token: [UInt8]?
 }

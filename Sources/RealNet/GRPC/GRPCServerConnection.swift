@@ -115,8 +115,11 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// A new stream: check it is a gRPC call we serve, then wait for its request.
     func startCall(_ id: UInt32, headers: [HPACKHeader], endStream: Bool) {
         var path = "", method = "", contentType = "", timeout: String?, encoding: String?
+        var token: String?, authorization: String?
         for header in headers {
             switch header.name {
+            case "token": token = token ?? header.value
+            case "authorization": authorization = authorization ?? header.value
             case ":path": path = header.value
             case ":method": method = header.value
             case "content-type": contentType = header.value
@@ -134,6 +137,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             return
         }
         var state = GRPCStreamState(call: .finishing)
+        state.token = (token ?? authorization).map { Array($0.utf8) }
         if let timeout {
             guard let milliseconds = GRPCTimeout.milliseconds(timeout) else {
                 streams[id] = state
@@ -236,11 +240,13 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
                 }
             }
             switch decoded {
-            case .snapshot: sendSnapshot(id)
+            case .snapshot:
+                if let refusal = server.adminRefusal(token: streams[id]?.token) { return finish(id, refusal) }
+                sendSnapshot(id)
             case .observe(let name): startObserve(id, name: name)
             default:
                 streams[id]?.call = .unary(endpoint)
-                server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id))
+                server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id), token: streams[id]?.token)
             }
         }
     }

@@ -131,7 +131,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         let route = Gateway.route(request)
         switch route {
         case .rpc(let endpoint):
-            call(endpoint, body: request.body, slot: slot)
+            call(endpoint, body: request.body, slot: slot, token: Self.token(of: request))
         case .version:
             complete(slot: slot, Gateway.plainJSON(#"{"etcdserver":""# + RealNet.serverVersion
                                                    + #"","etcdcluster":"3.4.0"}"#, date: HTTPDate.now()))
@@ -154,13 +154,20 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         }
     }
 
+    /// The auth token a gateway request carries: grpc-gateway passes `Grpc-Metadata-Token` on as metadata
+    /// `token` and `Authorization` as `authorization`, and etcd reads the first, then the second (the value
+    /// as is: `Bearer <token>` is not a token).
+    static func token(of request: HTTPRequest) -> [UInt8]? {
+        (request.header("Grpc-Metadata-Token") ?? request.header("Authorization")).map { Array($0.utf8) }
+    }
+
     /// Decodes one gateway RPC's body and hands it to the service layer (streams start here).
-    func call(_ endpoint: GatewayEndpoint, body: [UInt8], slot: Int) {
+    func call(_ endpoint: GatewayEndpoint, body: [UInt8], slot: Int, token: [UInt8]?) {
         if endpoint.isServerStream, let refusal = server.learnerStreamRefusal {
             return refuseStream(refusal, slot: slot)
         }
         switch endpoint {
-        case .watch: return startWatch(body: body, slot: slot)
+        case .watch: return startWatch(body: body, slot: slot, token: token)
         case .leaseKeepAlive: return startKeepAlive(body: body, slot: slot)
         default: break
         }
@@ -175,9 +182,15 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
             return complete(slot: slot, out)
         }
         switch request {
-        case .snapshot: sendSnapshot(server.replica.snapshotFile())
-        case .observe(let name): startObserve(name: name)
-        default: server.serve(request, endpoint: endpoint, caller: self, tag: slot)
+        case .snapshot:
+            if let refusal = server.adminRefusal(token: token) {
+                var out: [UInt8] = []
+                Gateway.writeError(.rpc(refusal), for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
+                return complete(slot: slot, out)
+            }
+            sendSnapshot(server.replica.snapshotFile())
+        case .observe(let name): startObserve(name: name, token: token)
+        default: server.serve(request, endpoint: endpoint, caller: self, tag: slot, token: token)
         }
     }
 
@@ -222,8 +235,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     // MARK: Streams
 
     /// Starts a watch stream: every watch request in the body is handed to the Replica.
-    func startWatch(body: [UInt8], slot: Int) {
-        let stream = server.openWatchStream(for: self, tag: 0)
+    func startWatch(body: [UInt8], slot: Int, token: [UInt8]?) {
+        let stream = server.openWatchStream(for: self, tag: 0, token: token)
         mode = .watch(stream, blocked: false)
         slots.removeLast()  // A stream answers with lines, not a slot.
         var offset = 0
@@ -315,9 +328,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// Observe: the current leader of an election, then every change of it, as lines (etcd's Observe),
     /// served from a watch on the election's keys.
-    func startObserve(name: [UInt8]) {
+    func startObserve(name: [UInt8], token: [UInt8]?) {
         slots.removeLast()
-        let stream = server.openWatchStream(for: self, tag: 0)
+        let stream = server.openWatchStream(for: self, tag: 0, token: token)
         mode = .observe(stream, name: name, last: nil)
         server.step(.watch(.create(stream, Replica.observeWatch(name: name))))
         sendObservedLeader()
@@ -356,7 +369,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         mode = .keepAlive(outstanding: ids.count)
         if ids.isEmpty { return endKeepAliveStream() }
         for id in ids {
-            server.submit(.leaseKeepAlive(id), caller: self, tag: -1, endpoint: .leaseKeepAlive)
+            server.submit(.leaseKeepAlive(id), caller: self, tag: -1, endpoint: .leaseKeepAlive, token: nil)
         }
     }
 

@@ -6,26 +6,45 @@ extension Server {
     static let tooManyRequests = RPCError(code: .resourceExhausted, message: "etcdserver: too many requests")
 
     /// Serves one Auth RPC: at once when it has no password to hash, else once its hash is ready.
-    func serveAuth(_ request: AuthRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int) {
+    func serveAuth(_ request: AuthRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int,
+                   token: [UInt8]?) {
+        if case .authenticate(let name, let password) = request {
+            return submit(.authenticate(name: name, password: password), caller: caller, tag: tag, endpoint: endpoint,
+                          token: nil)  // etcd's Authenticate reads no token.
+        }
         do throws(AuthError) { try request.check() } catch {
             return caller.answer(.error(RPCError(.auth(error))), endpoint: endpoint, tag: tag)
         }
         guard let password = request.passwordToHash else {
-            return submit(.auth(AuthCommand(request, passwordHash: nil)), caller: caller, tag: tag, endpoint: endpoint)
+            return submit(.auth(AuthCommand(request, passwordHash: nil)), caller: caller, tag: tag, endpoint: endpoint,
+                          token: token)
         }
-        let call = PasswordHashing.Call(request: request, caller: caller, tag: tag, endpoint: endpoint)
+        let call = PasswordHashing.Call(request: request, caller: caller, tag: tag, endpoint: endpoint, token: token)
         if !passwords.hash(password, for: call) {
             caller.answer(.error(Server.tooManyRequests), endpoint: endpoint, tag: tag)  // maybe: a burst of adds.
         }
     }
 
-    /// The hashing thread finished some passwords: submit their calls (loop thread, after its wake).
+    /// The Replica asks for an Authenticate's password to be checked (off the loop).
+    func checkPassword(_ check: PasswordCheck) {
+        guard passwords.check(check) else {
+            log("too many password checks waiting: an Authenticate is dropped and will time out")
+            return
+        }
+    }
+
+    /// The hashing thread finished some passwords: submit their calls, hand the Replica its verdicts (loop
+    /// thread, after its wake).
     func passwordsHashed() {
-        for (call, hash) in passwords.takeHashed() {
+        let done = passwords.takeDone()
+        for (check, matches) in done.checked {
+            enqueue(.passwordChecked(PasswordVerdict(check, matches: matches, tokenPrefix: Server.tokenPrefix())))
+        }
+        for (call, hash) in done.hashed {
             switch hash {
             case .success(let hash):
                 submit(.auth(AuthCommand(call.request, passwordHash: hash)), caller: call.caller, tag: call.tag,
-                       endpoint: call.endpoint)
+                       endpoint: call.endpoint, token: call.token)
             case .failure(let error):
                 // etcd answers a bcrypt failure with the error itself, code 2.
                 log("bcrypt failed for \(call.endpoint.grpcMethod): \(error)")
@@ -34,5 +53,13 @@ extension Server {
                                    tag: call.tag)
             }
         }
+    }
+
+    /// The random part of a simple token: 16 letters, as etcd's, from the system's secure generator (a token
+    /// is a bearer credential: it must not be guessable from others).
+    static func tokenPrefix() -> [UInt8] {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in letters.randomElement(using: &generator)! }
     }
 }

@@ -5,13 +5,15 @@ extension Server {
     /// Serves one decoded RPC, whichever codec decoded it, as an operation for the Replica, answered in
     /// `answer(_:)`: the Replica makes every decision (membership checks, status, hash); this only maps.
     /// Streams (watch, keep-alive, observe, snapshot) are the codec connection's; this serves their pieces.
-    func serve(_ request: GatewayRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int) {
+    /// `token` is the auth token the client sent with the call, if any.
+    func serve(_ request: GatewayRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int,
+               token: [UInt8]?) {
         if request.protobufSize > config.maxRequestBytes {  // etcd checks the raft request before proposing.
             let error = RPCError(code: .invalidArgument, message: "etcdserver: request is too large")
             return caller.answer(.error(error), endpoint: endpoint, tag: tag)
         }
         let submit = { (operation: Operation) in
-            self.submit(operation, caller: caller, tag: tag, endpoint: endpoint)
+            self.submit(operation, caller: caller, tag: tag, endpoint: endpoint, token: token)
         }
         switch request {
         case .range(let r): submit(.range(r))
@@ -46,7 +48,7 @@ extension Server {
         case .resign(let leader): submit(.resign(leader: leader))
         case .snapshot, .observe:
             preconditionFailure("\(endpoint) is a stream: its connection serves it")
-        case .auth(let r): serveAuth(r, endpoint: endpoint, caller: caller, tag: tag)
+        case .auth(let r): serveAuth(r, endpoint: endpoint, caller: caller, tag: tag, token: token)
         }
     }
 

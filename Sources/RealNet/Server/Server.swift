@@ -200,6 +200,8 @@ public final class Server {
             case .loadSnapshot(let index):
                 log("reading snapshot \(index) back to send to a follower")
                 snapshotter.submit(.load(index))
+            case .checkPassword(let check):
+                checkPassword(check)
             }
         }
         noticeChanges()
@@ -297,13 +299,20 @@ public final class Server {
     // MARK: Client calls
 
     /// Submits an operation on behalf of a caller; the answer goes back to it with `tag`.
-    func submit(_ operation: Operation, caller: any ServiceCaller, tag: Int, endpoint: GatewayEndpoint) {
+    func submit(_ operation: Operation, caller: any ServiceCaller, tag: Int, endpoint: GatewayEndpoint,
+                token: [UInt8]?) {
         let id = nextRequestID
         nextRequestID += 1
         pending[id] = PendingCall(caller: caller, tag: tag, endpoint: endpoint,
                                   startedAt: Server.monotonicMilliseconds())
         metrics.proposalsPending += 1
-        enqueue(.request(ClientRequest(id: id, operation: operation)))
+        enqueue(.request(ClientRequest(id: id, operation: operation, token: token)))
+    }
+
+    /// etcd's refusal of an admin-only stream (Snapshot) for this token, nil when it may go on.
+    func adminRefusal(token: [UInt8]?) -> RPCError? {
+        do throws(AuthError) { try replica.checkAdmin(token: token) } catch { return RPCError(.auth(error)) }
+        return nil
     }
 
     func answer(_ reply: ClientReply) {
@@ -316,8 +325,8 @@ public final class Server {
     }
 
     /// Opens a Replica watch stream whose responses go to `receiver`.
-    func openWatchStream(for receiver: any WatchReceiver, tag: Int) -> WatchStreamID {
-        let stream = replica.openWatchStream()
+    func openWatchStream(for receiver: any WatchReceiver, tag: Int, token: [UInt8]?) -> WatchStreamID {
+        let stream = replica.openWatchStream(token: token)
         watchStreams[stream] = WatchTarget(receiver: receiver, tag: tag)
         return stream
     }
