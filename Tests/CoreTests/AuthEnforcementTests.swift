@@ -206,7 +206,7 @@ import Testing
         let root = token(&c, 1, "root", "123")!
         addAlice(&c, rootToken: root)
         let alice = token(&c, 1, "alice", "alicepw")!
-        let allowed = c.replicas[MemberID(1)]!.openWatchStream(token: alice)
+        let allowed = c.replicas[MemberID(1)]!.openWatchStream(credentials: .simple(alice))
         let anonymous = c.replicas[MemberID(1)]!.openWatchStream()
         c.step(MemberID(1), .watch(.create(allowed, WatchCreateRequest(key: b("/app/"), rangeEnd: b("/app0")))))
         c.step(MemberID(1), .watch(.create(anonymous, WatchCreateRequest(key: b("/app/"), rangeEnd: b("/app0")))))

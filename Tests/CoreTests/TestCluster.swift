@@ -160,7 +160,7 @@ struct TestCluster {
     mutating func request(_ id: MemberID, _ operation: Operation, token: [UInt8]? = nil) -> UInt64 {
         let requestID = nextRequest
         nextRequest += 1
-        step(id, .request(ClientRequest(id: requestID, operation: operation, token: token)))
+        step(id, .request(ClientRequest(id: requestID, operation: operation, credentials: token.map { .simple($0) })))
         return requestID
     }
 

@@ -13,4 +13,7 @@ public enum AuthReply: Sendable, Equatable {
     case roles([[UInt8]])
     /// Authenticate: the token, `<prefix>.<raft index>` as etcd's simple tokens.
     case token(String)
+    /// Authenticate with JWTs (`TokenKind.jwt`): the driver signs a token with these claims and answers it as
+    /// `.token`.
+    case signToken(user: [UInt8], authRevision: UInt64)
 }

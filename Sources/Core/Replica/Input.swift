@@ -99,12 +99,12 @@ public enum Operation: Sendable, Equatable {
 public struct ClientRequest: Sendable, Equatable {
     public var id: UInt64
     public var operation: Operation
-    /// The auth token the client sent (gRPC metadata `token`, the gateway's `Authorization`), if any.
-    public var token: [UInt8]?
+    /// The token the client sent (gRPC metadata `token`, the gateway's `Authorization`), if any.
+    public var credentials: Credentials?
 
-    public init(id: UInt64, operation: Operation, token: [UInt8]? = nil) {
+    public init(id: UInt64, operation: Operation, credentials: Credentials? = nil) {
         self.id = id
         self.operation = operation
-        self.token = token
+        self.credentials = credentials
     }
 }

@@ -6,18 +6,27 @@
 extension Replica {
     // MARK: Principals
 
-    /// The principal a token names: anonymous without one; a token this member does not know is refused, even
-    /// while auth is disabled (etcd's `AuthInfoFromCtx`). A known token is renewed.
-    mutating func principal(token: [UInt8]?) throws(AuthError) -> Principal {
-        guard let token else { return .anonymous }
-        guard let user = tokens.use(token, now: ticks) else { throw .invalidAuthToken }
-        return .user(name: user, authRevision: auth.revision)
+    /// The principal credentials name: anonymous without any; a token this member does not know or the driver
+    /// could not verify is refused, even while auth is disabled (etcd's `AuthInfoFromCtx`). A known simple
+    /// token is renewed and stands for the auth revision now; a JWT for the one it was signed at.
+    mutating func principal(_ credentials: Credentials?) throws(AuthError) -> Principal {
+        switch (credentials, config.authTokens) {
+        case (nil, _):
+            return .anonymous
+        case (.simple(let token), .simple):
+            guard let user = tokens.use(token, now: ticks) else { throw .invalidAuthToken }
+            return .user(name: user, authRevision: auth.revision)
+        case (.verified(let user, let authRevision), .jwt):
+            return .user(name: user, authRevision: authRevision)
+        case (.simple, .jwt), (.verified, .simple), (.invalid, _):
+            throw .invalidAuthToken
+        }
     }
 
     /// The principal of a request admitted earlier, for a step it takes later (a lock's put after its lease):
     /// a token gone meanwhile leaves it anonymous, which the apply-time check then refuses.
     mutating func principal(of request: ClientRequest) -> Principal {
-        (try? principal(token: request.token)) ?? .anonymous
+        (try? principal(request.credentials)) ?? .anonymous
     }
 
     /// Calls etcd serves without reading the token at all.
@@ -35,7 +44,7 @@ extension Replica {
     /// layer (membership, move-leader, hash, defragment) and read permission for serializable reads.
     mutating func admit(_ request: ClientRequest) throws(AuthError) {
         if Self.ignoresToken(request.operation) { return }
-        let principal = try principal(token: request.token)
+        let principal = try principal(request.credentials)
         guard auth.isEnabled else { return }
         switch request.operation {
         case .memberAdd, .addMember, .removeMember, .promoteMember, .updateMember, .transferLeadership, .hash,
@@ -49,8 +58,8 @@ extension Replica {
     }
 
     /// Root for a stream the driver serves itself (etcd's maintenance Snapshot).
-    public mutating func checkAdmin(token: [UInt8]?) throws(AuthError) {
-        try auth.checkAdmin(try principal(token: token))
+    public mutating func checkAdmin(_ credentials: Credentials?) throws(AuthError) {
+        try auth.checkAdmin(try principal(credentials))
     }
 
     // MARK: Reads
@@ -70,7 +79,7 @@ extension Replica {
 
     /// Read permission for a linearizable read once confirmed, with the token as it stands now.
     mutating func checkConfirmedRead(_ request: ClientRequest) throws(AuthError) {
-        try checkRead(request.operation, try principal(token: request.token))
+        try checkRead(request.operation, try principal(request.credentials))
     }
 
     // MARK: Writes, when applied
@@ -148,6 +157,7 @@ extension Replica {
     mutating func authApplied(_ command: AuthCommand, reply: AuthReply, index: LogIndex) -> AuthReply {
         switch command {
         case .assignToken(let name, _, let prefix):
+            if config.authTokens == .jwt { return .signToken(user: name, authRevision: auth.revision) }
             let token = SimpleTokens.token(prefix: prefix, index: index)
             tokens.assign(token, to: name, now: ticks)
             return .token(String(decoding: token, as: UTF8.self))
@@ -192,7 +202,7 @@ extension Replica {
     /// the stream answers created-and-canceled with etcd's reason, and stays open.
     mutating func createWatch(_ request: WatchCreateRequest, on stream: WatchStreamID) {
         do throws(AuthError) {
-            let principal = try principal(token: watchStreamTokens[stream])
+            let principal = try principal(watchStreamCredentials[stream])
             if auth.isEnabled {
                 try auth.checkRead(principal, key: request.key.isEmpty ? [0] : request.key, rangeEnd: request.rangeEnd)
             }

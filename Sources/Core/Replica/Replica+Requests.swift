@@ -268,7 +268,7 @@ extension Replica {
         case .progress(let stream): watches.requestProgress(on: stream, store: store)
         case .close(let stream):
             watches.closeStream(stream)
-            watchStreamTokens[stream] = nil
+            watchStreamCredentials[stream] = nil
             blockedStreams.remove(stream)
         case .flowControl(let stream, let blocked):
             if blocked { blockedStreams.insert(stream) } else { blockedStreams.remove(stream) }

@@ -21,8 +21,8 @@ public struct Replica: Sendable {
     public internal(set) var auth = AuthStore()
     /// The simple tokens this member knows (member-local, `SimpleTokens`).
     public internal(set) var tokens: SimpleTokens
-    /// The token each watch stream was opened with, by stream (streams opened without one are absent).
-    var watchStreamTokens: [WatchStreamID: [UInt8]] = [:]
+    /// The credentials each watch stream was opened with, by stream (streams opened without are absent).
+    var watchStreamCredentials: [WatchStreamID: Credentials] = [:]
     /// This member's backend size as etcd's quota counts it: it grows with every write applied and shrinks
     /// only when defragmented (local, like bbolt's file).
     public internal(set) var backendBytes: Int64 = 0
@@ -100,11 +100,11 @@ public struct Replica: Sendable {
     public var applied: LogIndex { raft.log.applied }
     public var pendingRequestCount: Int { waiting.count + concurrencyCalls.count }
 
-    /// Opens a watch stream for a client connection; `token` is the one its client sent (etcd reads it from
-    /// the stream's metadata for every watch created on it).
-    public mutating func openWatchStream(token: [UInt8]? = nil) -> WatchStreamID {
+    /// Opens a watch stream for a client connection, with the credentials its client sent (etcd reads them
+    /// from the stream's metadata for every watch created on it).
+    public mutating func openWatchStream(credentials: Credentials? = nil) -> WatchStreamID {
         let stream = watches.openStream()
-        if let token { watchStreamTokens[stream] = token }
+        if let credentials { watchStreamCredentials[stream] = credentials }
         return stream
     }
 

@@ -35,6 +35,8 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var learnersMax = 1
     /// etcd's --auth-token-ttl (300 s by default) in seconds: a simple token unused this long is forgotten.
     public var authTokenTTLSeconds: Int64 = 300
+    /// etcd's --auth-token kind: simple tokens are this member's; JWTs the driver signs and verifies.
+    public var authTokens = TokenKind.simple
 
     public init() {}
 

@@ -20,6 +20,7 @@ extension GatewayEncoder {
                 writer.endArray()
             }
         case .token(let token): writer.stringIfNonEmpty("token", token)
+        case .signToken: preconditionFailure("a JWT is signed before its answer is encoded (Server.response)")
         }
         writer.endObject()
     }

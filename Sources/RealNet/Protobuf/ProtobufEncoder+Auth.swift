@@ -21,6 +21,7 @@ extension ProtobufEncoder {
                 writer.endMessage(start, size: size)
             }
         case .token(let token): writer.stringField(2, token)
+        case .signToken: preconditionFailure("a JWT is signed before its answer is encoded (Server.response)")
         }
     }
 }

@@ -63,3 +63,17 @@ extension Server {
         return (0..<16).map { _ in letters.randomElement(using: &generator)! }
     }
 }
+
+extension Server {
+    /// The credentials a token sent by a client stands for, as the Replica takes them.
+    func credentials(_ token: [UInt8]?) -> Credentials? {
+        token.map { .simple($0) }
+    }
+}
+
+extension Server {
+    /// A JWT with these claims, signed with the configured key (nil: signing failed or no key).
+    func signToken(user: [UInt8], authRevision: UInt64) -> String? {
+        nil  // maybe: JWT signing lands with the OpenSSL shim.
+    }
+}

@@ -74,6 +74,11 @@ extension Server {
         case .unlock(let revision), .proclaim(let revision), .resign(let revision): return .headerOnly(h.at(revision))
         case .campaign(let r): return .campaign(r.leader, h.at(r.revision))
         case .leader(let r): return .leader(r.kv, h.at(r.revision))
+        case .auth(.signToken(let user, let revision)):
+            guard let token = signToken(user: user, authRevision: revision) else {
+                return .error(RPCError.unknown("auth: failed to sign a token"))
+            }
+            return .auth(.token(token), h)
         case .auth(let r): return .auth(r, h)
         case .alarms(let alarms):
             let members = alarms.map {

@@ -306,12 +306,12 @@ public final class Server {
         pending[id] = PendingCall(caller: caller, tag: tag, endpoint: endpoint,
                                   startedAt: Server.monotonicMilliseconds())
         metrics.proposalsPending += 1
-        enqueue(.request(ClientRequest(id: id, operation: operation, token: token)))
+        enqueue(.request(ClientRequest(id: id, operation: operation, credentials: credentials(token))))
     }
 
     /// etcd's refusal of an admin-only stream (Snapshot) for this token, nil when it may go on.
     func adminRefusal(token: [UInt8]?) -> RPCError? {
-        do throws(AuthError) { try replica.checkAdmin(token: token) } catch { return RPCError(.auth(error)) }
+        do throws(AuthError) { try replica.checkAdmin(credentials(token)) } catch { return RPCError(.auth(error)) }
         return nil
     }
 
@@ -326,7 +326,7 @@ public final class Server {
 
     /// Opens a Replica watch stream whose responses go to `receiver`.
     func openWatchStream(for receiver: any WatchReceiver, tag: Int, token: [UInt8]?) -> WatchStreamID {
-        let stream = replica.openWatchStream(token: token)
+        let stream = replica.openWatchStream(credentials: credentials(token))
         watchStreams[stream] = WatchTarget(receiver: receiver, tag: tag)
         return stream
     }
