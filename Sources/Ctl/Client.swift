@@ -8,12 +8,26 @@ struct Client {
     var commandDeadline: Int64 { monotonicMilliseconds() + Int64(options.commandMilliseconds) }
 
     /// One unary RPC: the answer's JSON object. `blocking` calls (lock, campaign) wait for their answer
-    /// without the command deadline.
+    /// without the command deadline. With `--user`, the call carries the run's auth token (`AuthSession`), and
+    /// is made once more with a new token if the server calls it invalid, as clientv3 does.
     func call(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, blocking: Bool = false) throws(CtlError)
         -> JSON {
+        let token = try options.auth.token(self)
+        do {
+            return try send(path, body, endpoint: endpoint, deadline: blocking ? nil : commandDeadline, token: token)
+        } catch {
+            guard let token, error.message == Client.invalidAuthToken else { throw error }
+            let fresh = try options.auth.refreshed(after: token, self)
+            return try send(path, body, endpoint: endpoint, deadline: blocking ? nil : commandDeadline, token: fresh)
+        }
+    }
+
+    /// One unary RPC with `token` (nil: none) that must answer by `deadline` (nil: no limit).
+    func send(_ path: String, _ body: JSON, endpoint: Endpoint?, deadline: Int64?, token: String?) throws(CtlError)
+        -> JSON {
         switch options.transport {
-        case .grpc: return try grpcCall(path, body, endpoint: endpoint, blocking: blocking)
-        case .json: return try jsonCall(path, body, endpoint: endpoint, blocking: blocking)
+        case .grpc: return try grpcCall(path, body, endpoint: endpoint, deadline: deadline, token: token)
+        case .json: return try jsonCall(path, body, endpoint: endpoint, deadline: deadline, token: token)
         }
     }
 
@@ -21,16 +35,19 @@ struct Client {
     /// requests, JSON objects back to back, for watch and keep-alive); `deadline` bounds connecting.
     func openStream(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, deadline: Int64?) throws(CtlError)
         -> MessageStream {
+        let token = try options.auth.token(self)
         switch options.transport {
-        case .grpc: return MessageStream(try grpcOpen(path, body, endpoint: endpoint, deadline: deadline))
-        case .json: return MessageStream(try open(path, body, endpoint: endpoint, deadline: deadline))
+        case .grpc:
+            return MessageStream(try grpcOpen(path, body, endpoint: endpoint, deadline: deadline, token: token))
+        case .json: return MessageStream(try open(path, body, endpoint: endpoint, deadline: deadline, token: token))
         }
     }
 
     /// Gateway: connects to the first endpoint that accepts (or to `endpoint` only), POSTs `body` to `path` and
-    /// reads the status line and headers. A non-200 answer is thrown as the server's error.
-    private func open(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, deadline: Int64?) throws(CtlError)
-        -> HTTPConnection {
+    /// reads the status line and headers. A non-200 answer is thrown as the server's error. The auth token goes
+    /// as `Authorization: <token>`, as etcd's gateway reads it.
+    private func open(_ path: String, _ body: JSON, endpoint: Endpoint? = nil, deadline: Int64?, token: String?)
+        throws(CtlError) -> HTTPConnection {
         let candidates = endpoint.map { [$0] } ?? options.endpoints
         var failures: [String] = []
         for candidate in candidates {
@@ -42,7 +59,8 @@ struct Client {
                 continue
             }
             do {
-                try connection.post(path, body: Array(body.text.utf8))
+                try connection.post(path, body: Array(body.text.utf8),
+                                    headers: token.map { [("Authorization", $0)] } ?? [])
                 try connection.readHead(deadline)
                 if connection.status != 200 {
                     let answer = try connection.readBody(deadline)
@@ -61,13 +79,13 @@ struct Client {
         throw Client.deadlineExceeded(failures.joined(separator: "; "))
     }
 
-    /// One unary RPC over the gateway.
-    private func jsonCall(_ path: String, _ body: JSON, endpoint: Endpoint?, blocking: Bool) throws(CtlError)
-        -> JSON {
-        let deadline = commandDeadline
-        let connection = try open(path, body, endpoint: endpoint, deadline: deadline)
+    /// One unary RPC over the gateway; connecting and the answer's head are bounded by the command deadline
+    /// even when `deadline` is nil.
+    private func jsonCall(_ path: String, _ body: JSON, endpoint: Endpoint?, deadline: Int64?, token: String?)
+        throws(CtlError) -> JSON {
+        let connection = try open(path, body, endpoint: endpoint, deadline: deadline ?? commandDeadline, token: token)
         do {
-            let answer = try connection.readBody(blocking ? nil : deadline)
+            let answer = try connection.readBody(deadline)
             guard let json = JSON.parse(answer) else {
                 throw CtlError(message: "malformed answer from \(connection.label)", exitCode: 1)
             }

@@ -35,7 +35,8 @@ struct Invocation: Sendable {
 
 /// Every command keelctl knows, in `--help` order.
 let allCommands: [Command] = kvCommands + [txnCommand, watchCommand] + leaseCommands + clusterCommands
-    + maintenanceCommands + snapshotCommands + concurrencyCommands + [versionCommand]
+    + maintenanceCommands + snapshotCommands + concurrencyCommands + userCommands + roleCommands + authCommands
+    + [versionCommand]
 
 /// Words that take a subcommand (`lease grant`).
 let commandGroups: Set<String> = Set(allCommands.compactMap { command in

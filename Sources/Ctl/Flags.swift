@@ -39,8 +39,8 @@ struct FlagSpec: Sendable {
     }
 }
 
-/// The flags every command takes (etcdctl's global options); TLS, auth and discovery ones are accepted and
-/// ignored except `--user`, which keel's auth does not need yet over plain HTTP.
+/// The flags every command takes (etcdctl's global options); TLS and discovery ones are accepted and ignored.
+/// `--user` and `--password` are the credentials (`Credentials.swift`).
 let globalFlagSpecs: [FlagSpec] = [
     .value("endpoints", "127.0.0.1:2379"), .value("dial-timeout", "2s"), .value("command-timeout", "5s"),
     .value("write-out", short: "w", "simple"), .bool("hex"), .bool("debug"), .value("keepalive-time", "2s"),
@@ -179,6 +179,8 @@ struct GlobalOptions: Sendable {
     var commandMilliseconds: Int
     var format: OutputFormat
     var hex: Bool
+    /// `--user`/`--password` and the token they get, shared by every client of this run.
+    var auth: AuthSession
 
     /// Resolves flags against `ETCDCTL_*` environment variables; both set is fatal, as in etcdctl.
     init(_ parsed: ParsedArguments) throws(CtlError) {
@@ -204,6 +206,7 @@ struct GlobalOptions: Sendable {
         }
         self.format = format
         hex = values["hex"] == "true"
+        auth = AuthSession(user: values["user", default: ""], password: values["password", default: ""])
         let transportName = getenv(Transport.variable).map { String(cString: $0) } ?? ""
         guard let transport = transportName.isEmpty ? .grpc : Transport(rawValue: transportName) else {
             throw .badArgs("\(Transport.variable)=\(transportName): want grpc or json")

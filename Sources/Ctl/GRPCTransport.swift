@@ -4,17 +4,19 @@ import RealNet
 /// the gateway's JSON for it (`GatewayOverGRPC`), so commands and their output are the same on both transports.
 extension Client {
     /// One unary call, trying the endpoints in order: one that cannot be reached, or that fails before it
-    /// answers, passes the call to the next. Server errors are thrown with etcd's message, exit 1.
-    func grpcCall(_ path: String, _ body: JSON, endpoint: Endpoint?, blocking: Bool) throws(CtlError) -> JSON {
+    /// answers, passes the call to the next. Server errors are thrown with etcd's message, exit 1. An auth
+    /// token goes as the `token` metadata, as clientv3 sends it.
+    func grpcCall(_ path: String, _ body: JSON, endpoint: Endpoint?, deadline: Int64?, token: String?)
+        throws(CtlError) -> JSON {
         let method = try Client.method(path)
         let request = try Client.request(method, body)
-        let deadline = blocking ? nil : commandDeadline
         var failures: [String] = []
         for candidate in endpoint.map({ [$0] }) ?? options.endpoints {
             let answer: [UInt8]
             do {
                 let connection = try connect(candidate)
-                answer = try connection.unary(method.grpcMethod, request, deadline: deadline)
+                answer = try connection.unary(method.grpcMethod, request, deadline: deadline,
+                                              metadata: Client.metadata(token))
             } catch {
                 switch error {
                 case .dial(let reason), .unavailable(let reason):
@@ -40,8 +42,8 @@ extension Client {
 
     /// Starts a streaming call on the first endpoint that takes it: its request messages are sent (the request
     /// side is then closed, except for watch, which stays open as etcdctl's does).
-    func grpcOpen(_ path: String, _ body: JSON, endpoint: Endpoint?, deadline: Int64?) throws(CtlError)
-        -> GRPCResponseStream {
+    func grpcOpen(_ path: String, _ body: JSON, endpoint: Endpoint?, deadline: Int64?, token: String?)
+        throws(CtlError) -> GRPCResponseStream {
         let method = try Client.method(path)
         let messages: [[UInt8]]
         if method.isBidirectionalStream {
@@ -58,7 +60,8 @@ extension Client {
             do {
                 let connection = try connect(candidate)
                 // The stream itself has no deadline (a watch lasts); `deadline` only bounds sending the request.
-                let call = try connection.startCall(method.grpcMethod, deadline: nil)
+                let call = try connection.startCall(method.grpcMethod, deadline: nil,
+                                                    metadata: Client.metadata(token))
                 for (k, message) in messages.enumerated() {
                     let last = k == messages.count - 1 && method != .watch
                     try connection.send(message, on: call, endStream: last, deadline: deadline)
@@ -72,6 +75,11 @@ extension Client {
             }
         }
         throw Client.deadlineExceeded(failures.joined(separator: "; "))
+    }
+
+    /// etcd's auth metadata: `token: <token>` (rpctypes.TokenFieldNameGRPC).
+    static func metadata(_ token: String?) -> [HPACKHeader] {
+        token.map { [HPACKHeader("token", $0)] } ?? []
     }
 
     private func connect(_ endpoint: Endpoint) throws(GRPCClientError) -> GRPCClientConnection {

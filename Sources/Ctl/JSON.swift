@@ -117,6 +117,8 @@ indirect enum JSON: Sendable {
             case "<": out += "\\u003c"
             case ">": out += "\\u003e"
             case "&": out += "\\u0026"
+            case "\u{2028}": out += "\\u2028"  // Go's encoding/json escapes the JavaScript line separators.
+            case "\u{2029}": out += "\\u2029"
             default:
                 if scalar.value < 0x20 {
                     let hex = String(scalar.value, radix: 16)

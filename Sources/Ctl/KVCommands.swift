@@ -164,24 +164,6 @@ func printKVFields(_ kv: JSON, hex: Bool) {
     Out.line("\"Lease\" : \(kv["lease"]?.int64 ?? 0)")
 }
 
-/// Go's `%q` of a byte string: printable ASCII kept, the rest escaped.
-func goQuote(_ bytes: [UInt8]) -> String {
-    var out = "\""
-    let digits = Array("0123456789abcdef")
-    for byte in bytes {
-        switch byte {
-        case 34: out += "\\\""
-        case 92: out += "\\\\"
-        case 10: out += "\\n"
-        case 13: out += "\\r"
-        case 9: out += "\\t"
-        case 32..<127: out.append(Character(Unicode.Scalar(byte)))
-        default: out += "\\x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 15)])
-        }
-    }
-    return out + "\""
-}
-
 let getFlags: [FlagSpec] = [
     .value("consistency", "l"), .value("order"), .value("sort-by"), .bool("prefix"), .bool("from-key"),
     .value("rev", "0"), .bool("keys-only"), .bool("count-only"), .bool("print-value-only"), .value("limit", "0"),

@@ -14,7 +14,8 @@ final class Etcd {
     let logPath: String
     let process = Process()
 
-    init(root: String) throws {
+    /// `arguments` are added to etcd's flags (e.g. `--auth-token-ttl`).
+    init(root: String, arguments: [String] = []) throws {
         let base = Ports.take(2)
         endpoint = "127.0.0.1:\(base)"
         logPath = root + "/etcd.log"
@@ -25,7 +26,7 @@ final class Etcd {
                              "--advertise-client-urls", "http://\(endpoint)",
                              "--listen-peer-urls", "http://127.0.0.1:\(base + 1)",
                              "--initial-advertise-peer-urls", "http://127.0.0.1:\(base + 1)",
-                             "--initial-cluster", "e=http://127.0.0.1:\(base + 1)"]
+                             "--initial-cluster", "e=http://127.0.0.1:\(base + 1)"] + arguments
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardError = log
         process.standardOutput = log

@@ -133,9 +133,12 @@ public final class GRPCClientConnection {
         try? flush(ClientSocket.nowMilliseconds() + 100)
     }
 
-    /// One unary call: the request, then exactly one response message and an OK status.
-    public func unary(_ path: String, _ request: [UInt8], deadline: Int64?) throws(GRPCClientError) -> [UInt8] {
-        let call = try startCall(path, deadline: deadline)
+    /// One unary call: the request (with `metadata` headers, e.g. etcd's auth `token`), then exactly one
+    /// response message and an OK status.
+    public func unary(
+        _ path: String, _ request: [UInt8], deadline: Int64?, metadata: [HPACKHeader] = []
+    ) throws(GRPCClientError) -> [UInt8] {
+        let call = try startCall(path, deadline: deadline, metadata: metadata)
         try send(request, on: call, endStream: true)
         guard let response = try receive(call) else {
             throw .status(RPCError(code: .internal, message: "grpc: no response message for a unary call"))

@@ -7,15 +7,13 @@ import Core
 /// protocol, and the same bytes come from etcd's gRPC server or keel's.
 ///
 /// Requests are not checked here (`key is not provided`, …): the server makes etcd's checks and answers with
-/// etcd's errors. Auth calls are not carried yet.
+/// etcd's errors.
 public enum GatewayOverGRPC {
     /// The endpoint of a gateway path (`/v3/kv/range`; `/v3beta/` as `/v3/`), nil for an unknown path.
     public static func endpoint(path: String) -> GatewayEndpoint? {
         var path = path
         if path.utf8.starts(with: "/v3beta/".utf8) { path = "/v3/" + path.dropFirst("/v3beta/".count) }
-        guard let endpoint = GatewayEndpoint.at(path) else { return nil }
-        if case .auth = endpoint { return nil }
-        return endpoint
+        return GatewayEndpoint.at(path)
     }
 
     /// The request message of a unary or server-streaming call, from the call's JSON body.

@@ -22,11 +22,10 @@ public struct SnapshotStreamChunk: Equatable, Sendable {
 /// Reading follows proto3 as Go's generated code reads it (`ProtobufReader`): unknown fields are skipped,
 /// the last value of a scalar wins, a message field sent twice is merged. Where a Core response carries a
 /// revision, it is the header's; a txn's inner responses take theirs from their own headers. An empty
-/// `ResponseOp` (no member set) has no Core value and is dropped. Auth responses are not decoded yet.
+/// `ResponseOp` (no member set) has no Core value and is dropped.
 public enum ProtobufResponseDecoder {
     /// Decodes the response message of a unary call, or one message of a LeaseKeepAlive or Observe stream.
-    /// - Precondition: `endpoint` is not Watch or Snapshot (`decodeWatchResponse`, `decodeSnapshotChunk`) and
-    ///   not an Auth method.
+    /// - Precondition: `endpoint` is not Watch or Snapshot (`decodeWatchResponse`, `decodeSnapshotChunk`).
     /// - Throws: Go's unmarshalling errors for malformed bytes.
     public static func decode(
         _ endpoint: GatewayEndpoint, _ bytes: ArraySlice<UInt8>
@@ -60,7 +59,7 @@ public enum ProtobufResponseDecoder {
         case .leader, .observe: return try leader(&r)
         case .lock: return try lock(&r)
         case .watch, .snapshot: preconditionFailure("\(endpoint) messages have their own decoder")
-        case .auth: preconditionFailure("Auth responses are not decoded yet")
+        case .auth(let method): return try auth(method, &r)
         }
     }
 
