@@ -113,8 +113,9 @@ import Testing
         }
         #expect(answer(&c, 1, .auth(.roleGet(role: b("root"))), alice) == Self.denied(.permissionDenied))
         #expect(answer(&c, 2, .defragment, alice) == Self.denied(.permissionDenied))
-        #expect(answer(&c, 2, .compact(CompactionRequest(revision: Revision(2))), alice)
-            == Self.denied(.permissionDenied))
+        guard case .compact = answer(&c, 2, .compact(CompactionRequest(revision: Revision(2))), alice) else {
+            Issue.record("etcd 3.4 lets any user compact"); return
+        }
         #expect(answer(&c, 1, .auth(.userList), root) == .auth(.users([b("alice"), b("root")])))
     }
 

@@ -1,10 +1,9 @@
 import Testing
 
 extension EtcdctlTests {
-    /// user, role and auth commands with auth disabled. Keel does not enforce auth yet, so it refuses to enable
-    /// it; and the clusters are shared, so no step may enable auth on etcd either: `auth enable` runs only
-    /// before `root` exists (once it does, etcdctl adds the root role, grants it and enables). Names carry an
-    /// `au-` prefix, except `root`.
+    /// user, role and auth commands with auth disabled. The clusters are shared, so no step may enable auth:
+    /// `auth enable` runs only before `root` exists (once it does, etcdctl adds the root role, grants it and
+    /// enables; `AuthEnabled` does that on a pair of its own). Names carry an `au-` prefix, except `root`.
     @Suite struct Auth {
         @Test("users and roles: add, get, list, grant, revoke, passwd, delete; auth enable's checks; disable")
         func usersAndRoles() throws {

@@ -8,7 +8,7 @@ import Testing
 /// build. `KEEL_ETCDCTL_CANDIDATE=etcd` compares etcd with a second etcd instead, which must pass: it
 /// validates the masking.
 ///
-/// Not covered here: auth enforcement (`auth enable` that succeeds, tokens: phase 2), `check perf/datascale`,
+/// Not covered here: `check perf/datascale`,
 /// `migrate`, `make-mirror`, `defrag --data-dir`, `snapshot restore` and `snapshot status` of a saved file
 /// (keel's snapshot is its own format, not bbolt's), and `-w protobuf` (binary, with ids inside varints).
 ///
