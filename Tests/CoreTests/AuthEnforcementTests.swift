@@ -266,3 +266,20 @@ import Testing
         }
     }
 }
+
+extension AuthEnforcementTests {
+    @Test("a permission holds a point exactly as its key range does")
+    func pointContainment() {
+        let keys = ["", "a", "a\0", "ab", "b", "b\0", "c", "z", "\u{7f}"].map { Array($0.utf8) }
+        let ends = ["", "\0", "b", "a", "c", "ab"].map { Array($0.utf8) }
+        for key in keys {
+            for end in ends {
+                let permission = Permission(key: key, rangeEnd: end)
+                let range = KeyRange(key: key, rangeEnd: end)
+                for point in keys {
+                    #expect(permission.contains(point) == range.contains(point), "\(key) \(end) \(point)")
+                }
+            }
+        }
+    }
+}

@@ -48,13 +48,12 @@ extension AuthStore {
         for roleName in user.roles {
             guard let role = role(roleName) else { continue }
             for permission in role.permissions where permission.allows(write: write) {
-                let range = KeyRange(key: permission.key, rangeEnd: permission.rangeEnd)
-                if range.isEmpty { continue }
                 if rangeEnd.isEmpty {
-                    if range.contains(key) { return }
-                } else {
-                    granted.append(range)
+                    if permission.contains(key) { return }  // The common case: no allocation.
+                    continue
                 }
+                let range = KeyRange(key: permission.key, rangeEnd: permission.rangeEnd)
+                if !range.isEmpty { granted.append(range) }
             }
         }
         if !rangeEnd.isEmpty && Self.covers(granted, wanted) { return }
@@ -81,5 +80,13 @@ extension Permission {
     /// Whether the permission grants reading (`write` false) or writing. Unknown types grant nothing.
     func allows(write: Bool) -> Bool {
         type == .readWrite || type == (write ? .write : .read)
+    }
+
+    /// Whether the permission's keys hold `point` (what `KeyRange(key:rangeEnd:).contains` says, without
+    /// building the range).
+    func contains(_ point: [UInt8]) -> Bool {
+        if rangeEnd.isEmpty { return point == key }
+        if Bytes.less(point, key) { return false }
+        return rangeEnd == [0] || Bytes.less(point, rangeEnd)
     }
 }
