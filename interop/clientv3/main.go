@@ -31,7 +31,8 @@ type check struct {
 	run  func(e *env) error
 }
 
-// checks lists every check in the order they run. compact runs late: it discards history others read.
+// checks lists every check in the order they run. compact runs late: it discards history others read; auth
+// runs last: it enables auth for a while.
 var checks = []check{
 	{"kv", checkKV},
 	{"kv-large", checkKVLarge},
@@ -48,6 +49,7 @@ var checks = []check{
 	{"snapshot", checkSnapshot},
 	{"compact", checkCompact},
 	{"errors", checkErrors},
+	{"auth", checkAuth},
 }
 
 func main() {
