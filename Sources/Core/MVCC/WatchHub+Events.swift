@@ -11,20 +11,33 @@ extension WatchHub {
         guard !events.isEmpty else { return }
         let revision = store.currentRevision
         invariant(events.allSatisfy { $0.kv.modRevision == revision }, "events must be of the current revision")
-        for stream in streams.keys.sorted() {
-            for id in streams[stream]!.sortedWatchIDs {
-                var watcher = streams[stream]!.watchers[id]!
-                guard watcher.synced && watcher.nextRevision <= revision else { continue }
-                invariant(watcher.nextRevision == revision, "synced watcher \(id) missed \(watcher.nextRevision)")
-                let wanted = Self.select(events, for: watcher)
-                if !wanted.isEmpty && !fits(wanted, on: stream) {
-                    watcher.synced = false
-                } else {
-                    if !wanted.isEmpty { queueEvents(wanted, revision: revision, for: watcher, on: stream) }
-                    watcher.nextRevision = revision.next
-                }
-                streams[stream]!.watchers[id] = watcher
+        var shared = SharedEvents(events)
+        for id in streamOrder {
+            // Out of the dictionary while it changes: one lookup per stream, not several per watcher, and the
+            // stream stays uniquely referenced (no copy-on-write).
+            var stream = streams.removeValue(forKey: id)!
+            notify(&stream, &shared, revision: revision)
+            streams[id] = stream
+        }
+    }
+
+    /// `notify` for one stream's synced watchers, in watch ID order.
+    func notify(_ stream: inout Stream, _ shared: inout SharedEvents, revision: Revision) {
+        for k in stream.watchers.indices {
+            guard stream.watchers[k].synced && stream.watchers[k].nextRevision <= revision else { continue }
+            invariant(stream.watchers[k].nextRevision == revision, "a synced watcher missed a revision")
+            let wanted = shared.wanted(by: stream.watchers[k])
+            if !wanted.isEmpty && !fits(wanted, in: stream) {
+                stream.watchers[k].synced = false
+                continue
             }
+            if !wanted.isEmpty {
+                // The watcher's few fields, not a copy of it: `stream` is being changed meanwhile.
+                let target = EventTarget(id: stream.watchers[k].id, fragment: stream.watchers[k].fragment,
+                                         nextRevision: revision)
+                queueEvents(wanted, revision: revision, for: target, on: &stream)
+            }
+            stream.watchers[k].nextRevision = revision.next
         }
     }
 
@@ -41,8 +54,7 @@ extension WatchHub {
     }
 
     /// Whether `events` fit in the stream's outbox; an empty outbox takes anything, so one big revision passes.
-    func fits(_ events: [KVEvent], on stream: WatchStreamID) -> Bool {
-        let s = streams[stream]!
+    func fits(_ events: [KVEvent], in s: Stream) -> Bool {
         if s.outbox.isEmpty { return true }
         let bytes = events.reduce(0) { $0 + $1.size }
         return s.outboxEvents + events.count <= config.outboxEventsMax && s.outboxBytes + bytes <= config.outboxBytesMax
@@ -51,24 +63,36 @@ extension WatchHub {
     /// Queues `events` (one or more whole revisions, the last being `revision`) for `watcher`, as one response
     /// or, when the watcher asked and the response is too large, as fragments.
     mutating func queueEvents(_ events: [KVEvent], revision: Revision, for watcher: Watcher, on stream: WatchStreamID) {
+        let target = EventTarget(id: watcher.id, fragment: watcher.fragment, nextRevision: watcher.nextRevision)
+        queueEvents(events, revision: revision, for: target, on: &streams[stream]!)
+    }
+
+    /// What queueing needs of a watcher.
+    struct EventTarget {
+        var id: WatchID
+        var fragment: Bool
+        var nextRevision: Revision
+    }
+
+    func queueEvents(_ events: [KVEvent], revision: Revision, for watcher: EventTarget, on stream: inout Stream) {
         invariant(!events.isEmpty, "no empty event responses")
         invariant(events.first!.kv.modRevision >= watcher.nextRevision, "event before the watcher's next revision")
         invariant(events.last!.kv.modRevision <= revision, "event after the response revision")
         let whole = WatchResponse(revision: revision, watchID: watcher.id, events: events)
         guard watcher.fragment && events.count > 1 && whole.size >= config.fragmentBytesMax else {
-            queue(whole, on: stream)
+            stream.queue(whole, config: config)
             return
         }
         var piece = WatchResponse(revision: revision, watchID: watcher.id, fragment: true)
         for event in events {
             if !piece.events.isEmpty && piece.size + event.size >= config.fragmentBytesMax {
-                queue(piece, on: stream)
+                stream.queue(piece, config: config)
                 piece.events = []
             }
             piece.events.append(event)
         }
         piece.fragment = false
-        queue(piece, on: stream)
+        stream.queue(piece, config: config)
     }
 
     // MARK: Sending
@@ -82,10 +106,10 @@ extension WatchHub {
             // Catch up until synced, out of room, or stuck behind a full outbox (a window without events for
             // this watcher costs no room, so several windows may pass in one call). A watcher whose history is
             // compacted away is cancelled even when the outbox is full.
-            while let watcher = streams[stream]!.watchers[id], !watcher.synced,
+            while let watcher = streams[stream]![watcher: id], !watcher.synced,
                   hasRoom(on: stream) || watcher.nextRevision < store.compactRevision {
                 catchUp(id, on: stream, store: store)
-                if streams[stream]!.watchers[id]?.nextRevision == watcher.nextRevision { break }
+                if streams[stream]![watcher: id]?.nextRevision == watcher.nextRevision { break }
             }
         }
         answerProgressRequest(on: stream, store: store)
@@ -105,10 +129,10 @@ extension WatchHub {
     /// Reads one unsynced watcher's missed events from history into the outbox: whole revisions, at most
     /// `syncRevisionsMax` of them and as many as fit (at least one revision when the outbox is empty).
     mutating func catchUp(_ id: WatchID, on stream: WatchStreamID, store: KVStore) {
-        var watcher = streams[stream]!.watchers[id]!
+        var watcher = streams[stream]![watcher: id]!
         invariant(!watcher.synced, "catching up a synced watcher")
         if watcher.nextRevision < store.compactRevision {
-            streams[stream]!.watchers[id] = nil
+            streams[stream]![watcher: id] = nil
             queue(WatchResponse(revision: .zero, watchID: id, canceled: true, compactRevision: store.compactRevision),
                   on: stream)
             return
@@ -142,6 +166,42 @@ extension WatchHub {
         if taken > 0 { queueEvents(Array(history[0..<taken]), revision: covered, for: watcher, on: stream) }
         watcher.nextRevision = covered.next
         watcher.synced = covered == store.currentRevision
-        streams[stream]!.watchers[id] = watcher
+        streams[stream]![watcher: id] = watcher
+    }
+}
+
+/// One write's events as `notify` hands them out: a watcher that wants all of them gets the same array (shared,
+/// copy-on-write: one allocation per write, not per watcher), or the one copy without previous values; only a
+/// watcher that wants some of them gets its own selection.
+struct SharedEvents {
+    let events: [KVEvent]
+    let hasPut: Bool
+    let hasDelete: Bool
+    let hasPrevious: Bool
+    /// `events` without previous values, made the first time a watcher needs it.
+    private var withoutPrevious: [KVEvent]?
+
+    init(_ events: [KVEvent]) {
+        self.events = events
+        hasPut = events.contains { $0.type == .put }
+        hasDelete = events.contains { $0.type == .delete }
+        hasPrevious = events.contains { $0.prevKV != nil }
+    }
+
+    /// What `WatchHub.select(events, for: watcher)` returns, shared when it is every event.
+    mutating func wanted(by watcher: WatchHub.Watcher) -> [KVEvent] {
+        let filtered = (watcher.noPut && hasPut) || (watcher.noDelete && hasDelete)
+        guard !filtered, events.allSatisfy({ watcher.range.contains($0.kv.key) }) else {
+            return WatchHub.select(events, for: watcher)
+        }
+        if watcher.prevKV || !hasPrevious { return events }
+        if withoutPrevious == nil {
+            withoutPrevious = events.map { event in
+                var copy = event
+                copy.prevKV = nil
+                return copy
+            }
+        }
+        return withoutPrevious!
     }
 }

@@ -67,7 +67,9 @@ public struct WatchHub: Equatable, Sendable {
 
     /// One client stream: its watchers and the responses waiting to be sent.
     struct Stream: Equatable, Sendable {
-        var watchers: [WatchID: Watcher] = [:]
+        /// In watch ID order, the order one revision's responses are queued in. Invariant: IDs strictly
+        /// increase. An array, not a dictionary: `notify` walks every watcher of every stream per write.
+        var watchers: [Watcher] = []
         /// The next auto-assigned watch ID candidate (etcd's `nextID`).
         var nextWatchID: Int64 = 0
         /// Responses in the order they must be sent.
@@ -81,11 +83,41 @@ public struct WatchHub: Equatable, Sendable {
         /// A progress request waits for every watcher to be synced.
         var progressRequested = false
 
-        var sortedWatchIDs: [WatchID] { watchers.keys.sorted() }
+        var sortedWatchIDs: [WatchID] { watchers.map(\.id) }
+
+        /// The position of watcher `id`, or where it would be inserted (binary search).
+        func position(of id: WatchID) -> (index: Int, found: Bool) {
+            var low = 0
+            var high = watchers.count
+            while low < high {
+                let middle = (low + high) / 2
+                if watchers[middle].id < id { low = middle + 1 } else { high = middle }
+            }
+            return (low, low < watchers.count && watchers[low].id == id)
+        }
+
+        /// Watcher `id`; setting nil removes it, setting a new one inserts it in order.
+        subscript(watcher id: WatchID) -> Watcher? {
+            get {
+                let at = position(of: id)
+                return at.found ? watchers[at.index] : nil
+            }
+            set {
+                let at = position(of: id)
+                switch (newValue, at.found) {
+                case (let watcher?, true): watchers[at.index] = watcher
+                case (let watcher?, false): watchers.insert(watcher, at: at.index)
+                case (nil, true): watchers.remove(at: at.index)
+                case (nil, false): break
+                }
+            }
+        }
     }
 
     public let config: Config
     var streams: [WatchStreamID: Stream]
+    /// The keys of `streams`, sorted (IDs only grow, so opening appends). Invariant: exactly `streams`' keys.
+    var streamOrder: [WatchStreamID] = []
     var nextStreamID: UInt64
 
     public init(config: Config = Config()) {
@@ -103,19 +135,29 @@ public struct WatchHub: Equatable, Sendable {
         let id = WatchStreamID(nextStreamID)
         nextStreamID += 1
         streams[id] = Stream()
+        invariant(streamOrder.last.map { $0 < id } ?? true, "stream IDs only grow")
+        streamOrder.append(id)
         return id
     }
 
     /// Closes a stream, dropping its watchers and unsent responses.
     public mutating func closeStream(_ stream: WatchStreamID) {
-        streams[stream] = nil
+        guard streams.removeValue(forKey: stream) != nil else { return }
+        var low = 0
+        var high = streamOrder.count
+        while low < high {
+            let middle = (low + high) / 2
+            if streamOrder[middle] < stream { low = middle + 1 } else { high = middle }
+        }
+        streamOrder.remove(at: low)
+        invariant(streamOrder.count == streams.count, "stream order out of step")
     }
 
     /// The open streams with something to send (queued responses, or watchers to catch up), sorted.
     public var streamsWithWork: [WatchStreamID] {
-        streams.keys.sorted().filter { id in
+        streamOrder.filter { id in
             let s = streams[id]!
-            return !s.outbox.isEmpty || s.watchers.values.contains { !$0.synced } || s.progressRequested
+            return !s.outbox.isEmpty || s.watchers.contains { !$0.synced } || s.progressRequested
         }
     }
 
@@ -126,16 +168,16 @@ public struct WatchHub: Equatable, Sendable {
     /// revision is caught up from the new store's history by `take`, or cancelled if that history was
     /// compacted away (etcd moves all watchers to unsynced on restore the same way).
     public mutating func storeRestored(_ store: KVStore) {
-        for stream in streams.keys.sorted() {
-            for id in streams[stream]!.sortedWatchIDs where streams[stream]!.watchers[id]!.nextRevision
-                <= store.currentRevision {
-                streams[stream]!.watchers[id]!.synced = false
+        for stream in streamOrder {
+            for k in streams[stream]!.watchers.indices
+            where streams[stream]!.watchers[k].nextRevision <= store.currentRevision {
+                streams[stream]!.watchers[k].synced = false
             }
         }
     }
 
     /// Whether a watcher is synced (nil when it does not exist).
-    public func isSynced(_ id: WatchID, on stream: WatchStreamID) -> Bool? { streams[stream]?.watchers[id]?.synced }
+    public func isSynced(_ id: WatchID, on stream: WatchStreamID) -> Bool? { streams[stream]?[watcher: id]?.synced }
 
     // MARK: Requests
 
@@ -147,12 +189,12 @@ public struct WatchHub: Equatable, Sendable {
         let current = store.currentRevision
         var id = request.watchID
         if id == .auto {
-            while streams[stream]!.watchers[WatchID(streams[stream]!.nextWatchID)] != nil {
+            while streams[stream]![watcher: WatchID(streams[stream]!.nextWatchID)] != nil {
                 streams[stream]!.nextWatchID += 1
             }
             id = WatchID(streams[stream]!.nextWatchID)
             streams[stream]!.nextWatchID += 1
-        } else if streams[stream]!.watchers[id] != nil {
+        } else if streams[stream]![watcher: id] != nil {
             queue(WatchResponse(revision: current, watchID: .none, created: true, canceled: true,
                                 cancelReason: Self.duplicateWatchIDReason), on: stream)
             return
@@ -169,7 +211,7 @@ public struct WatchHub: Equatable, Sendable {
             noPut: request.filters.contains(.noPut), noDelete: request.filters.contains(.noDelete),
             prevKV: request.prevKV, progressNotify: request.progressNotify, fragment: request.fragment,
             nextRevision: start > .zero ? start : current.next, synced: start <= .zero || start > current)
-        streams[stream]!.watchers[id] = watcher
+        streams[stream]![watcher: id] = watcher
         invariant(watcher.synced || watcher.nextRevision <= current, "an unsynced watcher must have history to read")
     }
 
@@ -182,7 +224,8 @@ public struct WatchHub: Equatable, Sendable {
 
     /// A cancel request: removes the watcher and answers `canceled`; an unknown ID gets no answer (#120).
     public mutating func cancel(_ id: WatchID, on stream: WatchStreamID, store: KVStore) {
-        guard streams[stream]?.watchers.removeValue(forKey: id) != nil else { return }
+        guard streams[stream]?[watcher: id] != nil else { return }
+        streams[stream]![watcher: id] = nil
         queue(WatchResponse(revision: store.currentRevision, watchID: id, canceled: true), on: stream)
     }
 
@@ -195,7 +238,7 @@ public struct WatchHub: Equatable, Sendable {
     }
 
     mutating func answerProgressRequest(on stream: WatchStreamID, store: KVStore) {
-        guard streams[stream]!.progressRequested, streams[stream]!.watchers.values.allSatisfy(\.synced) else { return }
+        guard streams[stream]!.progressRequested, streams[stream]!.watchers.allSatisfy(\.synced) else { return }
         streams[stream]!.progressRequested = false
         queue(WatchResponse(revision: store.currentRevision, watchID: .none), on: stream)
     }
@@ -203,11 +246,9 @@ public struct WatchHub: Equatable, Sendable {
     /// The periodic progress notification (the caller calls it every interval, etcd's 10 minutes by default):
     /// a response with no events at the current revision to every synced watcher that asked for them (#119).
     public mutating func progressNotify(store: KVStore) {
-        for stream in streams.keys.sorted() {
-            for id in streams[stream]!.sortedWatchIDs {
-                let watcher = streams[stream]!.watchers[id]!
-                guard watcher.progressNotify && watcher.synced else { continue }
-                queue(WatchResponse(revision: store.currentRevision, watchID: id), on: stream)
+        for stream in streamOrder {
+            for watcher in streams[stream]!.watchers where watcher.progressNotify && watcher.synced {
+                queue(WatchResponse(revision: store.currentRevision, watchID: watcher.id), on: stream)
             }
         }
     }
@@ -243,7 +284,9 @@ extension WatchHub.Stream {
             outboxBytes += bytes - 48
             return
         }
-        openResponse[response.watchID] = WatchHub.OpenResponse(index: outbox.count, bytes: bytes)
+        if outbox.count + 1 >= config.joinResponsesAfter {  // Only a long outbox joins: short ones skip the hashing.
+            openResponse[response.watchID] = WatchHub.OpenResponse(index: outbox.count, bytes: bytes)
+        }
         outbox.append(response)
         outboxBytes += bytes
     }

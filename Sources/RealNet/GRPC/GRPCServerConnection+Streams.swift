@@ -53,9 +53,21 @@ extension GRPCServerConnection {
         guard let state = streams[id] else { return }
         switch state.call {
         case .watch(var watch):
+            // The hub hands every watcher that wants all of a write's events the same array: encode those
+            // events once per delivery (identity by buffer address, safe while `responses` holds them alive).
+            var encodedEvents = ProtobufWriter()
+            var encodedFrom: (address: UnsafeRawPointer?, count: Int) = (nil, 0)
             for response in responses {
+                let address = response.events.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+                if address == nil || address != encodedFrom.address || response.events.count != encodedFrom.count {
+                    encodedEvents.reset()
+                    ProtobufEncoder.events(response.events, into: &encodedEvents)
+                    encodedFrom = (address, response.events.count)
+                }
                 writer.reset()
-                ProtobufEncoder.encode(response, header: server.header(revision: response.revision), into: &writer)
+                ProtobufEncoder.encodeAllButEvents(response, header: server.header(revision: response.revision),
+                                                   into: &writer)
+                writer.bytes.append(contentsOf: encodedEvents.bytes)
                 sendEncodedMessage(on: id)
             }
             if !watch.blocked && isBackedUp(id) {

@@ -59,6 +59,13 @@ extension ProtobufEncoder {
     /// One Watch stream message: 1 `header` (no revision for the cancel of a compacted watch, #122), 2 `watch_id`,
     /// 3 `created`, 4 `canceled`, 5 `compact_revision`, 6 `cancel_reason`, 7 `fragment`, 11 `events`.
     public static func encode(_ response: WatchResponse, header h: ResponseHeader, into writer: inout ProtobufWriter) {
+        encodeAllButEvents(response, header: h, into: &writer)
+        events(response.events, into: &writer)
+    }
+
+    /// Every field of a Watch stream message but its events (they come last: `events` or bytes made by it).
+    static func encodeAllButEvents(_ response: WatchResponse, header h: ResponseHeader,
+                                   into writer: inout ProtobufWriter) {
         header(h.at(response.revision), into: &writer)
         writer.int64Field(2, response.watchID.value)
         writer.boolField(3, response.created)
@@ -66,7 +73,11 @@ extension ProtobufEncoder {
         writer.int64Field(5, response.compactRevision.value)
         writer.stringField(6, response.cancelReason)
         writer.boolField(7, response.fragment)
-        for event in response.events { self.event(11, event, into: &writer) }
+    }
+
+    /// A Watch stream message's events, field 11 each.
+    static func events(_ events: [KVEvent], into writer: inout ProtobufWriter) {
+        for event in events { self.event(11, event, into: &writer) }
     }
 
     /// An `mvccpb.Event` as field `field`: 1 `type` (omitted for PUT), 2 `kv` (always set), 3 `prev_kv`.
