@@ -55,8 +55,11 @@ extension GRPCServerConnection {
         case .watch(var watch):
             // The hub hands every watcher that wants all of a write's events the same array: encode those
             // events once per delivery (identity by buffer address, safe while `responses` holds them alive).
+            // All of one delivery's messages go to HTTP/2 as one payload: DATA frames of up to the peer's frame
+            // size, each holding several messages, instead of a frame (and its bookkeeping) per message.
             var encodedEvents = ProtobufWriter()
             var encodedFrom: (address: UnsafeRawPointer?, count: Int) = (nil, 0)
+            message.removeAll(keepingCapacity: true)
             for response in responses {
                 let address = response.events.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
                 if address == nil || address != encodedFrom.address || response.events.count != encodedFrom.count {
@@ -68,7 +71,11 @@ extension GRPCServerConnection {
                 ProtobufEncoder.encodeAllButEvents(response, header: server.header(revision: response.revision),
                                                    into: &writer)
                 writer.bytes.append(contentsOf: encodedEvents.bytes)
-                sendEncodedMessage(on: id)
+                GRPCMessageReader.frame(writer.bytes, into: &message)
+            }
+            if !message.isEmpty {
+                sendResponseHeadersIfNeeded(id)
+                http2.sendData(message, stream: id, endStream: false)
             }
             if !watch.blocked && isBackedUp(id) {
                 watch.blocked = true  // A slow reader: the Replica keeps its events (bounded) until it drains.
