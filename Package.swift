@@ -18,8 +18,10 @@ let package = Package(
         .target(name: "SimNet", dependencies: ["Core", "Checker"]),
         // Our own C shim for epoll, eventfd, timerfd, fdatasync.
         .target(name: "CKeelLinux", linkerSettings: [.linkedLibrary("crypt")]),  // libxcrypt: bcrypt.
+        // Our own C shim over OpenSSL's libcrypto (Debian's libssl-dev; TLS will add libssl): JWT signatures.
+        .target(name: "CKeelCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // Real network and disk driver of Core.
-        .target(name: "RealNet", dependencies: ["Core", "CKeelLinux"]),
+        .target(name: "RealNet", dependencies: ["Core", "CKeelLinux", "CKeelCrypto"]),
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
         .executableTarget(name: "keelctl", dependencies: ["Core", "RealNet"], path: "Sources/Ctl"),
         // Crash and hang capture for keelsim fuzz (signal handlers, a watchdog thread).

@@ -1,30 +1,38 @@
 #!/bin/sh
-# install-test-deps.sh - install what the test suite runs besides Swift: etcd 3.4 and etcdctl 3.4
-# (Debian's etcd-server and etcd-client), which Tests/EtcdctlTests compares keel against.
-# Idempotent and quiet; returns at once when both are already on PATH.
+# install-test-deps.sh - install what building and testing need besides Swift: OpenSSL's headers and libcrypto
+# (Debian's libssl-dev, which the CKeelCrypto target compiles against, and the openssl tool the JWT tests make
+# keys with), and etcd 3.4 and etcdctl 3.4 (Debian's etcd-server and etcd-client), which the etcdctl and JWT
+# suites compare keel against. Idempotent and quiet; returns at once when everything is already there.
 set -eu
 
-if command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1; then
+have_all() {
+    command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1 \
+        && command -v openssl >/dev/null 2>&1 && [ -f /usr/include/openssl/evp.h ]
+}
+
+if have_all; then
     exit 0
 fi
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-        echo "install-test-deps: etcd/etcdctl missing and not root (no sudo): install etcd-server etcd-client" >&2
+        echo "install-test-deps: missing packages and not root (no sudo): install libssl-dev openssl" \
+             "etcd-server etcd-client" >&2
         exit 1
     fi
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-test-deps: no apt-get: install etcd 3.4 (etcd, etcdctl) on PATH by hand" >&2
+    echo "install-test-deps: no apt-get: install OpenSSL 3 headers and libcrypto, the openssl tool, and etcd 3.4" \
+         "(etcd, etcdctl) on PATH by hand" >&2
     exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends libssl-dev openssl etcd-server etcd-client >/dev/null
 
-command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1 || {
-    echo "install-test-deps: etcd-server/etcd-client installed but etcd or etcdctl is not on PATH" >&2
+have_all || {
+    echo "install-test-deps: packages installed but etcd, etcdctl, openssl or <openssl/evp.h> is still missing" >&2
     exit 1
 }

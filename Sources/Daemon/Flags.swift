@@ -27,6 +27,10 @@ enum Flags {
       --quota-backend-bytes N              (default 2147483648)
       --max-request-bytes N                (default 1572864)
       --bcrypt-cost N                      bcrypt cost of user passwords, 4 to 31 (default 10)
+      --auth-token simple|jwt,OPTIONS      auth token type (default simple); jwt takes sign-method=RS256|RS384|
+                                           RS512|PS256|PS384|PS512|ES256|ES384|ES512|HS256|HS384|HS512,
+                                           priv-key=PEM, pub-key=PEM, ttl=DURATION (default 5m)
+      --auth-token-ttl SECONDS             how long an unused simple token lives (default 300)
       --auto-compaction-mode periodic|revision (default periodic)
       --auto-compaction-retention VALUE    (default 0: off)
       --experimental-watch-progress-notify-interval DURATION  (default 10m)
@@ -46,7 +50,7 @@ enum Flags {
         "auto-compaction-mode", "auto-compaction-retention", "client-read-timeout", "client-idle-timeout",
         "experimental-watch-progress-notify-interval", "experimental-snapshot-catchup-entries",
         "max-concurrent-streams", "grpc-keepalive-min-time", "grpc-keepalive-interval", "grpc-keepalive-timeout",
-        "bcrypt-cost",
+        "bcrypt-cost", "auth-token", "auth-token-ttl",
     ]
 
     static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> ServerConfig? {
@@ -107,6 +111,9 @@ enum Flags {
         c.maxRequestBytes = try integer(values, "max-request-bytes", c.maxRequestBytes, 1...(64 << 20))
         // etcd takes any number and uses 10 for a cost bcrypt refuses (PasswordHasher does the same).
         c.bcryptCost = try integer(values, "bcrypt-cost", c.bcryptCost, Int(Int32.min)...Int(Int32.max))
+        if let v = values["auth-token"] { c.authToken = v }  // Checked, and its keys loaded, at start-up.
+        c.authTokenTTLSeconds = Int64(try integer(values, "auth-token-ttl", Int(c.authTokenTTLSeconds),
+                                                  0...Int(UInt32.max)))
         if let v = values["auto-compaction-mode"] { c.autoCompactionMode = v }
         if let v = values["auto-compaction-retention"] { c.autoCompactionRetention = v }
         c.clientReadTimeoutMilliseconds = try integer(values, "client-read-timeout", c.clientReadTimeoutMilliseconds,

@@ -65,15 +65,16 @@ extension Server {
 }
 
 extension Server {
-    /// The credentials a token sent by a client stands for, as the Replica takes them.
+    /// The credentials a token sent by a client stands for, as the Replica takes them: a simple token as sent, a
+    /// JWT verified now (signature, algorithm, expiry against the wall clock) into its claims or `.invalid`.
     func credentials(_ token: [UInt8]?) -> Credentials? {
-        token.map { .simple($0) }
+        tokens.credentials(token, nowNanoseconds: TokenProvider.wallClockNanoseconds())
     }
 }
 
 extension Server {
     /// A JWT with these claims, signed with the configured key (nil: signing failed or no key).
     func signToken(user: [UInt8], authRevision: UInt64) -> String? {
-        nil  // maybe: JWT signing lands with the OpenSSL shim.
+        tokens.sign(user: user, authRevision: authRevision, nowNanoseconds: TokenProvider.wallClockNanoseconds())
     }
 }

@@ -13,6 +13,8 @@ public final class Server {
     let snapshotter: DiskThread<SnapshotWorker>
     /// bcrypt for Auth RPC passwords, off the loop (`Server+Auth.swift`).
     let passwords: PasswordHashing
+    /// --auth-token: what a client's token stands for, and JWT signing (`Server+Auth.swift`).
+    let tokens: TokenProvider
     var serialized: [SnapshotWorker.Completion] = []
     let transport: PeerTransport
     var effects = Effects()
@@ -59,6 +61,10 @@ public final class Server {
         self.log = log
         identity = opened.identity
         var replicaConfig = try config.replicaConfig()
+        tokens = try config.tokenProvider()
+        if case .jwt(let jwt) = try config.authTokenOptions(), !jwt.unknownNames.isEmpty {
+            log("unknown JWT options: [\(jwt.unknownNames.joined(separator: " "))]")  // etcd warns, and goes on.
+        }
         replicaConfig.memberName = identity.name
         replicaConfig.memberClientURLs = config.advertiseClientURLs
         replicaConfig.clusterToken = identity.token

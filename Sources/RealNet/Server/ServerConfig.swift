@@ -21,6 +21,10 @@ public struct ServerConfig: Sendable {
     public var maxRequestBytes = 1_572_864
     /// etcd's --bcrypt-cost for user passwords (a cost outside 4...31 becomes 10, as in etcd).
     public var bcryptCost = 10
+    /// etcd's --auth-token: `simple`, or `jwt,sign-method=…,priv-key=…,pub-key=…,ttl=…` (`AuthTokenOptions`).
+    public var authToken = "simple"
+    /// etcd's --auth-token-ttl: seconds a simple token lives unused.
+    public var authTokenTTLSeconds: Int64 = 300
     public var autoCompactionMode = "periodic"
     public var autoCompactionRetention = "0"
     /// Keel's own: a request that has started arriving must be complete within this (slow or half-open
@@ -57,7 +61,24 @@ public struct ServerConfig: Sendable {
         config.requestTimeoutTicks = UInt64(max(1, (5000 + 2 * electionMilliseconds) / heartbeatMilliseconds))
         config.store.lessor.minTTLSeconds = Int64(max(1, (3 * electionMilliseconds / 2 + 999) / 1000))
         try applyAutoCompaction(to: &config)
+        config.authTokens = try authTokenOptions().kind
+        config.authTokenTTLSeconds = authTokenTTLSeconds
         return config
+    }
+
+    /// --auth-token parsed (no files read).
+    public func authTokenOptions() throws(StartError) -> AuthTokenOptions {
+        do throws(AuthTokenError) { return try AuthTokenOptions.parse(authToken) } catch {
+            throw .config("--auth-token: \(error)")
+        }
+    }
+
+    /// The token provider --auth-token names, its key files loaded: a missing or bad key stops start-up.
+    public func tokenProvider() throws(StartError) -> TokenProvider {
+        let options = try authTokenOptions()
+        do throws(AuthTokenError) { return try TokenProvider(options) } catch {
+            throw .config("--auth-token: \(error)")
+        }
     }
 
     /// etcd's --auto-compaction-mode (periodic: retention is a duration, "1h", "30m" or hours; revision:
