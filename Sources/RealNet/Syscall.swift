@@ -264,6 +264,11 @@ enum Syscall {
         _ = ckeel_set_thread_nice(nice)
     }
 
+    /// The processors online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1.
+    public static func onlineCores() -> Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
     /// `fsync(2)`.
     static func fsync(_ fd: Int32) throws(Errno) {
         _ = try blocking("fsync") { ckeel_fsync(fd) }

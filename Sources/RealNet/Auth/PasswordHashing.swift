@@ -12,17 +12,31 @@ final class PasswordHashing {
         var token: [UInt8]?
     }
 
-    private let thread: DiskThread<PasswordHasher>
+    /// One per core (at most `threadsMax`): bcrypt is CPU-bound, and etcd checks passwords on every core.
+    private let threads: [DiskThread<PasswordHasher>]
+    private var nextThread = 0
+    static let threadsMax = 4
     /// Invariant: with `checks`, at most `PasswordHasher.waitingMax` jobs, each queued or being worked on.
     private var waiting: [UInt64: Call] = [:]
     private var checks = 0
     private var nextKey: UInt64 = 1
     private var completions: [PasswordHasher.Completion] = []
 
-    /// Starts the hashing thread; `wake` (the loop's eventfd) is called on it when hashes are ready.
+    /// Starts the hashing threads; `wake` (the loop's eventfd) is called on them when hashes are ready.
     init(cost: Int, wake: @escaping @Sendable () -> Void) throws(Errno) {
-        thread = try DiskThread(name: "keel-bcrypt", worker: PasswordHasher(cost: cost),
-                                jobsMax: PasswordHasher.waitingMax, wake: wake)
+        let count = max(1, min(Self.threadsMax, Syscall.onlineCores()))
+        var threads: [DiskThread<PasswordHasher>] = []
+        for k in 0..<count {
+            threads.append(try DiskThread(name: "keel-bcrypt-\(k)", worker: PasswordHasher(cost: cost),
+                                          jobsMax: PasswordHasher.waitingMax, wake: wake))
+        }
+        self.threads = threads
+    }
+
+    /// The thread for the next job, round robin.
+    private func nextWorker() -> DiskThread<PasswordHasher> {
+        defer { nextThread = (nextThread + 1) % threads.count }
+        return threads[nextThread]
     }
 
     private var isFull: Bool { waiting.count + checks >= PasswordHasher.waitingMax }
@@ -33,7 +47,7 @@ final class PasswordHashing {
         let key = nextKey
         nextKey += 1
         waiting[key] = call
-        thread.submit(PasswordHasher.Job(key: key, work: .hash(password)))
+        nextWorker().submit(PasswordHasher.Job(key: key, work: .hash(password)))
         invariant(waiting.count + checks <= PasswordHasher.waitingMax, "hash jobs over their limit")
         return true
     }
@@ -42,14 +56,18 @@ final class PasswordHashing {
     func check(_ check: PasswordCheck) -> Bool {
         guard !isFull else { return false }
         checks += 1
-        thread.submit(PasswordHasher.Job(key: 0, work: .check(check)))
+        nextWorker().submit(PasswordHasher.Job(key: 0, work: .check(check)))
         return true
     }
 
-    /// The calls whose hash is ready, in the order they were queued, each with its hash or libcrypt's failure;
-    /// and the checks done, with their verdict.
+    /// The calls whose hash is ready, each with its hash or libcrypt's failure, and the checks done, with their
+    /// verdict (in the order each thread finished them; threads finish independently).
     func takeDone() -> (hashed: [(call: Call, hash: Result<[UInt8], Errno>)], checked: [(PasswordCheck, Bool)]) {
-        thread.takeCompletions(into: &completions)
+        for thread in threads {
+            var finished: [PasswordHasher.Completion] = []
+            thread.takeCompletions(into: &finished)
+            completions.append(contentsOf: finished)
+        }
         defer { completions.removeAll(keepingCapacity: true) }
         var hashed: [(call: Call, hash: Result<[UInt8], Errno>)] = []
         var checked: [(PasswordCheck, Bool)] = []
