@@ -9,7 +9,7 @@
 #   --server etcd|keel  start a one-member server on a free loopback port in 29000-29999 (data under a mktemp
 #                       dir, killed on exit) and point --endpoints at it. Keel is KEEL_BIN, else
 #                       .build/release/keel, else .build/debug/keel (a debug build is no benchmark: it warns).
-#   COMMAND             put, range, txn-put or watch (`scripts/loadgen.sh COMMAND --help` lists the flags)
+#   COMMAND             put, range, txn-put, watch or authenticate (`scripts/loadgen.sh COMMAND --help` lists the flags)
 #
 # golang-go and golang-etcd-server-dev (and etcd-server, curl for --server) are installed with apt-get when
 # missing. The binary is built into LOADGEN_BIN (default /tmp/keel-loadgen/loadgen) with its Go build cache in

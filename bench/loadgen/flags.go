@@ -20,6 +20,9 @@ type common struct {
 	dialTimeout time.Duration
 	prefix      string
 	json        bool
+	user        string // --user as given
+	username    string // --user's name, "" without --user
+	password    string // --user's password
 }
 
 // newFlagSet makes the flag set of a subcommand with the common flags registered into c. withTotal is false
@@ -38,6 +41,7 @@ func newFlagSet(name string, c *common, withTotal bool) (*flag.FlagSet, *string)
 	fs.DurationVar(&c.dialTimeout, "dial-timeout", 5*time.Second, "timeout of the first connection of each conn")
 	fs.StringVar(&c.prefix, "key-prefix", "", "prefix of every key this run writes (default: lg<hex time>/, unique per run)")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object on stdout instead of text")
+	fs.StringVar(&c.user, "user", "", "name:password: each connection authenticates at dial and sends the token on every call")
 	return fs, endpoints
 }
 
@@ -79,10 +83,26 @@ func (c *common) finish(endpoints string) error {
 	case c.rate < 0:
 		return fmt.Errorf("--rate must not be negative")
 	}
+	if c.user != "" {
+		var err error
+		if c.username, c.password, err = splitUser(c.user); err != nil {
+			return err
+		}
+	}
 	if c.prefix == "" {
 		c.prefix = fmt.Sprintf("lg%x/", time.Now().UnixNano()&0xffffffffff)
 	}
 	return nil
+}
+
+// splitUser splits --user at its first colon, as etcdctl does, so a password may hold colons. clientv3
+// authenticates only when both parts are non-empty, so an empty one is refused rather than silently ignored.
+func splitUser(user string) (name, password string, err error) {
+	i := strings.IndexByte(user, ':')
+	if i <= 0 || i == len(user)-1 {
+		return "", "", fmt.Errorf("--user must be name:password, both non-empty")
+	}
+	return user[:i], user[i+1:], nil
 }
 
 // usageError prints a bad-argument message and returns exit status 2.

@@ -111,3 +111,28 @@ func TestAcknowledgedRevisionsMustDiffer(t *testing.T) {
 		t.Fatalf("a shared revision passed: %v", r.Failures)
 	}
 }
+
+func TestUserSplitsAtTheFirstColon(t *testing.T) {
+	name, password, err := splitUser("alice:pa:ss")
+	if err != nil || name != "alice" || password != "pa:ss" {
+		t.Fatalf("got %q %q %v", name, password, err)
+	}
+	// clientv3 logs in only with both parts set: an empty one would run without auth, unnoticed.
+	for _, bad := range []string{"alice", ":secret", "alice:", ""} {
+		if _, _, err := splitUser(bad); err == nil {
+			t.Errorf("--user %q was accepted", bad)
+		}
+	}
+}
+
+func TestAuthenticateTokensMustDiffer(t *testing.T) {
+	r := &report{Failures: []string{}}
+	checkTokensDiffer(r, []string{"a.1", "", "b.2", "c.3"})
+	if len(r.Failures) != 0 {
+		t.Fatalf("distinct tokens failed: %v", r.Failures)
+	}
+	checkTokensDiffer(r, []string{"a.1", "b.2", "a.1"})
+	if len(r.Failures) != 1 || !strings.Contains(r.Failures[0], "requests 0 and 2") {
+		t.Fatalf("a shared token passed: %v", r.Failures)
+	}
+}

@@ -2,15 +2,19 @@
 // (go.etcd.io/etcd/clientv3 3.4), in the spirit of etcd's tools/benchmark, and reports throughput and
 // latency percentiles. Subcommands:
 //
-//	put      one put per request: a new key each request, or --key-space-size keys (random or --sequential-keys)
-//	range    one range per request over a key (or, with --prefix, every key under it); --consistency l|s
-//	txn-put  one txn per request whose success branch is a single put (as etcd's benchmark txn-put)
-//	watch    --watchers watches over --streams gRPC watch streams, then --put-total puts at --put-rate on the
-//	         watched keys; reports events/s and put-to-receipt latency and fails unless every watcher saw every
-//	         acknowledged put exactly once, in revision order
+//	put           one put per request: a new key each request, or --key-space-size keys (random or
+//	              --sequential-keys)
+//	range         one range per request over a key (or, with --prefix, every key under it); --consistency l|s
+//	txn-put       one txn per request whose success branch is a single put (as etcd's benchmark txn-put)
+//	watch         --watchers watches over --streams gRPC watch streams, then --put-total puts at --put-rate on
+//	              the watched keys; reports events/s and put-to-receipt latency and fails unless every watcher
+//	              saw every acknowledged put exactly once, in revision order
+//	authenticate  one Auth.Authenticate RPC per request with --user's name and password; each answer must carry
+//	              a token, and no two the same
 //
 // Common flags: --endpoints, --clients (goroutines issuing requests), --conns (gRPC connections the clients
-// share round-robin), --total, --warmup (requests sent first and not counted), --json (one JSON object on stdout).
+// share round-robin), --total, --warmup (requests sent first and not counted), --json (one JSON object on stdout),
+// --user name:password (each connection authenticates at dial and sends its token with every call).
 // Put and txn-put report the acknowledged puts; --verify afterwards counts the keys under the run's prefix and
 // reads back every acknowledged key, and fails if any acknowledged put is missing.
 //
@@ -36,10 +40,11 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"put":     {"one put per request (new keys, or a bounded key space)", runPut},
-	"range":   {"one range per request over a key or a prefix", runRange},
-	"txn-put": {"one txn holding one put per request", runTxnPut},
-	"watch":   {"watchers over watch streams, then puts on the watched keys", runWatch},
+	"authenticate": {"one Auth.Authenticate RPC per request (--user's name and password)", runAuthenticate},
+	"put":          {"one put per request (new keys, or a bounded key space)", runPut},
+	"range":        {"one range per request over a key or a prefix", runRange},
+	"txn-put":      {"one txn holding one put per request", runTxnPut},
+	"watch":        {"watchers over watch streams, then puts on the watched keys", runWatch},
 }
 
 func main() {
@@ -67,6 +72,6 @@ func usage() {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(os.Stderr, "  %-8s %s\n", name, commands[name].summary)
+		fmt.Fprintf(os.Stderr, "  %-12s %s\n", name, commands[name].summary)
 	}
 }
