@@ -294,7 +294,7 @@ loadgen_args() { # loadgen_args workload clients requests prefix -> the loadgen 
   local w=$1 c=$2 total=$3 prefix=$4
   local common=(--clients $c --conns $(((c + 7) / 8)) --json)
   case $w in
-    put) echo put "${common[@]}" --total $total --warmup $((c * 2)) --val-size 256 --key-prefix $prefix --verify count ;;
+    put) echo put "${common[@]}" --total $total --warmup $((c * 2)) --val-size 256 --key-prefix $prefix --verify=count ;;
     range-lin) echo range bench/lg/one --consistency l --populate 1 --val-size 256 "${common[@]}" --total $total --warmup $((c * 2)) ;;
     range-ser) echo range bench/lg/one --consistency s --populate 1 --val-size 256 "${common[@]}" --total $total --warmup $((c * 2)) ;;
     watch) echo watch --watchers 1000 --streams 10 --key-space-size 1 --put-rate 0 --put-total $total \
@@ -418,7 +418,7 @@ if [ $FOOTPRINT = 1 ]; then
     port=$(leader_port $sys 1)
     start=$(date +%s.%N)
     "$LOADGEN" put --endpoints 127.0.0.1:$port --clients 64 --conns 8 --total $FILL --val-size 256 \
-      --key-prefix fill/ --verify count --json >"$TMP/fill.json" 2>"$TMP/fill.err" || echo "$sys: fill failed" >&2
+      --key-prefix fill/ --verify=count --json >"$TMP/fill.json" 2>"$TMP/fill.err" || echo "$sys: fill failed" >&2
     elapsed=$(awk -v a=$start -v b=$(date +%s.%N) "BEGIN { printf \"%.1f\", b - a }")
     sleep 1
     keys=$(key_count "$port" fill/)
