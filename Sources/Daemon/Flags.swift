@@ -6,7 +6,8 @@ struct FlagError: Error {
     var message: String
 }
 
-/// etcd's flag names (and their ETCD_* environment variables), with etcd's defaults.
+/// etcd's flag names (and their ETCD_* environment variables), with etcd's defaults; `EtcdFlags` lists
+/// every flag etcd 3.4 knows and its type.
 enum Flags {
     static let usage = """
     usage: keel [flags]
@@ -15,6 +16,7 @@ enum Flags {
       --listen-client-urls URLS            client listen URLs (default http://localhost:2379)
       --advertise-client-urls URLS         client URLs advertised to the cluster (default http://localhost:2379)
       --listen-peer-urls URLS              peer listen URLs (default http://localhost:2380)
+      --listen-metrics-urls URLS           extra listeners serving only /metrics and /health (default none)
       --initial-advertise-peer-urls URLS   peer URLs advertised to the cluster (default http://localhost:2380)
       --initial-cluster NAME=URL,...       initial cluster members (default default=http://localhost:2380)
       --initial-cluster-state new|existing (default new)
@@ -26,6 +28,8 @@ enum Flags {
       --experimental-snapshot-catchup-entries N  entries kept in memory behind every member (default 5000)
       --quota-backend-bytes N              (default 2147483648)
       --max-request-bytes N                (default 1572864)
+      --max-txn-ops N                      operations per txn branch (default 128)
+      --pre-vote[=true|false]              pre-vote before an election (etcd's default false; keel's true)
       --bcrypt-cost N                      bcrypt cost of user passwords, 4 to 31 (default 10)
       --auth-token simple|jwt,OPTIONS      auth token type (default simple); jwt takes sign-method=RS256|RS384|
                                            RS512|PS256|PS384|PS512|ES256|ES384|ES512|HS256|HS384|HS512,
@@ -40,48 +44,103 @@ enum Flags {
       --grpc-keepalive-timeout DURATION    close when a ping is unanswered this long (default 20s)
       --client-read-timeout MS             keel: a started request must arrive within this (default 10000)
       --client-idle-timeout MS             keel: close idle client connections after this (default 300000)
+      --logger zap|capnslog                zap: one JSON object per line (default capnslog: text)
+      --log-level LEVEL                    debug|info|warn|error|dpanic|panic|fatal (default info)
+      --log-outputs OUTPUTS                default|stderr|stdout|FILE,... (default default: stderr)
       --version                            print the version and exit
+    Every other flag of etcd 3.4 (and its ETCD_* variable) is accepted, checked as etcd checks it, and
+    ignored with one warning at start-up; TLS is not implemented yet, so an https:// URL is refused, as is
+    --config-file.
     """
 
-    static let names = [
-        "name", "data-dir", "listen-client-urls", "advertise-client-urls", "listen-peer-urls",
-        "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
-        "heartbeat-interval", "election-timeout", "snapshot-count", "quota-backend-bytes", "max-request-bytes",
-        "auto-compaction-mode", "auto-compaction-retention", "client-read-timeout", "client-idle-timeout",
-        "experimental-watch-progress-notify-interval", "experimental-snapshot-catchup-entries",
-        "max-concurrent-streams", "grpc-keepalive-min-time", "grpc-keepalive-interval", "grpc-keepalive-timeout",
-        "bcrypt-cost", "auth-token", "auth-token-ttl",
-    ]
+    /// What the command line and environment ask for: the server's settings, the log's, and one warning per
+    /// etcd flag given that keel accepts but does not act on.
+    struct Parsed {
+        var config: ServerConfig
+        var log: LogSettings
+        var warnings: [String]
+    }
 
-    static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> ServerConfig? {
+    /// Parses as Go's `flag` package does (`-f` or `--f`, `--f=v` or `--f v`; a bool flag takes `--f` alone
+    /// or `--f=v`), then fills unset flags from their ETCD_* variables, as etcd does. Nil: print the version.
+    static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> Parsed? {
         var values: [String: String] = [:]
-        for name in names {
-            let variable = "ETCD_" + name.uppercased().replacingDashes()
-            if let value = environment(variable) { values[name] = value }
-        }
         var rest = arguments[...]
         while let argument = rest.popFirst() {
-            if argument == "--version" || argument == "-version" { return nil }
-            if argument == "-h" || argument == "--help" { throw FlagError(message: "help") }
-            guard argument.hasPrefix("-") else { throw FlagError(message: "unexpected argument '\(argument)'") }
-            var flag = String(argument.drop { $0 == "-" })
+            if argument == "--" { break }
+            guard argument.count > 1, argument.hasPrefix("-") else {
+                throw FlagError(message: "'\(argument)' is not a valid flag")
+            }
+            var flag = String(argument.dropFirst(argument.hasPrefix("--") ? 2 : 1))
+            guard let first = flag.first, first != "-", first != "=" else {
+                throw FlagError(message: "bad flag syntax: \(argument)")
+            }
             var value: String?
             if let eq = flag.firstIndex(of: "=") {
                 value = String(flag[flag.index(after: eq)...])
                 flag = String(flag[..<eq])
             }
-            guard names.contains(flag) else { throw FlagError(message: "flag provided but not defined: -\(flag)") }
-            if value == nil {
+            if flag == "h" || flag == "help" { throw FlagError(message: "help") }
+            guard let known = EtcdFlags.byName[flag] else {
+                throw FlagError(message: "flag provided but not defined: -\(flag)")
+            }
+            if known.isBool {
+                value = value ?? "true"
+            } else if value == nil {
                 guard let next = rest.popFirst() else { throw FlagError(message: "flag needs an argument: -\(flag)") }
                 value = next
             }
+            if let value, let error = EtcdFlags.error(in: value, for: known) { throw FlagError(message: error) }
             values[flag] = value
         }
-        return try config(from: values)
+        if let first = rest.first { throw FlagError(message: "'\(first)' is not a valid flag") }
+        if let version = values["version"], EtcdFlags.goBool(version) == true { return nil }
+        for flag in EtcdFlags.all where values[flag.name] == nil && flag.name != "version" {
+            guard let value = environment(flag.environmentName) else { continue }
+            if let error = EtcdFlags.error(in: value, for: flag) {
+                throw FlagError(message: "\(flag.environmentName): \(error)")
+            }
+            values[flag.name] = value
+        }
+        var warnings: [String] = []
+        for flag in EtcdFlags.all where values[flag.name] != nil {
+            if case .ignored(let why) = flag.use { warnings.append("--\(flag.name): \(why)") }
+        }
+        return Parsed(config: try config(from: values), log: try logSettings(from: values), warnings: warnings)
+    }
+
+    /// --logger, --log-level (and the older --debug), --log-outputs (and the older --log-output).
+    static func logSettings(from values: [String: String]) throws(FlagError) -> LogSettings {
+        var settings = LogSettings()
+        if let v = values["logger"] {
+            guard v == "zap" || v == "capnslog" else {
+                throw FlagError(message: "invalid value \"\(v)\" for flag -logger: zap or capnslog")
+            }
+            settings.zap = v == "zap"
+        }
+        if let v = values["log-level"] {
+            guard let level = LogLevel(flag: v) else {
+                throw FlagError(message: "invalid value \"\(v)\" for flag -log-level: debug, info, warn, error, "
+                                + "dpanic, panic or fatal")
+            }
+            settings.level = level
+        }
+        if let v = values["debug"], EtcdFlags.goBool(v) == true { settings.level = .debug }
+        if let v = values["log-outputs"] ?? values["log-output"] {
+            var outputs: [String] = []
+            for item in v.split(separator: ",") where !outputs.contains(String(item)) { outputs.append(String(item)) }
+            guard !outputs.isEmpty else { throw FlagError(message: "--log-outputs needs at least one output") }
+            settings.outputs = outputs
+        }
+        return settings
     }
 
     static func config(from values: [String: String]) throws(FlagError) -> ServerConfig {
         var c = ServerConfig()
+        if values["config-file"] != nil {
+            throw FlagError(message: "--config-file: configuration files are not supported yet; pass flags or ETCD_* "
+                            + "variables")
+        }
         if let v = values["name"] { c.name = v }
         c.dataDir = values["data-dir"] ?? "\(c.name).keel"
         if let v = values["listen-client-urls"] { c.listenClientURLs = try urls(v, "listen-client-urls") }
@@ -109,6 +168,9 @@ enum Flags {
                                               1...Int(Int32.max)))
         c.quotaBackendBytes = Int64(try integer(values, "quota-backend-bytes", Int(c.quotaBackendBytes), 0...Int.max))
         c.maxRequestBytes = try integer(values, "max-request-bytes", c.maxRequestBytes, 1...(64 << 20))
+        c.txnOpsMax = try integer(values, "max-txn-ops", c.txnOpsMax, 1...Int(Int32.max))
+        if let v = values["pre-vote"] { c.preVote = EtcdFlags.goBool(v) == true }
+        if let v = values["listen-metrics-urls"] { c.listenMetricsURLs = try urls(v, "listen-metrics-urls") }
         // etcd takes any number and uses 10 for a cost bcrypt refuses (PasswordHasher does the same).
         c.bcryptCost = try integer(values, "bcrypt-cost", c.bcryptCost, Int(Int32.min)...Int(Int32.max))
         if let v = values["auth-token"] { c.authToken = v }  // Checked, and its keys loaded, at start-up.
@@ -150,6 +212,9 @@ enum Flags {
     static func urls(_ text: String, _ flag: String) throws(FlagError) -> [String] {
         let list = text.split(separator: ",").map(String.init)
         guard !list.isEmpty else { throw FlagError(message: "--\(flag) needs at least one URL") }
+        for url in list where url.hasPrefix("https://") || url.hasPrefix("unixs://") {
+            throw FlagError(message: "--\(flag): '\(url)': TLS is not implemented yet")
+        }
         for url in list where HostPort(url: url) == nil {
             throw FlagError(message: "--\(flag): '\(url)' is not an http://host:port URL")
         }
@@ -164,6 +229,9 @@ enum Flags {
             }
             let name = String(item[..<eq])
             let url = String(item[item.index(after: eq)...])
+            if url.hasPrefix("https://") {
+                throw FlagError(message: "--initial-cluster: '\(url)': TLS is not implemented yet")
+            }
             guard HostPort(url: url) != nil else { throw FlagError(message: "--initial-cluster: bad URL '\(url)'") }
             if let k = members.firstIndex(where: { $0.name == name }) {
                 members[k].peerURLs.append(url)
@@ -179,7 +247,7 @@ enum Flags {
         throws(FlagError) -> Int
     {
         guard let text = values[flag] else { return fallback }
-        guard let n = Int(text), range.contains(n) else {
+        guard let n = EtcdFlags.goInteger(text), range.contains(n) else {
             throw FlagError(message: "invalid value \"\(text)\" for flag -\(flag): want an integer in "
                             + "\(range.lowerBound)...\(range.upperBound)")
         }

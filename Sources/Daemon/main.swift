@@ -4,22 +4,11 @@ import RealNet
 
 // keel: an etcd-compatible server. Thin: parse etcd's flags, open the data dir, serve, exit.
 
-func logLine(_ message: String) {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    var seconds = time_t(ts.tv_sec)
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    let micros = String(Int(ts.tv_nsec) / 1000)
-    let stamp = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
-        + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))."
-        + String(repeating: "0", count: 6 - micros.count) + micros
-    var line = "\(stamp) I | keel: \(message)\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+func logLine(_ message: String) { Log.write(.info, message) }
 
+/// One line on stderr (and at error level in the log, when the log goes elsewhere), then exit.
 func fail(_ message: String, code: Int32) -> Never {
+    if Log.descriptors != [2] { Log.write(.error, message) }
     var line = "keel: \(message)\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     exit(code)
@@ -32,13 +21,22 @@ do throws(FlagError) {
         print("keel Version: 0.1.0\netcd API compatibility: 3.4.23")
         exit(0)
     }
-    config = parsed
+    config = parsed.config
+    if let problem = Log.open(parsed.log) { fail(problem, code: 1) }
+    for warning in parsed.warnings { Log.write(.warn, warning) }
 } catch {
     if error.message == "help" {
         print(Flags.usage)
         exit(0)
     }
     fail("\(error.message)\n\(Flags.usage)", code: 2)
+}
+
+/// systemd's $NOTIFY_SOCKET, when keel runs as a `Type=notify` unit.
+let notifySocket = getenv("NOTIFY_SOCKET").map { String(cString: $0) }
+func notifySystemd(_ state: String) {
+    guard let notifySocket else { return }
+    if let problem = SystemdNotify.send(state, to: notifySocket) { Log.write(.warn, "systemd notify: \(problem)") }
 }
 
 // Signals are taken by a thread of their own (sigwait), so every other thread blocks them.
@@ -64,6 +62,7 @@ do throws(StartError) {
         logLine("WAL: truncated a torn final write of \(opened.recovered.tornBytesTruncated) bytes")
     }
     server = try Server(config: config, opened: opened, seed: UInt64.random(in: 1...UInt64.max), log: logLine)
+    server.onReady = { notifySystemd("READY=1") }
 } catch {
     fail("\(error)", code: 1)
 }
@@ -77,6 +76,7 @@ let signalThread = NativeThread(name: "keel-signals") {
     var received: Int32 = 0
     while sigwait(&waited, &received) == 0 {
         if received == SIGINT || received == SIGTERM {
+            notifySystemd("STOPPING=1")
             stopSignal.requestStop()
             return
         }

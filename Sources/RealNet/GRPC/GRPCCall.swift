@@ -51,4 +51,6 @@ struct GRPCStreamState {
     var headersSent = false
     /// The auth token in the call's metadata (`token`, else `authorization`, as etcd reads them).
     var token: [UInt8]?
+    /// The method path the call was counted under in grpc_server_started_total, until counted as handled.
+    var started: String?
 }

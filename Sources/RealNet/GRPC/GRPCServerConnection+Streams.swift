@@ -26,6 +26,8 @@ extension GRPCServerConnection {
             }
             streams[id]?.call = .watch(watch)
             guard let request = next else { return }
+            server.metrics.grpcReceivedBytes += UInt64(request.count)
+            countMessage(sent: false, on: id)
             watchRequest(request, on: id, stream: watch.stream)
         }
     }
@@ -71,6 +73,8 @@ extension GRPCServerConnection {
                 ProtobufEncoder.encodeAllButEvents(response, header: server.header(revision: response.revision),
                                                    into: &writer)
                 writer.bytes.append(contentsOf: encodedEvents.bytes)
+                server.metrics.grpcSentBytes += UInt64(writer.bytes.count)
+                countMessage(sent: true, on: id)
                 GRPCMessageReader.frame(writer.bytes, into: &message)
             }
             if !message.isEmpty {
@@ -123,6 +127,8 @@ extension GRPCServerConnection {
             }
             streams[id]?.call = .keepAlive(call)
             guard let request = next else { return }
+            server.metrics.grpcReceivedBytes += UInt64(request.count)
+            countMessage(sent: false, on: id)
             keepAlive(request, on: id)
         }
     }

@@ -207,10 +207,19 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
 
     /// The first request message of a call: unary calls go to the service layer; streams start.
     func start(_ method: GRPCMethod, request: ArraySlice<UInt8>, reader: GRPCMessageReader, on id: UInt32) {
+        server.metrics.grpcReceivedBytes += UInt64(request.count)
+        let isStream: Bool
+        switch method {
+        case .healthCheck: isStream = false
+        case .healthWatch: isStream = true
+        case .etcd(let endpoint): isStream = endpoint.isServerStream
+        }
+        if isStream { countStarted(method, on: id) }  // grpc-go: a unary call starts once its request decodes.
         switch method {
         case .healthCheck, .healthWatch:
             // etcd's interceptors guard every service on its gRPC server, health included.
             if let refusal = server.learnerStreamRefusal { return finish(id, refusal) }
+            if !isStream { countStarted(method, on: id) }
             return startHealth(method, request: request, on: id)
         case .etcd(let endpoint):
             if endpoint.isServerStream, let refusal = server.learnerStreamRefusal { return finish(id, refusal) }
@@ -230,6 +239,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             } catch {
                 return finish(id, Self.unmarshalError(error))
             }
+            if !isStream { countStarted(method, on: id) }
             if let refusal = server.learnerRefusal(decoded) { return finish(id, refusal) }
             do throws(GatewayError) {
                 try GatewayDecoder.validate(decoded, txnOpsMax: server.decoder.txnOpsMax)
@@ -248,6 +258,24 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
                 streams[id]?.call = .unary(endpoint)
                 server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id), token: streams[id]?.token)
             }
+        }
+    }
+
+    /// Counts the call on stream `id` in grpc_server_started_total; `finish` or `endStream` counts it handled.
+    func countStarted(_ method: GRPCMethod, on id: UInt32) {
+        guard let path = GRPCMethod.byPath.first(where: { $0.value == method })?.key else { return }
+        server.metrics.grpcStarted(path)
+        server.metrics.grpcMessagesReceived[path, default: 0] += 1  // The request that started it.
+        streams[id]?.started = path
+    }
+
+    /// Counts a message sent (or received) on stream `id`'s counted call, for grpc_server_msg_*_total.
+    func countMessage(sent: Bool, on id: UInt32) {
+        guard let path = streams[id]?.started else { return }
+        if sent {
+            server.metrics.grpcMessagesSent[path, default: 0] += 1
+        } else {
+            server.metrics.grpcMessagesReceived[path, default: 0] += 1
         }
     }
 
@@ -294,6 +322,8 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         sendResponseHeadersIfNeeded(id)
         message.removeAll(keepingCapacity: true)
         GRPCMessageReader.frame(writer.bytes, into: &message)
+        server.metrics.grpcSentBytes += UInt64(writer.bytes.count)
+        countMessage(sent: true, on: id)
         http2.sendData(message, stream: id, endStream: false)
     }
 
@@ -309,6 +339,10 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// sent. The stream's state is gone afterwards; its Replica watch stream, if any, is closed.
     func finish(_ id: UInt32, _ error: RPCError?) {
         guard let state = streams[id] else { return }
+        if let path = state.started {
+            server.metrics.grpcHandled(path, code: error?.code ?? .ok)
+            streams[id]?.started = nil
+        }
         var trailers: [HPACKHeader] = []
         if state.headersSent {
             trailers.reserveCapacity(2)
@@ -331,6 +365,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// Forgets a stream (finished, reset by the client or the connection closed).
     func endStream(_ id: UInt32) {
         guard let state = streams.removeValue(forKey: id) else { return }
+        if let path = state.started { server.metrics.grpcHandled(path, code: .cancelled) }  // Reset or closed.
         switch state.call {
         case .watch(let watch): server.closeWatchStream(watch.stream)
         case .observe(let observe): server.closeWatchStream(observe.stream)

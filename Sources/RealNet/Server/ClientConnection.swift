@@ -20,6 +20,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     /// When the current partial request began arriving, and when anything last happened (monotonic ms).
     var partialSince: UInt64?
     var lastActivity: UInt64
+    /// On a --listen-metrics-urls listener: only `/metrics` and `/health` are served (HTTP/1.1).
+    var metricsOnly = false
 
     init(server: Server, connection: Connection) {
         self.server = server
@@ -93,6 +95,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// The connection speaks HTTP/2: a gRPC connection takes it over, with the bytes read so far.
     func handOverToHTTP2(_ bytes: [UInt8], _ connection: Connection) {
+        if metricsOnly { return connection.close() }
         let grpc = GRPCServerConnection(server: server, connection: connection)
         connection.handler = grpc
         bytes.withUnsafeBytes { grpc.received($0, on: connection) }
@@ -128,7 +131,10 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         let slot = firstSlot + slots.count
         slots.append(nil)
         if !request.keepAlive { closeAfterSlot = slot }
-        let route = Gateway.route(request)
+        var route = Gateway.route(request)
+        if metricsOnly, request.path != "/metrics" {
+            if case .health = route {} else { route = .notFound }
+        }
         switch route {
         case .rpc(let endpoint):
             call(endpoint, body: request.body, slot: slot, token: Self.token(of: request))

@@ -24,6 +24,9 @@ final class PeerTransport {
     var onTokenRejected: ((MemberID) -> Void)?
     var messagesSent: UInt64 = 0
     var messagesDropped: UInt64 = 0
+    /// Frame bytes written to and read from each peer (etcd_network_peer_sent/received_bytes_total).
+    var sentBytes: [MemberID: UInt64] = [:]
+    var receivedBytes: [MemberID: UInt64] = [:]
 
     init(loop: EventLoop, selfID: MemberID, token: String) {
         self.loop = loop
@@ -42,6 +45,7 @@ final class PeerTransport {
         MessageCodec.encode(m, into: &writer)
         sender.connection?.write(writer.bytes)
         messagesSent += 1
+        sentBytes[m.to, default: 0] += UInt64(writer.bytes.count)
     }
 
     func connection(to peer: MemberID) -> PeerSender? {
@@ -98,12 +102,13 @@ final class PeerSender: ConnectionHandler {
 final class PeerReceiver: ConnectionHandler {
     let selfID: MemberID
     let tokenHash: UInt64
-    let deliver: (Message) -> Void
+    /// Hands on each message with the size of its frame.
+    let deliver: (Message, Int) -> Void
     var buffer: [UInt8] = []
     var start = 0
     var greeted = false
 
-    init(selfID: MemberID, tokenHash: UInt64, deliver: @escaping (Message) -> Void) {
+    init(selfID: MemberID, tokenHash: UInt64, deliver: @escaping (Message, Int) -> Void) {
         self.selfID = selfID
         self.tokenHash = tokenHash
         self.deliver = deliver
@@ -141,7 +146,7 @@ final class PeerReceiver: ConnectionHandler {
                 let message = try MessageCodec.decode(buffer[start..<end])
                 start = end
                 guard message.to == selfID else { continue }
-                deliver(message)
+                deliver(message, MessageCodec.headerSize + length)
             } catch {
                 return connection.abort()  // A corrupt frame: drop the connection; Raft retransmits.
             }

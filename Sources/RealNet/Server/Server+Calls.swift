@@ -127,47 +127,4 @@ extension Server {
                        raftTerm: r.raftTerm.value, raftAppliedIndex: r.raftAppliedIndex.value, errors: r.errors,
                        dbSizeInUse: r.dbSize, isLearner: r.isLearner)
     }
-
-    /// Prometheus text exposition of the member's state.
-    func metricsText() -> [UInt8] {
-        var lines: [String] = []
-        func gauge(_ name: String, _ help: String, _ value: String) {
-            lines.append("# HELP \(name) \(help)")
-            lines.append("# TYPE \(name) gauge")
-            lines.append("\(name) \(value)")
-        }
-        let raft = replica.raft
-        gauge("etcd_server_has_leader", "Whether a leader exists.", raft.leader.isNone ? "0" : "1")
-        gauge("etcd_server_is_leader", "Whether this member is the leader.", raft.role == .leader ? "1" : "0")
-        gauge("etcd_server_leader_changes_seen_total", "Leader changes seen.", "\(metrics.leaderChanges)")
-        gauge("etcd_server_proposals_committed_total", "Committed index.", "\(raft.log.committed.value)")
-        gauge("etcd_server_proposals_applied_total", "Applied index.", "\(replica.applied.value)")
-        gauge("etcd_server_proposals_pending", "Requests waiting.", "\(metrics.proposalsPending)")
-        gauge("etcd_server_proposals_failed_total", "Requests that failed.", "\(metrics.failed)")
-        gauge("keel_raft_term", "Current Raft term.", "\(raft.term.value)")
-        gauge("etcd_debugging_mvcc_keys_total", "Keys in the store.", "\(replica.store.indexedKeyCount)")
-        gauge("etcd_debugging_mvcc_watcher_total", "Watch streams.", "\(watchStreams.count)")
-        gauge("keel_wal_persist_batches_total", "WAL batches handed to the disk thread.", "\(metrics.persistBatches)")
-        gauge("keel_wal_fsync_groups_total", "Group commits (one fdatasync each).", "\(metrics.diskGroups)")
-        gauge("keel_replica_steps_total", "Replica steps (each may carry many inputs).", "\(metrics.steps)")
-        gauge("keel_replica_inputs_total", "Inputs handed to the Replica.", "\(metrics.inputs)")
-        func histogram(_ name: String, _ help: String, bounds: [String], counts: [UInt64], sum: String) {
-            lines.append("# HELP \(name) \(help)")
-            lines.append("# TYPE \(name) histogram")
-            var cumulative: UInt64 = 0
-            for (k, bound) in (bounds + ["+Inf"]).enumerated() {
-                cumulative += counts[k]
-                lines.append("\(name)_bucket{le=\"\(bound)\"} \(cumulative)")
-            }
-            lines.append("\(name)_sum \(sum)")
-            lines.append("\(name)_count \(cumulative)")
-        }
-        histogram("etcd_disk_wal_fsync_duration_seconds", "WAL group commit (write and fdatasync) latency.",
-                  bounds: ServerMetrics.fsyncBucketsMicros.map { "\(Double($0) / 1e6)" }, counts: metrics.fsyncCounts,
-                  sum: "\(Double(metrics.fsyncSumMicros) / 1e6)")
-        histogram("keel_request_duration_milliseconds", "Client request latency.",
-                  bounds: ServerMetrics.bucketsMs.map { "\($0)" }, counts: metrics.latencyCounts,
-                  sum: "\(metrics.latencySumMs)")
-        return Array((lines.joined(separator: "\n") + "\n").utf8)
-    }
 }

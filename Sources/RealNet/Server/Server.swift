@@ -39,6 +39,8 @@ public final class Server {
     var fatalError: String?
     var metrics = ServerMetrics()
     let startTime: UInt64
+    /// Called once, when the member first knows a leader and serves clients (the daemon tells systemd).
+    public var onReady: (() -> Void)?
 
     /// A client call in flight: who asked (a codec connection and its handle for the call) and for what.
     struct PendingCall {
@@ -103,7 +105,10 @@ public final class Server {
             let tokenHash = transport.tokenHash
             do {
                 _ = try loop.listen(host: address.host, port: address.port) { [unowned self] _ in
-                    PeerReceiver(selfID: id, tokenHash: tokenHash) { [unowned self] m in self.enqueue(.received(m)) }
+                    PeerReceiver(selfID: id, tokenHash: tokenHash) { [unowned self] m, bytes in
+                        self.transport.receivedBytes[m.from, default: 0] += UInt64(bytes)
+                        self.enqueue(.received(m))
+                    }
                 }
             } catch {
                 throw .config("cannot listen for peers on \(address): \(error)")
@@ -119,6 +124,19 @@ public final class Server {
             } catch {
                 throw .config("cannot listen for clients on \(address): \(error)")
             }
+        }
+        for url in config.listenMetricsURLs {
+            guard let address = HostPort(url: url) else { throw .config("bad --listen-metrics-urls '\(url)'") }
+            do {
+                _ = try loop.listen(host: address.host, port: address.port) { [unowned self] connection in
+                    let client = ClientConnection(server: self, connection: connection)
+                    client.metricsOnly = true
+                    return client
+                }
+            } catch {
+                throw .config("cannot listen for metrics on \(address): \(error)")
+            }
+            log("serving /metrics and /health on \(url)")
         }
         do {
             _ = try loop.addTimer(every: .milliseconds(config.heartbeatMilliseconds)) { [unowned self] count in
@@ -263,7 +281,7 @@ public final class Server {
                 log("raft: \(hex64(identity.id.value)) lost leader \(hex64(lastLeader.value)) at term "
                     + "\(replica.raft.term)")
             }
-            metrics.leaderChanges += 1
+            if !leader.isNone { metrics.leaderChanges += 1 }  // etcd counts a new leader, not losing one.
             lastLeader = leader
             if !leader.isNone && !announcedReady {
                 announcedReady = true
@@ -271,6 +289,7 @@ public final class Server {
                 log("ready to serve client requests")
                 log("serving insecure client requests on \(config.listenClientURLs.joined(separator: ",")), "
                     + "this is strongly discouraged!")
+                onReady?()
             }
         }
         if replica.memberContexts.count != metrics.knownMembers {
@@ -325,7 +344,12 @@ public final class Server {
         guard let call = pending.removeValue(forKey: reply.id) else { return }
         metrics.proposalsPending -= 1
         metrics.observeLatency(Server.monotonicMilliseconds() - call.startedAt)
-        if case .failed = reply.result { metrics.failed += 1 } else { metrics.succeeded += 1 }
+        if case .failed(let error) = reply.result {
+            if ServerMetrics.isProposalFailure(error) { metrics.failed += 1 }
+        } else {
+            metrics.succeeded += 1
+            metrics.countOperations(reply.result)
+        }
         guard call.caller.isListening else { return }
         call.caller.answer(response(to: reply, for: call), endpoint: call.endpoint, tag: call.tag)
     }
@@ -349,39 +373,4 @@ public final class Server {
     }
 
     static func monotonicMilliseconds() -> UInt64 { UInt64(EventLoop.monotonicNanoseconds() / 1_000_000) }
-}
-
-/// Counters for /metrics.
-struct ServerMetrics {
-    var persistBatches: UInt64 = 0
-    var steps: UInt64 = 0
-    var inputs: UInt64 = 0
-    var diskGroups: UInt64 = 0
-    var leaderChanges: UInt64 = 0
-    var knownMembers = 0
-    var proposalsPending: Int64 = 0
-    var succeeded: UInt64 = 0
-    var failed: UInt64 = 0
-    /// Request latency histogram buckets in milliseconds (le), counts.
-    static let bucketsMs: [UInt64] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
-    var latencyCounts = [UInt64](repeating: 0, count: 12)
-    var latencySumMs: UInt64 = 0
-
-    /// WAL group commit (write + fdatasync) durations, microsecond buckets (le).
-    static let fsyncBucketsMicros: [UInt64] = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000]
-    var fsyncCounts = [UInt64](repeating: 0, count: 11)
-    var fsyncSumMicros: UInt64 = 0
-
-    mutating func observeFsync(_ micros: UInt64) {
-        fsyncSumMicros += micros
-        let buckets = ServerMetrics.fsyncBucketsMicros
-        let bucket = buckets.firstIndex { micros <= $0 } ?? buckets.count
-        fsyncCounts[bucket] += 1
-    }
-
-    mutating func observeLatency(_ ms: UInt64) {
-        latencySumMs += ms
-        let bucket = ServerMetrics.bucketsMs.firstIndex { ms <= $0 } ?? ServerMetrics.bucketsMs.count
-        latencyCounts[bucket] += 1
-    }
 }

@@ -37,6 +37,12 @@ public struct ServerConfig: Sendable {
     public var grpcKeepalive = HTTP2KeepalivePolicy()
     /// etcd's --experimental-watch-progress-notify-interval.
     public var watchProgressMilliseconds = 600_000
+    /// etcd's --max-txn-ops: ops per txn branch (and compares).
+    public var txnOpsMax = 128
+    /// etcd's --pre-vote. etcd 3.4 defaults to false; keel pre-votes unless told not to.
+    public var preVote = true
+    /// etcd's --listen-metrics-urls: extra listeners that serve only /metrics and /health.
+    public var listenMetricsURLs: [String] = []
 
     public init() {}
 
@@ -51,6 +57,8 @@ public struct ServerConfig: Sendable {
         config.raft.heartbeatTicks = 1
         config.raft.electionTicks = electionMilliseconds / heartbeatMilliseconds
         config.raft.proposalBytesMax = maxRequestBytes + 4096
+        config.raft.preVote = preVote
+        config.store.txnOpsMax = txnOpsMax
         config.snapshotCount = snapshotCount
         config.raft.logEntriesRetained = catchUpEntries
         config.quotaBackendBytes = quotaBackendBytes
