@@ -244,17 +244,20 @@ enum HTTP {
         return Response(status: status, headers: headers, body: body)
     }
 
+    /// A chunked body's data, by bytes (in Swift "\r\n" is one Character: dropping characters after a chunk
+    /// would take the next size's first digit with it).
     static func dechunk(_ text: String) -> String {
-        var out = ""
-        var rest = Substring(text)
-        while let lineEnd = rest.range(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
-            let start = lineEnd.upperBound
-            let bytes = Array(rest[start...].utf8)
-            guard bytes.count >= size else { break }
-            out += String(decoding: bytes[0..<size], as: UTF8.self)
-            rest = Substring(String(decoding: bytes[size...], as: UTF8.self)).dropFirst(2)
+        var out: [UInt8] = []
+        let bytes = Array(text.utf8)
+        var at = 0
+        while let lineEnd = (at..<max(at, bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }),
+              let size = Int(String(decoding: bytes[at..<lineEnd], as: UTF8.self), radix: 16), size > 0 {
+            let start = lineEnd + 2
+            guard bytes.count - start >= size else { break }
+            out += bytes[start..<start + size]
+            at = start + size + 2
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
