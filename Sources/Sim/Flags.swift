@@ -16,7 +16,7 @@ func printErrorRaw(_ text: String) {
 
 let usage = """
 usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
-                      [--clients N] [--keys N] [--workload kv|register] [--history FILE]
+                      [--clients N] [--keys N] [--workload kv|register|auth] [--history FILE]
        keelsim sweep  --seeds N [--from S] [run options]
        keelsim replay --seed S --trace [run options]
        keelsim check  FILE [--html OUT] [--timeout SECONDS]
@@ -88,7 +88,7 @@ struct SimFlags {
             case "--workload":
                 let text = try value(flag)
                 guard let kind = WorkloadKind(rawValue: text) else {
-                    throw FlagError(message: "--workload must be kv or register, got '\(text)'")
+                    throw FlagError(message: "--workload must be kv, register or auth, got '\(text)'")
                 }
                 flags.workload = kind
             case "--history": flags.historyPath = try value(flag)

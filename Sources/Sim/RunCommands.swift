@@ -24,7 +24,9 @@ func summary(_ report: SimReport, wall: Double) -> String {
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
     \(s.watchCompactions) compacted watches, \(s.watchSlowdowns) slow-watcher episodes, \
     \(s.leaseRevokesChecked) lease revokes, \(s.locksChecked) lock \
-    acquisitions (\(s.locksAfterWaiting) after waiting), \(s.electionAnswersChecked) election answers
+    acquisitions (\(s.locksAfterWaiting) after waiting), \(s.electionAnswersChecked) election answers, \
+    \(s.authAnswersChecked) auth answers (\(s.authDenialsChecked) refused), \(s.authTokenRefusalsChecked) token \
+    refusals, \(s.authTokensKeptPastSnapshot) stale tokens dropped at a snapshot
     time: \(formatSeconds(virtual)) virtual in \(formatSeconds(wall)) wall (\(speed)x), \(s.events) events
     history: \(report.verdict)
     """
@@ -107,7 +109,9 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
           + "\(totals.leaseRevokesChecked) lease revokes, "
           + "\(totals.locksChecked) lock acquisitions (\(totals.locksAfterWaiting) after waiting), "
-          + "\(totals.electionAnswersChecked) election answers")
+          + "\(totals.electionAnswersChecked) election answers, \(totals.authAnswersChecked) auth answers "
+          + "(\(totals.authDenialsChecked) refused), \(totals.authTokenRefusalsChecked) token refusals, "
+          + "\(totals.authTokensKeptPastSnapshot) stale tokens dropped at a snapshot")
     print("histories: " + verdicts.keys.sorted().map { "\($0) \(verdicts[$0]!)" }.joined(separator: ", "))
     if !failures.isEmpty {
         print("failing seeds: " + failures.map { String($0.0) }.joined(separator: " "))
@@ -139,5 +143,9 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.locksChecked += s.locksChecked
     t.locksAfterWaiting += s.locksAfterWaiting
     t.electionAnswersChecked += s.electionAnswersChecked
+    t.authAnswersChecked += s.authAnswersChecked
+    t.authDenialsChecked += s.authDenialsChecked
+    t.authTokenRefusalsChecked += s.authTokenRefusalsChecked
+    t.authTokensKeptPastSnapshot += s.authTokensKeptPastSnapshot
     for (kind, count) in s.opsByKind { t.opsByKind[kind, default: 0] += count }
 }

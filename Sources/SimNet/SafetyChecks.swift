@@ -19,6 +19,8 @@ struct SafetyChecks {
     var entriesChecked = 0
     /// The committed history replayed in order, for range, txn, watch and lease checks.
     var reference = ReferenceStore()
+    /// Auth decisions and tokens, checked against a model of the committed log (auth workload only).
+    var auth = AuthChecks()
 
     func snapshotBefore(_ replica: Replica) -> Before {
         Before(role: replica.raft.role, term: replica.raft.term, applied: replica.applied)
@@ -26,6 +28,7 @@ struct SafetyChecks {
 
     mutating func observeBoot(slot: Int, replica: Replica, sim: Simulator) {
         noteTerm(replica.raft.term, sim: sim)
+        auth.memberBooted(replica.id)
     }
 
     mutating func noteTerm(_ term: Term, sim: Simulator) {
@@ -88,6 +91,7 @@ struct SafetyChecks {
         if log.compactedIndex >= first {
             // A snapshot was installed: its position must agree with what was committed there.
             let snapIndex = log.compactedIndex
+            auth.memberInstalledSnapshot(replica.id, after: old, through: snapIndex)
             if snapIndex.value <= UInt64(committed.count) {
                 let record = committed[Int(snapIndex.value) - 1]
                 if record.term.value != 0 && record.term != log.compactedTerm {
@@ -108,6 +112,7 @@ struct SafetyChecks {
                 while committed.count < slot { committed.append((.zero, 0, sim.now)) }
                 if committed.count == slot {
                     committed.append((entry.term, print, sim.now))
+                    if let violation = auth.firstApplied(entry) { return sim.fail(.correctness, "auth", violation) }
                     if let revoked = reference.apply(entry, time: sim.now) {
                         sim.stats.leaseRevokesChecked += 1
                         sim.workload.checkRevoke(lease: revoked.value, at: sim.now, sim: sim)
@@ -120,6 +125,7 @@ struct SafetyChecks {
                              + "another member applied term \(committed[slot].term)")
                     return
                 }
+                auth.memberApplied(replica.id, index: LogIndex(i), ticks: replica.ticks, event: sim.stats.events)
             }
         }
         // The store's HashKV, sampled: hashing the whole store on every step would dominate the run.

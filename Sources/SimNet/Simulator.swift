@@ -63,6 +63,13 @@ public struct SimStats: Sendable {
     /// Cluster and Maintenance answers (member list and checks, status, hash, MoveLeader, Observe's leader,
     /// the snapshot file) checked against the answering member's state and the run's history.
     public var clusterAnswersChecked = 0
+    /// Auth answers (writes, auth commands, authenticate, reads) checked against the model of the committed log;
+    /// of those, the ones the model expected auth to refuse; `invalidAuthToken` answers checked against the
+    /// members' token shadows; tokens a member kept past a snapshot that skipped their user's password change.
+    public var authAnswersChecked = 0
+    public var authDenialsChecked = 0
+    public var authTokenRefusalsChecked = 0
+    public var authTokensKeptPastSnapshot = 0
     /// Operations invoked by kind.
     public var opsByKind: [String: Int] = [:]
 
@@ -122,9 +129,12 @@ public final class Simulator {
             var tuning = Prng(seed: options.seed, stream: 0x7E57)
             if tuning.int(below: 3) == 0 { options.replica.raft.logEntriesRetained = 4 }
         }
+        // Short-lived tokens: members forget idle ones within a run, and clients authenticate again.
+        if options.workload == .auth { options.replica.authTokenTTLSeconds = 10 }
         self.options = options
         prng = Prng(seed: options.seed, stream: 0xC1A5)
         workload = Workload(options: options)
+        if options.workload == .auth { checks.auth.turnOn(config: options.replica) }
     }
 
     /// Runs the whole scenario and its checks.
@@ -152,6 +162,10 @@ public final class Simulator {
         if failure == nil { finalChecks() }
         stats.virtualTime = now
         stats.opsByKind = workload.opsByKind
+        stats.authAnswersChecked = checks.auth.counters.answers
+        stats.authDenialsChecked = checks.auth.counters.denials
+        stats.authTokenRefusalsChecked = checks.auth.counters.tokenRefusals
+        stats.authTokensKeptPastSnapshot = checks.auth.counters.staleAfterSnapshot
         var verdict = "not checked"
         if failure == nil { verdict = checkHistory() }
         return SimReport(options: options, digest: digest, failure: failure, stats: stats,
@@ -360,6 +374,7 @@ public final class Simulator {
     func step(_ slot: Int, _ input: Input) {
         guard nodes[slot].replica != nil else { return }
         let before = checks.snapshotBefore(nodes[slot].replica!)
+        if case .request(let request) = input, checks.auth.isOn { authRequestArrives(request, slot: slot) }
         probeBefore = nil
         if case .request(let request) = input, workload.isClusterProbe(request.id) {
             probeBefore = (request.id, nodes[slot].replica!)

@@ -8,6 +8,9 @@ public enum WorkloadKind: String, CaseIterable, Sendable {
     /// etcd's API: registers plus prefix ranges (also of past revisions), multi-key txns, compaction,
     /// watches and leases, each checked against the reference history.
     case kv
+    /// Registers under etcd's auth: users with tokens, an admin changing permissions, roles and passwords, each
+    /// auth answer checked against a model of the committed log (`Workload+Auth.swift`, `AuthChecks.swift`).
+    case auth
 }
 
 /// What a non-register operation was, to check its answer.
@@ -25,6 +28,8 @@ enum KVPending {
     case session(ConcurrencySession.Step)
     /// A Cluster or Maintenance call (`Workload+Cluster.swift`).
     case cluster(ClusterProbe)
+    /// A step of the auth workload (`Workload+Auth.swift`).
+    case auth(AuthStep)
 }
 
 /// The lease client's state: grant, attach a key, keep it alive a few rounds, then let it expire.
@@ -122,7 +127,8 @@ extension Workload {
         return true
     }
 
-    mutating func issue(client k: Int, _ operation: Operation, _ kind: KVPending, name: String, sim: Simulator) {
+    mutating func issue(client k: Int, _ operation: Operation, _ kind: KVPending, name: String, sim: Simulator,
+                        credentials: Credentials? = nil) {
         opsByKind[name, default: 0] += 1
         let requestID = nextRequestID
         nextRequestID += 1
@@ -130,11 +136,12 @@ extension Workload {
         nextSerial += 1
         owners[requestID] = .client(k)
         clients[k].pending = Pending(requestID: requestID, serial: serial, f: .read, key: name, value: .null,
-                                     isProbe: false, operation: operation, kind: kind, invokedAt: sim.now)
+                                     isProbe: false, operation: operation, kind: kind, invokedAt: sim.now,
+                                     credentials: credentials)
         let slot = chooseTarget(client: k, sim: sim)
         sim.traceLine("client \(clients[k].process) invokes \(name) at n\(sim.nodes[slot].id)")
         sim.schedule(after: 50 + UInt64(sim.prng.int(below: 400)),
-                     .request(slot: slot, ClientRequest(id: requestID, operation: operation)))
+                     .request(slot: slot, ClientRequest(id: requestID, operation: operation, credentials: credentials)))
         sim.schedule(after: clientTimeout, .clientTimeout(client: k, serial: serial))
     }
 

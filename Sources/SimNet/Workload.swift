@@ -17,6 +17,7 @@ struct Workload {
         var operation: Operation
         var kind: KVPending = .history
         var invokedAt: UInt64 = 0
+        var credentials: Credentials?
     }
 
     struct Client {
@@ -54,6 +55,8 @@ struct Workload {
     var leaseClient = LeaseClientState()
     /// Who believes it holds the lock or leads the election, and until when (`Workload+Locks.swift`).
     var holds: [ConcurrencyHold] = []
+    /// The auth workload's sessions and setup progress (`Workload+Auth.swift`).
+    var auth = AuthWorkloadState()
     /// Operations invoked, by kind (sorted when printed).
     var opsByKind: [String: Int] = [:]
     let clientTimeout: UInt64 = 3 * Time.second
@@ -128,6 +131,7 @@ struct Workload {
 
     mutating func next(client k: Int, sim: Simulator) {
         guard clients[k].pending == nil else { return }
+        if options.workload == .auth { return nextAuth(client: k, sim: sim) }
         if probing {
             guard probesAcked < probesNeeded, options.workload == .register || k != 0 else { return }
             invoke(client: k, f: .write, key: "k\(probesAcked % options.keys)", isProbe: true, sim: sim)
@@ -142,8 +146,9 @@ struct Workload {
         invoke(client: k, f: f, key: key, isProbe: false, sim: sim)
     }
 
-    mutating func invoke(client k: Int, f: Function, key: String, isProbe: Bool, sim: Simulator) {
-        let operation: Operation
+    mutating func invoke(client k: Int, f: Function, key: String, isProbe: Bool, sim: Simulator,
+                         credentials: Credentials? = nil) {
+        var operation: Operation
         let value: Value
         let keyBytes = Array(key.utf8)
         switch f {
@@ -165,6 +170,7 @@ struct Workload {
             operation = .deleteRange(DeleteRangeRequest(key: keyBytes))
             value = .null
         }
+        if options.workload == .auth { operation = authVariant(of: operation, sim: sim) }
         opsByKind["\(f)", default: 0] += 1
         let requestID = nextRequestID
         nextRequestID += 1
@@ -172,13 +178,13 @@ struct Workload {
         nextSerial += 1
         owners[requestID] = .client(k)
         clients[k].pending = Pending(requestID: requestID, serial: serial, f: f, key: key, value: value,
-                                     isProbe: isProbe, operation: operation)
+                                     isProbe: isProbe, operation: operation, credentials: credentials)
         history.append(Event(process: clients[k].process, type: .invoke, f: f, key: key, value: value,
                              time: Int64(sim.now) * 1000))
         let slot = chooseTarget(client: k, sim: sim)
         sim.traceLine("client \(clients[k].process) invokes \(f) \(key) \(describe(value)) at n\(sim.nodes[slot].id)")
         sim.schedule(after: 50 + UInt64(sim.prng.int(below: 400)),
-                     .request(slot: slot, ClientRequest(id: requestID, operation: operation)))
+                     .request(slot: slot, ClientRequest(id: requestID, operation: operation, credentials: credentials)))
         sim.schedule(after: clientTimeout, .clientTimeout(client: k, serial: serial))
     }
 
@@ -198,6 +204,7 @@ struct Workload {
 
     /// A member answered: the reply travels back to its client (or to the nemesis's admin).
     mutating func replyFromMember(_ reply: ClientReply, slot: Int, sim: Simulator) {
+        if sim.checks.auth.isOn { sim.authAnswered(reply, slot: slot) }
         guard let owner = owners[reply.id] else { return }
         if sim.options.trace, let replica = sim.nodes[slot].replica {
             sim.traceLine("n\(replica.id) answers request \(reply.id) at revision \(reply.revision), applied "
@@ -220,6 +227,7 @@ struct Workload {
     mutating func receive(_ reply: ClientReply, client k: Int, sim: Simulator) {
         guard let pending = clients[k].pending, pending.requestID == reply.id else { return }
         owners[reply.id] = nil
+        if options.workload == .auth { authReceived(pending, reply, client: k, sim: sim) }
         if case .history = pending.kind {} else {
             if case .session(let step) = pending.kind { sessionReply(step, pending, reply, client: k, sim: sim) }
             checkKV(pending, reply, sim: sim)
@@ -311,7 +319,8 @@ struct Workload {
         let requestID = nextRequestID
         nextRequestID += 1
         owners[requestID] = .admin(serial: serial)
-        sim.schedule(after: 100, .request(slot: slot, ClientRequest(id: requestID, operation: operation)))
+        sim.schedule(after: 100, .request(slot: slot, ClientRequest(id: requestID, operation: operation,
+                                                                    credentials: authAdminCredentials)))
     }
 }
 
