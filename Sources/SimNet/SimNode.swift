@@ -69,6 +69,9 @@ enum SimEvent {
     case adminTimeout(serial: UInt64)
     case watcherReconnect(watcher: Int)
     case watcherDrained(watcher: Int, stream: WatchStreamID)
+    /// A watcher's connection backs up: an event of its own, never a step nested in another step's effects
+    /// (a nested step drained a stream ahead of responses the outer step had not delivered yet: seed 1485).
+    case watcherBlocked(watcher: Int, stream: WatchStreamID)
     case snapshotSerialized(slot: Int, incarnation: UInt32, SnapshotJob)
     case snapshotLoad(slot: Int, incarnation: UInt32, LogIndex)
     case passwordChecked(slot: Int, incarnation: UInt32, PasswordVerdict)

@@ -333,6 +333,15 @@ public final class Simulator {
             if deferIfPaused(slot, event) { return }
             guard nodes[slot].state == .up else { return }
             step(slot, .passwordChecked(verdict))
+        case .watcherBlocked(let w, let stream):
+            let watcher = workload.watchers[w]
+            if deferIfPaused(watcher.slot, event) { return }
+            guard watcher.stream == stream, nodes[watcher.slot].state == .up,
+                  nodes[watcher.slot].incarnation == watcher.incarnation else { return }  // It reconnects.
+            traceLine("watcher \(w) falls behind on n\(nodes[watcher.slot].id)")
+            step(watcher.slot, .watch(.flowControl(stream, blocked: true)))
+            schedule(after: 100 * Time.millisecond + UInt64(prng.int(below: 3000)) * Time.millisecond,
+                     .watcherDrained(watcher: w, stream: stream))
         case .watcherDrained(let w, let stream):
             let watcher = workload.watchers[w]
             if deferIfPaused(watcher.slot, event) { return }
@@ -500,6 +509,7 @@ public final class Simulator {
         case .adminTimeout: return "admin request times out"
         case .watcherReconnect(let w): return "watcher \(w) reconnects"
         case .watcherDrained(let w, _): return "watcher \(w) drained its connection"
+        case .watcherBlocked(let w, _): return "watcher \(w)'s connection backs up"
         case .snapshotSerialized(let slot, _, let job): return "\(name(slot)) serialized snapshot \(job.meta.index)"
         case .snapshotLoad(let slot, _, let index): return "\(name(slot)) reads back snapshot \(index)"
         case .passwordChecked(let slot, _, let verdict):

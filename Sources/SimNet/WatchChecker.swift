@@ -53,10 +53,7 @@ extension Simulator {
     func maybeSlowDown(_ w: Int, stream: WatchStreamID, slot: Int) {
         guard prng.chance(Ratio(1, 8)) else { return }
         stats.watchSlowdowns += 1
-        traceLine("watcher \(w) falls behind on n\(nodes[slot].id)")
-        step(slot, .watch(.flowControl(stream, blocked: true)))
-        schedule(after: 100 * Time.millisecond + UInt64(prng.int(below: 3000)) * Time.millisecond,
-                 .watcherDrained(watcher: w, stream: stream))
+        schedule(after: 0, .watcherBlocked(watcher: w, stream: stream))  // Not a nested step: see the event.
     }
 
     /// Finds the watcher that owns a member's stream.
