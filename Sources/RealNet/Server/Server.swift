@@ -18,6 +18,9 @@ public final class Server {
     var serialized: [SnapshotWorker.Completion] = []
     let transport: PeerTransport
     var effects = Effects()
+    /// `drain` is carrying out effects; a nested `drain` only sets `drainAgain`.
+    var isDraining = false
+    var drainAgain = false
     /// Inputs gathered during one event-loop iteration, stepped together at its end.
     var inbox: [Input] = []
     var stepping: [Input] = []
@@ -195,8 +198,24 @@ public final class Server {
         drain()
     }
 
-    /// Steps the Replica once with every queued input and carries out the effects.
+    /// Steps the Replica once with every queued input and carries out the effects. A step asked for while
+    /// effects are being carried out (a connection backing up as it is handed watch responses) runs after them:
+    /// nested, it would drain a stream's later responses ahead of ones this pass has not delivered yet (the
+    /// simulator's seed 1485 found that order bug there).
     func drain() {
+        if isDraining {
+            drainAgain = true
+            return
+        }
+        isDraining = true
+        defer { isDraining = false }
+        repeat {
+            drainAgain = false
+            drainOnce()
+        } while drainAgain
+    }
+
+    private func drainOnce() {
         guard !inbox.isEmpty else { return }
         swap(&inbox, &stepping)  // Two buffers take turns: no copy, no allocation per iteration.
         effects.removeAll()
