@@ -60,5 +60,6 @@ func printHelp(group: String? = nil) {
     Out.line("")
     Out.line("Global options: --endpoints=127.0.0.1:2379 --dial-timeout=2s --command-timeout=5s")
     Out.line("  -w/--write-out=simple|json|table|fields --hex; each also as ETCDCTL_<FLAG> (e.g. ETCDCTL_ENDPOINTS)")
+    Out.line("  --user=name[:password] --password=pw: authenticate first (prompts for a missing password)")
     Out.line("Protocol: gRPC, as etcdctl; KEELCTL_PROTOCOL=json uses keel's JSON gateway instead (same output)")
 }
