@@ -165,6 +165,27 @@ struct JWTDaemonTests {
         #expect(expected.contains("lock keys after: 0 "))
     }
 
+    @Test("a public key alone (verify-only): Authenticate fails with etcd's answer, byte for byte")
+    func verifyOnlyAuthenticate() throws {
+        let authToken = "jwt,pub-key=\(JWTTestKeys.shared.path("rsa.pub")),sign-method=RS256"
+        func attempt(_ port: Int) throws -> String {
+            #expect(etcdctl(port, ["user", "add", "root:pw"]).status == 0)
+            #expect(etcdctl(port, ["auth", "enable"]).status == 0)
+            let reply = try HTTP.post(port, "/v3/auth/authenticate", #"{"name":"root","password":"pw"}"#)
+            return "\(reply.status) \(reply.body)"
+        }
+        let etcd = try EtcdProcess(arguments: ["--auth-token", authToken])
+        let expected: String
+        do {
+            defer { etcd.stop() }
+            expected = try attempt(etcd.clientPort)
+        }
+        let cluster = try KeelCluster(size: 1, extra: ["--auth-token", authToken])
+        defer { cluster.stopAll() }
+        #expect(try attempt(cluster.members[0].clientPort) == expected)
+        #expect(expected.contains("auth: token signing attempted with verify-only key"), "\(expected)")
+    }
+
     @Test("--auth-token-ttl: a simple token unused that long is refused; a JWT outlives it")
     func simpleTokenTTL() throws {
         let simple = try KeelCluster(size: 1, extra: ["--auth-token-ttl", "1"])

@@ -73,6 +73,17 @@ extension Server {
 }
 
 extension Server {
+    /// etcd's error when Authenticate cannot produce a token: `--auth-token` empty (etcd's no-op provider
+    /// fails authentication), a JWT public key alone (verify-only), or a key the signer refused.
+    func signingRefusal() -> RPCError {
+        switch tokens {
+        case .none: RPCError(.auth(.authFailed))
+        case .jwt(let provider) where !provider.canSign:
+            RPCError.unknown("auth: token signing attempted with verify-only key")
+        case .jwt, .simple: RPCError.unknown("auth: failed to sign a token")
+        }
+    }
+
     /// A JWT with these claims, signed with the configured key (nil: signing failed or no key).
     func signToken(user: [UInt8], authRevision: UInt64) -> String? {
         tokens.sign(user: user, authRevision: authRevision, nowNanoseconds: TokenProvider.wallClockNanoseconds())

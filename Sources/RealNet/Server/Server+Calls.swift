@@ -75,9 +75,7 @@ extension Server {
         case .campaign(let r): return .campaign(r.leader, h.at(r.revision))
         case .leader(let r): return .leader(r.kv, h.at(r.revision))
         case .auth(.signToken(let user, let revision)):
-            guard let token = signToken(user: user, authRevision: revision) else {
-                return .error(RPCError.unknown("auth: failed to sign a token"))
-            }
+            guard let token = signToken(user: user, authRevision: revision) else { return .error(signingRefusal()) }
             return .auth(.token(token), h)
         case .auth(let r): return .auth(r, h)
         case .alarms(let alarms):
