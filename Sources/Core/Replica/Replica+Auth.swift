@@ -42,10 +42,11 @@ extension Replica {
 
     /// The checks made when a request arrives: its token, then root for the admin calls etcd guards in its API
     /// layer (membership, move-leader, hash, defragment) and read permission for serializable reads.
-    mutating func admit(_ request: ClientRequest) throws(AuthError) {
-        if Self.ignoresToken(request.operation) { return }
+    /// - Returns: the request's principal (anonymous for the calls that read no token).
+    mutating func admit(_ request: ClientRequest) throws(AuthError) -> Principal {
+        if Self.ignoresToken(request.operation) { return .anonymous }
         let principal = try principal(request.credentials)
-        guard auth.isEnabled else { return }
+        guard auth.isEnabled else { return principal }
         switch request.operation {
         case .memberAdd, .addMember, .removeMember, .promoteMember, .updateMember, .transferLeadership, .hash,
              .hashKV, .defragment:
@@ -55,6 +56,7 @@ extension Replica {
         default:
             break
         }
+        return principal
     }
 
     /// Root for a stream the driver serves itself (etcd's maintenance Snapshot).
@@ -138,14 +140,17 @@ extension Replica {
         for compare in txn.compare {
             try auth.checkRead(principal, key: compare.key, rangeEnd: compare.rangeEnd)
         }
-        for op in txn.success + txn.failure {
-            switch op {
-            case .range(let range): try auth.checkRead(principal, key: range.key, rangeEnd: range.rangeEnd)
-            case .put(let put): try checkPut(put, principal)
-            case .deleteRange(let delete): try checkDelete(delete, principal)
-            case .txn(let nested): try checkTxn(nested, principal)
-            case .unset: break
-            }
+        for op in txn.success { try checkOp(op, principal) }  // Not `success + failure`: no array per check.
+        for op in txn.failure { try checkOp(op, principal) }
+    }
+
+    func checkOp(_ op: RequestOp, _ principal: Principal) throws(AuthError) {
+        switch op {
+        case .range(let range): try auth.checkRead(principal, key: range.key, rangeEnd: range.rangeEnd)
+        case .put(let put): try checkPut(put, principal)
+        case .deleteRange(let delete): try checkDelete(delete, principal)
+        case .txn(let nested): try checkTxn(nested, principal)
+        case .unset: break
         }
     }
 

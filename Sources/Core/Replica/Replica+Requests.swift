@@ -6,7 +6,8 @@ extension Replica {
             immediateReplies.append(reply(request.id, .failed(.refused(.tooLarge))))
             return
         }
-        do throws(AuthError) { try admit(request) } catch {
+        let principal: Principal  // Resolved once: what the request's proposal carries into the log.
+        do throws(AuthError) { principal = try admit(request) } catch {
             return refuse(request, .api(.auth(error)))
         }
         switch request.operation {
@@ -21,10 +22,10 @@ extension Replica {
                 return refuse(request, .api(error))
             }
             if let error = quotaError(growingBy: put.key.count + put.value.count) { return refuse(request, error) }
-            propose(request, .put(put))
+            propose(request, as: principal, .put(put))
         case .deleteRange(let delete):
             if delete.key.isEmpty { return refuse(request, .api(.emptyKey)) }
-            propose(request, .deleteRange(delete))
+            propose(request, as: principal, .deleteRange(delete))
         case .txn(let txn):
             do throws(APIError) { try KVStore.validate(txn, opsMax: config.store.txnOpsMax) } catch {
                 return refuse(request, .api(error))
@@ -33,16 +34,16 @@ extension Replica {
                 linearizableRead(request)
             } else {
                 if Replica.putsSomething(txn), let error = quotaError(growingBy: 64) { return refuse(request, error) }
-                propose(request, .txn(txn))
+                propose(request, as: principal, .txn(txn))
             }
         case .compact(let compaction):
-            propose(request, .compact(compaction))
+            propose(request, as: principal, .compact(compaction))
         case .leaseGrant(var grant):
             if let error = quotaError(growingBy: 64) { return refuse(request, error) }
             if grant.id.isNone { grant.id = newLeaseID() }
-            propose(request, .leaseGrant(grant))
+            propose(request, as: principal, .leaseGrant(grant))
         case .leaseRevoke(let id):
-            propose(request, .leaseRevoke(id))
+            propose(request, as: principal, .leaseRevoke(id))
         case .leaseKeepAlive, .leaseTimeToLive:
             leaseCallAtLeader(request)
         case .leaseLeases:
@@ -51,12 +52,12 @@ extension Replica {
              .status, .hash:
             handleCluster(request, into: &effects)
         case .publishAttributes(let context):
-            propose(request, .memberAttributes(id, context: context))
+            propose(request, as: principal, .memberAttributes(id, context: context))
         case .alarm(let activate, let member, let type):
             guard let activate else {
                 return immediateReplies.append(reply(request.id, .alarms(alarms)))
             }
-            propose(request, .alarm(activate: activate, member: member, type: type))
+            propose(request, as: principal, .alarm(activate: activate, member: member, type: type))
         case .defragment:
             backendBytes = Int64(stateMachineSnapshot().count) + Replica.backendBaseBytes
             immediateReplies.append(reply(request.id, .done))
@@ -70,26 +71,26 @@ extension Replica {
             beginConcurrencyCall(request)
         case .unlock(let key):
             if key.isEmpty { return refuse(request, .api(.emptyKey)) }
-            propose(request, .deleteRange(DeleteRangeRequest(key: key)))
+            propose(request, as: principal, .deleteRange(DeleteRangeRequest(key: key)))
         case .proclaim(let leader, let value):
-            proposeGuarded(request, Replica.proclaimTxn(leader, value: value))
+            proposeGuarded(request, as: principal, Replica.proclaimTxn(leader, value: value))
         case .resign(let leader):
-            proposeGuarded(request, Replica.resignTxn(leader))
+            proposeGuarded(request, as: principal, Replica.resignTxn(leader))
         case .leader:
             linearizableRead(request)
         case .auth(let command):
-            propose(request, .auth(command))
+            propose(request, as: principal, .auth(command))
         case .authenticate:
             linearizableRead(request)
         }
     }
 
     /// Proposes a txn built from a client's election key, after etcd's checks (an empty key is refused).
-    mutating func proposeGuarded(_ request: ClientRequest, _ txn: TxnRequest) {
+    mutating func proposeGuarded(_ request: ClientRequest, as principal: Principal, _ txn: TxnRequest) {
         do throws(APIError) { try KVStore.validate(txn, opsMax: config.store.txnOpsMax) } catch {
             return refuse(request, .api(error))
         }
-        propose(request, .txn(txn))
+        propose(request, as: principal, .txn(txn))
     }
 
     /// A lease id picked by the proposing member, as etcd does (member id and a per-boot generator), so
@@ -108,10 +109,14 @@ extension Replica {
         immediateReplies.append(reply(request.id, .failed(error)))
     }
 
+    /// Proposes `command` for `request`, resolving its principal from its credentials.
     mutating func propose(_ request: ClientRequest, _ command: KVCommand) {
+        propose(request, as: principal(of: request), command)
+    }
+
+    mutating func propose(_ request: ClientRequest, as principal: Principal, _ command: KVCommand) {
         let requestID = nextRequestID()
-        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID),
-                                     principal: principal(of: request))
+        let data = command.entryData(header: EntryHeader(proposer: id, requestID: requestID), principal: principal)
         submit(request, kind: .normal, data: data, requestID: requestID)
     }
 

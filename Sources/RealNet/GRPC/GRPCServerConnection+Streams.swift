@@ -59,7 +59,7 @@ extension GRPCServerConnection {
             // events once per delivery (identity by buffer address, safe while `responses` holds them alive).
             // All of one delivery's messages go to HTTP/2 as one payload: DATA frames of up to the peer's frame
             // size, each holding several messages, instead of a frame (and its bookkeeping) per message.
-            var encodedEvents = ProtobufWriter()
+            encodedEvents.reset()
             var encodedFrom: (address: UnsafeRawPointer?, count: Int) = (nil, 0)
             message.removeAll(keepingCapacity: true)
             for response in responses {
@@ -74,9 +74,9 @@ extension GRPCServerConnection {
                                                    into: &writer)
                 writer.bytes.append(contentsOf: encodedEvents.bytes)
                 server.metrics.grpcSentBytes += UInt64(writer.bytes.count)
-                countMessage(sent: true, on: id)
                 GRPCMessageReader.frame(writer.bytes, into: &message)
             }
+            countMessage(sent: true, on: id, count: UInt64(responses.count))  // Once per delivery: a hash each.
             if !message.isEmpty {
                 sendResponseHeadersIfNeeded(id)
                 http2.sendData(message, stream: id, endStream: false)

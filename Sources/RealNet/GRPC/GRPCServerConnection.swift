@@ -18,6 +18,8 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     var events: [HTTP2Event] = []
     var writer = ProtobufWriter(capacity: 4096)
     var message: [UInt8] = []
+    /// A watch delivery's shared events, encoded once (`deliver`); reused across deliveries.
+    var encodedEvents = ProtobufWriter(capacity: 4096)
     /// Waiting in the server's list of connections to flush after the Replica step.
     var flushQueued = false
     let messageBytesMax: Int
@@ -270,12 +272,12 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     }
 
     /// Counts a message sent (or received) on stream `id`'s counted call, for grpc_server_msg_*_total.
-    func countMessage(sent: Bool, on id: UInt32) {
-        guard let path = streams[id]?.started else { return }
+    func countMessage(sent: Bool, on id: UInt32, count: UInt64 = 1) {
+        guard count > 0, let path = streams[id]?.started else { return }
         if sent {
-            server.metrics.grpcMessagesSent[path, default: 0] += 1
+            server.metrics.grpcMessagesSent[path, default: 0] += count
         } else {
-            server.metrics.grpcMessagesReceived[path, default: 0] += 1
+            server.metrics.grpcMessagesReceived[path, default: 0] += count
         }
     }
 
