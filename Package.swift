@@ -18,10 +18,12 @@ let package = Package(
         .target(name: "SimNet", dependencies: ["Core", "Checker"]),
         // Our own C shim for epoll, eventfd, timerfd, fdatasync.
         .target(name: "CKeelLinux", linkerSettings: [.linkedLibrary("crypt")]),  // libxcrypt: bcrypt.
-        // Our own C shim over OpenSSL's libcrypto (Debian's libssl-dev; TLS will add libssl): JWT signatures.
+        // Our own C shim over OpenSSL's libcrypto (Debian's libssl-dev): JWT signatures.
         .target(name: "CKeelCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        // Our own C shim over OpenSSL's libssl: TLS sessions on memory buffers, for the loop and blocking clients.
+        .target(name: "CKeelTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // Real network and disk driver of Core.
-        .target(name: "RealNet", dependencies: ["Core", "CKeelLinux", "CKeelCrypto"]),
+        .target(name: "RealNet", dependencies: ["Core", "CKeelLinux", "CKeelCrypto", "CKeelTLS"]),
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
         .executableTarget(name: "keelctl", dependencies: ["Core", "RealNet"], path: "Sources/Ctl"),
         // Crash and hang capture for keelsim fuzz (signal handlers, a watchdog thread).

@@ -105,6 +105,24 @@ int ckeel_listen(int fd, int backlog) { return listen(fd, backlog); }
 
 int ckeel_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 
+int ckeel_peer_address(int fd, char *buffer, int capacity) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    char host[INET6_ADDRSTRLEN];
+    if (capacity <= 0 || getpeername(fd, (struct sockaddr *)&address, &length) != 0) return -1;
+    if (address.ss_family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&address;
+        if (inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host) == NULL) return -1;
+        return snprintf(buffer, (size_t)capacity, "%s:%d", host, ntohs(v4->sin_port));
+    }
+    if (address.ss_family == AF_INET6) {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&address;
+        if (inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host) == NULL) return -1;
+        return snprintf(buffer, (size_t)capacity, "[%s]:%d", host, ntohs(v6->sin6_port));
+    }
+    return -1;
+}
+
 int ckeel_local_port(int fd) {
     struct sockaddr_storage address;
     socklen_t length = sizeof address;

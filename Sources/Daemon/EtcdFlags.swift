@@ -43,7 +43,6 @@ struct EtcdFlag {
 
 /// Every flag `etcd` 3.4 defines, with its type and what keel makes of it; keel's own flags at the end.
 enum EtcdFlags {
-    static let tls = EtcdFlagUse.ignored("TLS is not implemented yet; ignored")
     static let proxy = EtcdFlagUse.ignored("keel has no proxy mode; ignored")
     static let discovery = EtcdFlagUse.ignored("discovery is not supported, use --initial-cluster; ignored")
     static let bbolt = EtcdFlagUse.ignored("keel has no bbolt backend; ignored")
@@ -96,23 +95,24 @@ enum EtcdFlags {
         EtcdFlag("proxy-write-timeout", .uint, proxy),
         EtcdFlag("proxy-read-timeout", .uint, proxy),
         // security
-        EtcdFlag("cert-file", .string, tls),
-        EtcdFlag("key-file", .string, tls),
-        EtcdFlag("client-cert-auth", .bool, tls),
-        EtcdFlag("client-crl-file", .string, tls),
-        EtcdFlag("client-cert-allowed-hostname", .string, tls),
-        EtcdFlag("trusted-ca-file", .string, tls),
-        EtcdFlag("auto-tls", .bool, tls),
-        EtcdFlag("peer-cert-file", .string, tls),
-        EtcdFlag("peer-key-file", .string, tls),
-        EtcdFlag("peer-client-cert-auth", .bool, tls),
-        EtcdFlag("peer-trusted-ca-file", .string, tls),
-        EtcdFlag("peer-auto-tls", .bool, tls),
-        EtcdFlag("peer-crl-file", .string, tls),
-        EtcdFlag("peer-cert-allowed-cn", .string, tls),
-        EtcdFlag("peer-cert-allowed-hostname", .string, tls),
-        EtcdFlag("cipher-suites", .strings, tls),
-        EtcdFlag("experimental-peer-skip-client-san-verification", .bool, tls),
+        EtcdFlag("cert-file", .string),
+        EtcdFlag("key-file", .string),
+        EtcdFlag("client-cert-auth", .bool),
+        EtcdFlag("client-crl-file", .string),
+        EtcdFlag("client-cert-allowed-hostname", .string),
+        EtcdFlag("trusted-ca-file", .string),
+        EtcdFlag("auto-tls", .bool),
+        EtcdFlag("peer-cert-file", .string),
+        EtcdFlag("peer-key-file", .string),
+        EtcdFlag("peer-client-cert-auth", .bool),
+        EtcdFlag("peer-trusted-ca-file", .string),
+        EtcdFlag("peer-auto-tls", .bool),
+        EtcdFlag("peer-crl-file", .string),
+        EtcdFlag("peer-cert-allowed-cn", .string),
+        EtcdFlag("peer-cert-allowed-hostname", .string),
+        EtcdFlag("cipher-suites", .strings),
+        EtcdFlag("experimental-peer-skip-client-san-verification", .bool,
+                 .ignored("keel verifies peer certificates as etcd does by default; ignored")),
         EtcdFlag("cors", .strings, .ignored("keel does not answer CORS requests; ignored")),
         EtcdFlag("host-whitelist", .strings, .ignored("keel does not check the Host header; ignored")),
         // logging

@@ -49,8 +49,19 @@ enum Flags {
       --log-outputs OUTPUTS                default|stderr|stdout|FILE,... (default default: stderr)
       --version                            print the version and exit
     Every other flag of etcd 3.4 (and its ETCD_* variable) is accepted, checked as etcd checks it, and
-    ignored with one warning at start-up; TLS is not implemented yet, so an https:// URL is refused, as is
-    --config-file.
+    ignored with one warning at start-up; --config-file is refused.
+    TLS (https:// URLs):
+      --cert-file, --key-file FILE         client port certificate and key (PEM)
+      --trusted-ca-file FILE               CA for client certificates (demands one, as etcd 3.4)
+      --client-cert-auth                   demand client certificates; with auth on, a gRPC call without a
+                                           token acts as the user named by its certificate's CN
+      --client-crl-file FILE               revoked client certificates
+      --auto-tls                           self-signed client certificate in <data-dir>/fixtures/client
+      --peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth, --peer-crl-file,
+      --peer-auto-tls                      the same for the peer port and for dialing peers
+      --peer-cert-allowed-cn CN            accept only peer certificates with this CN
+      --peer-cert-allowed-hostname HOST    accept only peer certificates valid for this host
+      --cipher-suites LIST                 TLS 1.2 suites by Go/IANA name (TLS 1.3's are fixed)
     """
 
     /// What the command line and environment ask for: the server's settings, the log's, and one warning per
@@ -171,6 +182,7 @@ enum Flags {
         c.txnOpsMax = try integer(values, "max-txn-ops", c.txnOpsMax, 1...Int(Int32.max))
         if let v = values["pre-vote"] { c.preVote = EtcdFlags.goBool(v) == true }
         if let v = values["listen-metrics-urls"] { c.listenMetricsURLs = try urls(v, "listen-metrics-urls") }
+        try readTLS(values, into: &c)
         // etcd takes any number and uses 10 for a cost bcrypt refuses (PasswordHasher does the same).
         c.bcryptCost = try integer(values, "bcrypt-cost", c.bcryptCost, Int(Int32.min)...Int(Int32.max))
         if let v = values["auth-token"] { c.authToken = v }  // Checked, and its keys loaded, at start-up.
@@ -212,11 +224,8 @@ enum Flags {
     static func urls(_ text: String, _ flag: String) throws(FlagError) -> [String] {
         let list = text.split(separator: ",").map(String.init)
         guard !list.isEmpty else { throw FlagError(message: "--\(flag) needs at least one URL") }
-        for url in list where url.hasPrefix("https://") || url.hasPrefix("unixs://") {
-            throw FlagError(message: "--\(flag): '\(url)': TLS is not implemented yet")
-        }
         for url in list where HostPort(url: url) == nil {
-            throw FlagError(message: "--\(flag): '\(url)' is not an http://host:port URL")
+            throw FlagError(message: "--\(flag): '\(url)' is not an http:// or https://host:port URL")
         }
         return list
     }
@@ -229,9 +238,6 @@ enum Flags {
             }
             let name = String(item[..<eq])
             let url = String(item[item.index(after: eq)...])
-            if url.hasPrefix("https://") {
-                throw FlagError(message: "--initial-cluster: '\(url)': TLS is not implemented yet")
-            }
             guard HostPort(url: url) != nil else { throw FlagError(message: "--initial-cluster: bad URL '\(url)'") }
             if let k = members.firstIndex(where: { $0.name == name }) {
                 members[k].peerURLs.append(url)
@@ -241,6 +247,39 @@ enum Flags {
         }
         guard !members.isEmpty else { throw FlagError(message: "--initial-cluster is empty") }
         return members
+    }
+
+    /// etcd's TLS flags: the client set, the peer set, and --cipher-suites for both.
+    static func readTLS(_ values: [String: String], into c: inout ServerConfig) throws(FlagError) {
+        func flag(_ name: String) -> String { values[name] ?? "" }
+        func bool(_ name: String) -> Bool { values[name].flatMap(EtcdFlags.goBool) ?? false }
+        c.clientTLS.certFile = flag("cert-file")
+        c.clientTLS.keyFile = flag("key-file")
+        c.clientTLS.trustedCAFile = flag("trusted-ca-file")
+        c.clientTLS.clientCertAuth = bool("client-cert-auth")
+        c.clientTLS.crlFile = flag("client-crl-file")
+        c.clientTLS.allowedHostname = flag("client-cert-allowed-hostname")
+        c.clientAutoTLS = bool("auto-tls")
+        c.peerTLS.certFile = flag("peer-cert-file")
+        c.peerTLS.keyFile = flag("peer-key-file")
+        c.peerTLS.trustedCAFile = flag("peer-trusted-ca-file")
+        c.peerTLS.clientCertAuth = bool("peer-client-cert-auth")
+        c.peerTLS.crlFile = flag("peer-crl-file")
+        c.peerTLS.allowedCN = flag("peer-cert-allowed-cn")
+        c.peerTLS.allowedHostname = flag("peer-cert-allowed-hostname")
+        c.peerAutoTLS = bool("peer-auto-tls")
+        if let v = values["cipher-suites"], !v.isEmpty {
+            let suites = v.split(separator: ",").map(String.init)
+            for suite in suites where !CipherSuites.isKnown(suite) {
+                throw FlagError(message: "unexpected TLS cipher suite \"\(suite)\"")
+            }
+            c.clientTLS.cipherSuites = suites
+            c.peerTLS.cipherSuites = suites
+        }
+        if !c.peerTLS.allowedCN.isEmpty && !c.peerTLS.allowedHostname.isEmpty {
+            throw FlagError(message: "AllowedCN and AllowedHostname are mutually exclusive (cn=\"\(c.peerTLS.allowedCN)\", "
+                            + "hostname=\"\(c.peerTLS.allowedHostname)\")")
+        }
     }
 
     static func integer(_ values: [String: String], _ flag: String, _ fallback: Int, _ range: ClosedRange<Int>)

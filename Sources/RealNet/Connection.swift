@@ -56,8 +56,22 @@ public final class Connection {
     /// The epoll interest currently registered.
     var interest: EpollEvents = []
     var closeError: Errno?
+    /// What the handler is told when a close begun gracefully (to send a TLS alert) ends: the failure behind it.
+    var failureAfterClose: Errno?
     /// Monotonic nanoseconds after which a lingering connection is closed.
     var lingerDeadline: Int64 = 0
+    /// The TLS session of an `https://` listener's or dialer's connection; nil for plain TCP. The write queue
+    /// then holds ciphertext: `write` encrypts, the loop decrypts before `received`.
+    var tls: TLSSession?
+    /// Monotonic nanoseconds by which the TLS handshake must finish.
+    var handshakeDeadline: Int64 = 0
+    /// An accepted TLS connection's handler factory, called once the handshake is done (a handler never sees
+    /// a connection whose peer has not passed TLS).
+    var pendingFactory: ((Connection) -> any ConnectionHandler)?
+    /// Plaintext written before the handshake finished (an outgoing connection's handler may write at once).
+    var plainBeforeHandshake: [UInt8] = []
+    /// What the TLS handshake established; nil on plain TCP and until the handshake is done.
+    public internal(set) var tlsPeer: TLSPeer?
 
     init(id: UInt64, token: UInt64, fd: consuming OwnedFD, loop: EventLoop, state: State) {
         self.id = id
@@ -77,6 +91,10 @@ public final class Connection {
     /// Writing to a closing or closed connection drops the bytes (the peer is gone or we said goodbye).
     public func write(_ bytes: [UInt8]) {
         guard isOpen, !bytes.isEmpty else { return }
+        if tls != nil {
+            bytes.withUnsafeBytes { encrypt($0) }
+            return
+        }
         let coalesceMax = loop.config.coalesceBytesMax
         if bytes.count <= coalesceMax, let last = writeQueue.indices.last,
            writeQueue[last].count + bytes.count <= coalesceMax {
@@ -91,6 +109,10 @@ public final class Connection {
     /// Queues a copy of borrowed bytes (see `write(_: [UInt8])`).
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard isOpen, !bytes.isEmpty else { return }
+        if tls != nil {
+            encrypt(bytes)
+            return
+        }
         let coalesceMax = loop.config.coalesceBytesMax
         if let last = writeQueue.indices.last, writeQueue[last].count + bytes.count <= coalesceMax {
             writeQueue[last].append(contentsOf: bytes)
@@ -103,9 +125,52 @@ public final class Connection {
 
     /// Closes after every queued byte is sent; then lingers briefly reading and discarding, so that a
     /// peer still sending does not get a reset that destroys our last response (Go's closeWrite + wait).
+    /// Over TLS a close_notify alert goes last.
     public func close() {
         guard isOpen else { return }
+        if let tls, tls.phase == .established {
+            tls.closeNotify()
+            queueCiphertext(from: tls)
+        }
         loop.beginClose(self)
+    }
+
+    /// The peer's address as `ip:port`, for logs ("" when the socket has none).
+    public var remoteAddress: String {
+        guard let raw = fd?.rawValue else { return "" }
+        return Syscall.peerAddress(raw) ?? ""
+    }
+
+    // MARK: TLS
+
+    /// Encrypts plaintext into the write queue (held back until the handshake is done).
+    private func encrypt(_ bytes: UnsafeRawBufferPointer) {
+        guard let tls else { return }
+        guard tls.phase == .established else {
+            plainBeforeHandshake.append(contentsOf: bytes)
+            return
+        }
+        if let failure = tls.write(bytes) {
+            loop.tlsFailed(self, reason: failure)
+            return
+        }
+        queueCiphertext(from: tls)
+    }
+
+    /// Moves the session's waiting ciphertext (records, alerts, handshake messages) into the write queue and
+    /// tries to send it.
+    func queueCiphertext(from tls: TLSSession) {
+        guard tls.outputPending > 0, state != .closed, state != .failed else { return }
+        let coalesceMax = loop.config.coalesceBytesMax
+        tls.drain { bytes in
+            if let last = writeQueue.indices.last, writeQueue[last].count + bytes.count <= coalesceMax {
+                writeQueue[last].append(contentsOf: bytes)
+            } else {
+                writeQueue.append(Array(bytes))
+            }
+            queuedBytes += bytes.count
+        }
+        loop.queued(self)
     }
 
     /// Closes now, dropping queued bytes.

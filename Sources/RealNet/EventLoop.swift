@@ -71,6 +71,10 @@ public final class EventLoop {
     public var onIterationEnd: (() -> Void)?
     /// Called once when the loop stops, before its connections are closed: last words (HTTP/2 GOAWAY).
     public var onShutdown: (() -> Void)?
+    /// Called when a TLS connection fails (handshake refused or timed out, a bad record), with the peer's
+    /// address and a one-line reason, before it is closed: the daemon logs it as etcd logs "rejected
+    /// connection".
+    public var onTLSFailure: ((_ connection: Connection, _ remoteAddress: String, _ reason: String) -> Void)?
 
     private enum Entry {
         case listener(Listener)
@@ -83,10 +87,13 @@ public final class EventLoop {
         let fd: OwnedFD
         let port: Int
         let factory: (Connection) -> any ConnectionHandler
+        let tls: TLSEndpoint?
         var paused = false
-        init(fd: consuming OwnedFD, port: Int, factory: @escaping (Connection) -> any ConnectionHandler) {
+        init(fd: consuming OwnedFD, port: Int, tls: TLSEndpoint?,
+             factory: @escaping (Connection) -> any ConnectionHandler) {
             self.fd = fd
             self.port = port
+            self.tls = tls
             self.factory = factory
         }
     }
@@ -111,6 +118,10 @@ public final class EventLoop {
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
     private var readBuffer: [UInt8]
+    /// Decrypted bytes of TLS connections, handed to handlers as `readBuffer` is for plain ones.
+    var plainBuffer: [UInt8] = []
+    /// TLS connections whose handshake has not finished, dropped at their `handshakeDeadline`.
+    var handshaking: [Connection] = []
     private var nextConnectionID: UInt64 = 1
     public private(set) var connectionCount = 0
     private var stopping = false
@@ -136,10 +147,12 @@ public final class EventLoop {
     // MARK: Registration
 
     /// Listens on a numeric IPv4/IPv6 `host` and `port` (0 picks an ephemeral port) with `SO_REUSEADDR`.
-    /// `handler` makes the handler of each accepted connection.
+    /// `handler` makes the handler of each accepted connection. With `tls`, each connection first completes
+    /// a TLS handshake (within the endpoint's time) and its handler is made only then.
     /// - Returns: the listener's token and the bound port.
     @discardableResult
-    public func listen(host: String, port: Int, handler: @escaping (Connection) -> any ConnectionHandler)
+    public func listen(host: String, port: Int, tls: TLSEndpoint? = nil,
+                       handler: @escaping (Connection) -> any ConnectionHandler)
         throws(Errno) -> (token: LoopToken, port: Int)
     {
         precondition(port >= 0 && port <= 65535, "port \(port) out of range")
@@ -150,22 +163,34 @@ public final class EventLoop {
         try Syscall.listen(socket.rawValue, backlog: config.listenBacklog)
         let bound = try Syscall.localPort(socket.rawValue)
         let raw = socket.rawValue
-        let listener = Listener(fd: socket, port: bound, factory: handler)
+        let listener = Listener(fd: socket, port: bound, tls: tls, factory: handler)
         let token = allocate(.listener(listener))
         try epoll.add(raw, .readable, token: token)
         return (LoopToken(rawValue: token), bound)
     }
 
-    /// Starts an outgoing connection to a numeric host; `handler.connected` follows when it is up, or
+    /// Starts an outgoing connection to a numeric host; `handler.connected` follows when it is up (with `tls`:
+    /// when the handshake is done, the server's certificate checked against `serverName`), or
     /// `handler.closed` with the error (e.g. `.connectionRefused`).
     @discardableResult
-    public func connect(host: String, port: Int, handler: any ConnectionHandler) throws(Errno) -> Connection {
+    public func connect(host: String, port: Int, tls: TLSEndpoint? = nil, serverName: String? = nil,
+                        handler: any ConnectionHandler) throws(Errno) -> Connection
+    {
         guard let family = Syscall.addressFamily(host) else { throw .invalidArgument }
         let socket = try Syscall.tcpSocket(family: family)
         try Syscall.setNoDelay(socket.rawValue)
         _ = try Syscall.connect(socket.rawValue, family: family, host: host, port: port)
         let connection = register(socket, state: .connecting)
         connection.handler = handler
+        if let tls {
+            guard let session = tls.makeSession(serverName: serverName ?? host) else {
+                finishClose(connection, error: .invalidArgument)
+                return connection
+            }
+            connection.tls = session
+            connection.handshakeDeadline = EventLoop.monotonicNanoseconds()
+                + Int64(tls.handshakeMilliseconds) * 1_000_000
+        }
         // Writable fires when the connect completes (at once if it already has).
         update(connection)
         return connection
@@ -216,7 +241,11 @@ public final class EventLoop {
     /// handles what is ready.
     public func runOnce(timeoutMilliseconds: Int32) throws(Errno) {
         var timeout = timeoutMilliseconds
-        if let deadline = lingering.map(\.lingerDeadline).min() {
+        var nextDeadline = lingering.lazy.map(\.lingerDeadline).min()
+        if let handshake = handshaking.lazy.map(\.handshakeDeadline).min() {
+            nextDeadline = min(nextDeadline ?? handshake, handshake)
+        }
+        if let deadline = nextDeadline {
             let left = max(0, (deadline - EventLoop.monotonicNanoseconds()) / 1_000_000 + 1)
             timeout = timeout < 0 ? Int32(clamping: left) : min(timeout, Int32(clamping: left))
         }
@@ -228,6 +257,7 @@ public final class EventLoop {
         onIterationEnd?()  // Work gathered from every ready descriptor is done in one go (batching).
         closeFailed()
         expireLingering()
+        expireHandshakes()
     }
 
     /// Ends `run()` after the current iteration (loop thread).
@@ -275,6 +305,10 @@ public final class EventLoop {
                 }
                 try? Syscall.setNoDelay(socket.rawValue)
                 let connection = register(socket, state: .open)
+                if let tls = listener.tls {
+                    startServerHandshake(connection, tls: tls, factory: listener.factory)
+                    continue
+                }
                 connection.handler = listener.factory(connection)
                 update(connection)
                 connection.handler?.connected(connection)
@@ -293,7 +327,7 @@ public final class EventLoop {
         }
     }
 
-    private func finishConnect(_ connection: Connection) {
+    func finishConnect(_ connection: Connection) {
         guard let raw = connection.fd?.rawValue else { return }
         let failure: Errno?
         do { failure = try Syscall.socketError(raw) } catch { failure = error }
@@ -303,6 +337,10 @@ public final class EventLoop {
         }
         connection.state = .open
         update(connection)
+        if connection.tls != nil {
+            startClientHandshake(connection)
+            return
+        }
         connection.handler?.connected(connection)
         if connection.state == .open && !connection.writeQueue.isEmpty { flush(connection) }
     }
@@ -336,6 +374,13 @@ public final class EventLoop {
                 return
             case .processed(let count):
                 if connection.state != .open { continue }  // Discarded: we already said goodbye.
+                if connection.tls != nil {
+                    readBuffer.withUnsafeBytes { buffer in
+                        tlsReceived(connection, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                    }
+                    if connection.state != .open { return }
+                    continue
+                }
                 readBuffer.withUnsafeBytes { buffer in
                     connection.handler?.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]), on: connection)
                 }
@@ -389,7 +434,7 @@ public final class EventLoop {
     }
 
     /// A send failed: drop the queue now, finish the close after the current handler call.
-    private func fail(_ connection: Connection, _ error: Errno) {
+    func fail(_ connection: Connection, _ error: Errno) {
         guard connection.state != .closed && connection.state != .failed else { return }
         connection.state = .failed
         connection.closeError = error
@@ -397,7 +442,7 @@ public final class EventLoop {
         failed.append(connection)
     }
 
-    private func closeFailed() {
+    func closeFailed() {
         guard !failed.isEmpty else { return }
         for connection in failed { finishClose(connection, error: connection.closeError) }
         failed.removeAll(keepingCapacity: true)
@@ -441,8 +486,10 @@ public final class EventLoop {
     /// Unregisters and closes the socket, then tells the handler. Safe to call from inside a handler.
     func finishClose(_ connection: Connection, error: Errno?) {
         guard connection.state != .closed else { return }
+        let error = error ?? connection.failureAfterClose
         connection.state = .closed
         connection.closeError = error
+        if connection.tls != nil && connection.tlsPeer == nil { handshaking.removeAll { $0 === connection } }
         if let fd = connection.fd.take() {
             try? epoll.remove(fd.rawValue)
             fd.close()
@@ -458,7 +505,7 @@ public final class EventLoop {
     }
 
     /// Registers the epoll interest a connection's state calls for, if it changed.
-    private func update(_ connection: Connection) {
+    func update(_ connection: Connection) {
         guard let raw = connection.fd?.rawValue, connection.state != .closed, connection.state != .failed else {
             return
         }

@@ -177,6 +177,13 @@ enum Syscall {
         Int(try blocking("getsockname") { ckeel_local_port(fd) })
     }
 
+    /// `getpeername(2)` as `ip:port`, nil when the socket has no peer.
+    static func peerAddress(_ fd: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard ckeel_peer_address(fd, &buffer, Int32(buffer.count)) > 0 else { return nil }
+        return buffer.nulTerminatedText
+    }
+
     /// `connect(2)` of a non-blocking socket: `.wouldBlock` means EINPROGRESS (finish with `socketError`).
     static func connect(_ fd: Int32, family: Int32, host: String, port: Int) throws(Errno) -> IOResult<Void> {
         do throws(Errno) {

@@ -51,6 +51,8 @@ int ckeel_listen(int fd, int backlog);
 int ckeel_accept(int fd);
 /// getsockname(): the bound port, or -1.
 int ckeel_local_port(int fd);
+/// getpeername() as "ip:port" ("[ip6]:port") into `buffer`; its length, or -1.
+int ckeel_peer_address(int fd, char *buffer, int capacity);
 /// shutdown(SHUT_WR).
 int ckeel_shutdown_write(int fd);
 /// Numeric family of `host`: 4, 6, or 0 when it is not a numeric IP address (inet_pton).

@@ -7,6 +7,10 @@ public indirect enum Credentials: Sendable, Equatable {
     case simple([UInt8])
     /// A JWT that verified: its `username` and `revision` claims.
     case verified(user: [UInt8], authRevision: UInt64)
+    /// No token, but a client certificate the driver verified, whose CN names the user (etcd's
+    /// `AuthInfoFromTLS` with `--client-cert-auth`): the user as of the auth revision now, under either token
+    /// kind.
+    case certificate(user: [UInt8])
     /// A token the driver could not verify (bad signature, expired, malformed): refused as etcd refuses it.
     case invalid
 }

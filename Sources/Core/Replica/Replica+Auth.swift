@@ -18,6 +18,8 @@ extension Replica {
             return .user(name: user, authRevision: auth.revision)
         case (.verified(let user, let authRevision), .jwt):
             return .user(name: user, authRevision: authRevision)
+        case (.certificate(let user), _):
+            return .user(name: user, authRevision: auth.revision)
         case (.simple, .jwt), (.verified, .simple), (.invalid, _):
             throw .invalidAuthToken
         }

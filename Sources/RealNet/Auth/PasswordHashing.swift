@@ -9,7 +9,7 @@ final class PasswordHashing {
         var caller: any ServiceCaller
         var tag: Int
         var endpoint: GatewayEndpoint
-        var token: [UInt8]?
+        var auth: CallAuth?
     }
 
     /// One per core (at most `threadsMax`): bcrypt is CPU-bound, and etcd checks passwords on every core.

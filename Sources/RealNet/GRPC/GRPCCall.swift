@@ -50,7 +50,7 @@ struct GRPCStreamState {
     /// Response headers were sent: later errors go in trailers, not a trailers-only response.
     var headersSent = false
     /// The auth token in the call's metadata (`token`, else `authorization`, as etcd reads them).
-    var token: [UInt8]?
+    var auth: CallAuth?
     /// The method path the call was counted under in grpc_server_started_total, until counted as handled.
     var started: String?
 }

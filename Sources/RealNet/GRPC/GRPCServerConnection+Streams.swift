@@ -6,7 +6,7 @@ extension GRPCServerConnection {
 
     /// Opens a Replica watch stream for the call and handles its first request.
     func startWatch(_ id: UInt32, first: ArraySlice<UInt8>, reader: GRPCMessageReader) {
-        let stream = server.openWatchStream(for: self, tag: Int(id), token: streams[id]?.token)
+        let stream = server.openWatchStream(for: self, tag: Int(id), auth: streams[id]?.auth)
         streams[id]?.call = .watch(WatchCall(reader: reader, stream: stream))
         sendResponseHeadersIfNeeded(id)  // etcd's watch stream sends its headers at once.
         watchRequest(first, on: id, stream: stream)
@@ -144,14 +144,14 @@ extension GRPCServerConnection {
         guard case .keepAlive(var call)? = streams[id]?.call else { return }
         call.outstanding += 1
         streams[id]?.call = .keepAlive(call)
-        server.submit(.leaseKeepAlive(lease), caller: self, tag: Int(id), endpoint: .leaseKeepAlive, token: nil)
+        server.submit(.leaseKeepAlive(lease), caller: self, tag: Int(id), endpoint: .leaseKeepAlive, auth: nil)
     }
 
     // MARK: Observe
 
     /// Observe: a watch on the election's keys; each change that moves the leader sends it.
     func startObserve(_ id: UInt32, name: [UInt8]) {
-        let stream = server.openWatchStream(for: self, tag: Int(id), token: streams[id]?.token)
+        let stream = server.openWatchStream(for: self, tag: Int(id), auth: streams[id]?.auth)
         streams[id]?.call = .observe(ObserveCall(name: name, stream: stream))
         server.step(.watch(.create(stream, Replica.observeWatch(name: name))))
         sendObservedLeader(id)

@@ -117,9 +117,10 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// A new stream: check it is a gRPC call we serve, then wait for its request.
     func startCall(_ id: UInt32, headers: [HPACKHeader], endStream: Bool) {
         var path = "", method = "", contentType = "", timeout: String?, encoding: String?
-        var token: String?, authorization: String?
+        var token: String?, authorization: String?, fromGateway = false
         for header in headers {
             switch header.name {
+            case "grpcgateway-accept": fromGateway = true
             case "token": token = token ?? header.value
             case "authorization": authorization = authorization ?? header.value
             case ":path": path = header.value
@@ -139,7 +140,11 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             return
         }
         var state = GRPCStreamState(call: .finishing)
-        state.token = (token ?? authorization).map { Array($0.utf8) }
+        if let presented = token ?? authorization {
+            state.auth = .token(Array(presented.utf8))
+        } else if server.config.clientTLS.clientCertAuth, !fromGateway, let name = connection?.tlsPeer?.commonName {
+            state.auth = .certificate(commonName: Array(name.utf8))  // A proxied gateway call never (etcd).
+        }
         if let timeout {
             guard let milliseconds = GRPCTimeout.milliseconds(timeout) else {
                 streams[id] = state
@@ -253,12 +258,12 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             }
             switch decoded {
             case .snapshot:
-                if let refusal = server.adminRefusal(token: streams[id]?.token) { return finish(id, refusal) }
+                if let refusal = server.adminRefusal(auth: streams[id]?.auth) { return finish(id, refusal) }
                 sendSnapshot(id)
             case .observe(let name): startObserve(id, name: name)
             default:
                 streams[id]?.call = .unary(endpoint)
-                server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id), token: streams[id]?.token)
+                server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id), auth: streams[id]?.auth)
             }
         }
     }

@@ -137,7 +137,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         }
         switch route {
         case .rpc(let endpoint):
-            call(endpoint, body: request.body, slot: slot, token: Self.token(of: request))
+            call(endpoint, body: request.body, slot: slot, auth: Self.token(of: request).map(CallAuth.token))
         case .version:
             complete(slot: slot, Gateway.plainJSON(#"{"etcdserver":""# + RealNet.serverVersion
                                                    + #"","etcdcluster":"3.4.0"}"#, date: HTTPDate.now()))
@@ -168,12 +168,12 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     }
 
     /// Decodes one gateway RPC's body and hands it to the service layer (streams start here).
-    func call(_ endpoint: GatewayEndpoint, body: [UInt8], slot: Int, token: [UInt8]?) {
+    func call(_ endpoint: GatewayEndpoint, body: [UInt8], slot: Int, auth: CallAuth?) {
         if endpoint.isServerStream, let refusal = server.learnerStreamRefusal {
             return refuseStream(refusal, slot: slot)
         }
         switch endpoint {
-        case .watch: return startWatch(body: body, slot: slot, token: token)
+        case .watch: return startWatch(body: body, slot: slot, auth: auth)
         case .leaseKeepAlive: return startKeepAlive(body: body, slot: slot)
         default: break
         }
@@ -189,14 +189,14 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         }
         switch request {
         case .snapshot:
-            if let refusal = server.adminRefusal(token: token) {
+            if let refusal = server.adminRefusal(auth: auth) {
                 var out: [UInt8] = []
                 Gateway.writeError(.rpc(refusal), for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
                 return complete(slot: slot, out)
             }
             sendSnapshot(server.replica.snapshotFile())
-        case .observe(let name): startObserve(name: name, token: token)
-        default: server.serve(request, endpoint: endpoint, caller: self, tag: slot, token: token)
+        case .observe(let name): startObserve(name: name, auth: auth)
+        default: server.serve(request, endpoint: endpoint, caller: self, tag: slot, auth: auth)
         }
     }
 
@@ -241,8 +241,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     // MARK: Streams
 
     /// Starts a watch stream: every watch request in the body is handed to the Replica.
-    func startWatch(body: [UInt8], slot: Int, token: [UInt8]?) {
-        let stream = server.openWatchStream(for: self, tag: 0, token: token)
+    func startWatch(body: [UInt8], slot: Int, auth: CallAuth?) {
+        let stream = server.openWatchStream(for: self, tag: 0, auth: auth)
         mode = .watch(stream, blocked: false)
         slots.removeLast()  // A stream answers with lines, not a slot.
         var offset = 0
@@ -334,9 +334,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
 
     /// Observe: the current leader of an election, then every change of it, as lines (etcd's Observe),
     /// served from a watch on the election's keys.
-    func startObserve(name: [UInt8], token: [UInt8]?) {
+    func startObserve(name: [UInt8], auth: CallAuth?) {
         slots.removeLast()
-        let stream = server.openWatchStream(for: self, tag: 0, token: token)
+        let stream = server.openWatchStream(for: self, tag: 0, auth: auth)
         mode = .observe(stream, name: name, last: nil)
         server.step(.watch(.create(stream, Replica.observeWatch(name: name))))
         sendObservedLeader()
@@ -375,7 +375,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         mode = .keepAlive(outstanding: ids.count)
         if ids.isEmpty { return endKeepAliveStream() }
         for id in ids {
-            server.submit(.leaseKeepAlive(id), caller: self, tag: -1, endpoint: .leaseKeepAlive, token: nil)
+            server.submit(.leaseKeepAlive(id), caller: self, tag: -1, endpoint: .leaseKeepAlive, auth: nil)
         }
     }
 

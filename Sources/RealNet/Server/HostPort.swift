@@ -4,19 +4,25 @@ import Core
 public struct HostPort: Equatable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// An `https://` URL: TLS on this address.
+    public var secure = false
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, secure: Bool = false) {
         self.host = host
         self.port = port
+        self.secure = secure
     }
 
-    /// Parses `http://host:port` (or `host:port`); nil if it is not one.
+    /// Parses `http://host:port`, `https://host:port` (or `host:port`); nil if it is not one.
     public init?(url: String) {
         var rest = Substring(url)
         if url.hasPrefix("http://") {
             rest = rest.dropFirst(7)
+        } else if url.hasPrefix("https://") {
+            rest = rest.dropFirst(8)
+            secure = true
         } else if url.contains("://") {
-            return nil  // https and unix sockets are not served yet.
+            return nil  // Unix sockets are not served.
         }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),

@@ -15,6 +15,8 @@ final class PeerTransport {
     let tokenHash: UInt64
     /// Where each peer listens, from --initial-cluster and from the applied membership.
     var addresses: [MemberID: HostPort] = [:]
+    /// Dials https:// peers (nil: no peer URL is https://).
+    var dialTLS: TLSEndpoint?
     var outgoing: [MemberID: PeerSender] = [:]
     var retryAfterTick: [MemberID: UInt64] = [:]
     var tick: UInt64 = 0
@@ -55,7 +57,9 @@ final class PeerTransport {
         retryAfterTick[peer] = tick + retryTicks
         let sender = PeerSender(transport: self, peer: peer)
         do {
-            sender.connection = try loop.connect(host: address.host, port: address.port, handler: sender)
+            let tls = address.secure ? dialTLS : nil
+            if address.secure && tls == nil { return nil }  // maybe: an https:// peer added later without peer TLS.
+            sender.connection = try loop.connect(host: address.host, port: address.port, tls: tls, handler: sender)
         } catch {
             return nil
         }

@@ -7,19 +7,19 @@ extension Server {
 
     /// Serves one Auth RPC: at once when it has no password to hash, else once its hash is ready.
     func serveAuth(_ request: AuthRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int,
-                   token: [UInt8]?) {
+                   auth: CallAuth?) {
         if case .authenticate(let name, let password) = request {
             return submit(.authenticate(name: name, password: password), caller: caller, tag: tag, endpoint: endpoint,
-                          token: nil)  // etcd's Authenticate reads no token.
+                          auth: nil)  // etcd's Authenticate reads no token.
         }
         do throws(AuthError) { try request.check() } catch {
             return caller.answer(.error(RPCError(.auth(error))), endpoint: endpoint, tag: tag)
         }
         guard let password = request.passwordToHash else {
             return submit(.auth(AuthCommand(request, passwordHash: nil)), caller: caller, tag: tag, endpoint: endpoint,
-                          token: token)
+                          auth: auth)
         }
-        let call = PasswordHashing.Call(request: request, caller: caller, tag: tag, endpoint: endpoint, token: token)
+        let call = PasswordHashing.Call(request: request, caller: caller, tag: tag, endpoint: endpoint, auth: auth)
         if !passwords.hash(password, for: call) {
             caller.answer(.error(Server.tooManyRequests), endpoint: endpoint, tag: tag)  // maybe: a burst of adds.
         }
@@ -44,7 +44,7 @@ extension Server {
             switch hash {
             case .success(let hash):
                 submit(.auth(AuthCommand(call.request, passwordHash: hash)), caller: call.caller, tag: call.tag,
-                       endpoint: call.endpoint, token: call.token)
+                       endpoint: call.endpoint, auth: call.auth)
             case .failure(let error):
                 // etcd answers a bcrypt failure with the error itself, code 2.
                 log("bcrypt failed for \(call.endpoint.grpcMethod): \(error)")
@@ -67,8 +67,12 @@ extension Server {
 extension Server {
     /// The credentials a token sent by a client stands for, as the Replica takes them: a simple token as sent, a
     /// JWT verified now (signature, algorithm, expiry against the wall clock) into its claims or `.invalid`.
-    func credentials(_ token: [UInt8]?) -> Credentials? {
-        tokens.credentials(token, nowNanoseconds: TokenProvider.wallClockNanoseconds())
+    func credentials(_ auth: CallAuth?) -> Credentials? {
+        switch auth {
+        case nil: nil
+        case .token(let token)?: tokens.credentials(token, nowNanoseconds: TokenProvider.wallClockNanoseconds())
+        case .certificate(let commonName)?: .certificate(user: commonName)
+        }
     }
 }
 

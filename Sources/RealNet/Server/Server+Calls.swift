@@ -7,13 +7,13 @@ extension Server {
     /// Streams (watch, keep-alive, observe, snapshot) are the codec connection's; this serves their pieces.
     /// `token` is the auth token the client sent with the call, if any.
     func serve(_ request: GatewayRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int,
-               token: [UInt8]?) {
+               auth: CallAuth?) {
         if request.protobufSize > config.maxRequestBytes {  // etcd checks the raft request before proposing.
             let error = RPCError(code: .invalidArgument, message: "etcdserver: request is too large")
             return caller.answer(.error(error), endpoint: endpoint, tag: tag)
         }
         let submit = { (operation: Operation) in
-            self.submit(operation, caller: caller, tag: tag, endpoint: endpoint, token: token)
+            self.submit(operation, caller: caller, tag: tag, endpoint: endpoint, auth: auth)
         }
         switch request {
         case .range(let r): submit(.range(r))
@@ -48,7 +48,7 @@ extension Server {
         case .resign(let leader): submit(.resign(leader: leader))
         case .snapshot, .observe:
             preconditionFailure("\(endpoint) is a stream: its connection serves it")
-        case .auth(let r): serveAuth(r, endpoint: endpoint, caller: caller, tag: tag, token: token)
+        case .auth(let r): serveAuth(r, endpoint: endpoint, caller: caller, tag: tag, auth: auth)
         }
     }
 

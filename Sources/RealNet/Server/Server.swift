@@ -102,12 +102,21 @@ public final class Server {
 
     /// Binds the listeners, starts the timer and serves until asked to stop.
     public func run() throws(StartError) {
+        let peerTLS = try serverTLS(for: config.listenPeerURLs, settings: config.peerTLS, auto: config.peerAutoTLS,
+                                    kind: "peer")
+        let clientTLS = try serverTLS(for: config.listenClientURLs, settings: config.clientTLS,
+                                      auto: config.clientAutoTLS, kind: "client")
+        transport.dialTLS = try peerDialTLS()
+        loop.onTLSFailure = { [unowned self] _, address, reason in
+            self.logRejectedConnection(remoteAddress: address, reason: reason)
+        }
         for url in config.listenPeerURLs {
             guard let address = HostPort(url: url) else { throw .config("bad --listen-peer-urls '\(url)'") }
             let id = identity.id
             let tokenHash = transport.tokenHash
             do {
-                _ = try loop.listen(host: address.host, port: address.port) { [unowned self] _ in
+                _ = try loop.listen(host: address.host, port: address.port,
+                                    tls: address.secure ? peerTLS : nil) { [unowned self] _ in
                     PeerReceiver(selfID: id, tokenHash: tokenHash) { [unowned self] m, bytes in
                         self.transport.receivedBytes[m.from, default: 0] += UInt64(bytes)
                         self.enqueue(.received(m))
@@ -121,7 +130,8 @@ public final class Server {
         for url in config.listenClientURLs {
             guard let address = HostPort(url: url) else { throw .config("bad --listen-client-urls '\(url)'") }
             do {
-                _ = try loop.listen(host: address.host, port: address.port) { [unowned self] connection in
+                _ = try loop.listen(host: address.host, port: address.port,
+                                    tls: address.secure ? clientTLS : nil) { [unowned self] connection in
                     ClientConnection(server: self, connection: connection)
                 }
             } catch {
@@ -344,18 +354,18 @@ public final class Server {
 
     /// Submits an operation on behalf of a caller; the answer goes back to it with `tag`.
     func submit(_ operation: Operation, caller: any ServiceCaller, tag: Int, endpoint: GatewayEndpoint,
-                token: [UInt8]?) {
+                auth: CallAuth?) {
         let id = nextRequestID
         nextRequestID += 1
         pending[id] = PendingCall(caller: caller, tag: tag, endpoint: endpoint,
                                   startedAt: Server.monotonicMilliseconds())
         metrics.proposalsPending += 1
-        enqueue(.request(ClientRequest(id: id, operation: operation, credentials: credentials(token))))
+        enqueue(.request(ClientRequest(id: id, operation: operation, credentials: credentials(auth))))
     }
 
     /// etcd's refusal of an admin-only stream (Snapshot) for this token, nil when it may go on.
-    func adminRefusal(token: [UInt8]?) -> RPCError? {
-        do throws(AuthError) { try replica.checkAdmin(credentials(token)) } catch { return RPCError(.auth(error)) }
+    func adminRefusal(auth: CallAuth?) -> RPCError? {
+        do throws(AuthError) { try replica.checkAdmin(credentials(auth)) } catch { return RPCError(.auth(error)) }
         return nil
     }
 
@@ -374,8 +384,8 @@ public final class Server {
     }
 
     /// Opens a Replica watch stream whose responses go to `receiver`.
-    func openWatchStream(for receiver: any WatchReceiver, tag: Int, token: [UInt8]?) -> WatchStreamID {
-        let stream = replica.openWatchStream(credentials: credentials(token))
+    func openWatchStream(for receiver: any WatchReceiver, tag: Int, auth: CallAuth?) -> WatchStreamID {
+        let stream = replica.openWatchStream(credentials: credentials(auth))
         watchStreams[stream] = WatchTarget(receiver: receiver, tag: tag)
         return stream
     }

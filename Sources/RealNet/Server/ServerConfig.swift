@@ -43,6 +43,15 @@ public struct ServerConfig: Sendable {
     public var preVote = true
     /// etcd's --listen-metrics-urls: extra listeners that serve only /metrics and /health.
     public var listenMetricsURLs: [String] = []
+    /// etcd's client TLS flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth,
+    /// --client-crl-file, --client-cert-allowed-hostname, --cipher-suites): used by https:// client URLs.
+    public var clientTLS = TLSSettings()
+    /// etcd's --auto-tls: a self-signed client certificate in <data-dir>/fixtures/client when none is given.
+    public var clientAutoTLS = false
+    /// etcd's --peer-* TLS flags: used by https:// peer URLs, to listen and to dial.
+    public var peerTLS = TLSSettings()
+    /// etcd's --peer-auto-tls: a self-signed peer certificate in <data-dir>/fixtures/peer, peers unverified.
+    public var peerAutoTLS = false
 
     public init() {}
 
