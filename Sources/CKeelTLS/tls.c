@@ -424,6 +424,8 @@ int ckeel_tls_peer_matches_host(ckeel_tls *tls, const char *host) {
 
 const char *ckeel_tls_version(ckeel_tls *tls) { return SSL_get_version(tls); }
 
+const char *ckeel_tls_server_name(ckeel_tls *tls) { return SSL_get_servername(tls, TLSEXT_NAMETYPE_host_name); }
+
 // MARK: Self-signed certificates (--auto-tls)
 
 /// Adds one subjectAltName list ("IP:…,DNS:…") built from comma-separated hosts.

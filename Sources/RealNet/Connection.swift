@@ -58,6 +58,8 @@ public final class Connection {
     var closeError: Errno?
     /// What the handler is told when a close begun gracefully (to send a TLS alert) ends: the failure behind it.
     var failureAfterClose: Errno?
+    /// Set by the loop when a listener accepted the connection.
+    var acceptedByListener = false
     /// Monotonic nanoseconds after which a lingering connection is closed.
     var lingerDeadline: Int64 = 0
     /// The TLS session of an `https://` listener's or dialer's connection; nil for plain TCP. The write queue
@@ -131,9 +133,16 @@ public final class Connection {
         if let tls, tls.phase == .established {
             tls.closeNotify()
             queueCiphertext(from: tls)
+            guard isOpen else { return }  // maybe: sending the alert failed; the loop is closing it.
         }
         loop.beginClose(self)
     }
+
+    /// Whether a listener accepted it (rather than `EventLoop.connect` dialing it).
+    public var isAccepted: Bool { acceptedByListener }
+
+    /// The server name a TLS client asked for (SNI), "" when none or not TLS.
+    public var tlsServerName: String { tls?.serverName ?? "" }
 
     /// The peer's address as `ip:port`, for logs ("" when the socket has none).
     public var remoteAddress: String {

@@ -54,6 +54,7 @@ extension EventLoop {
         case .failed(let reason): tlsFailed(connection, reason: reason)
         case .done:
             handshaking.removeAll { $0 === connection }
+            guard connection.isOpen else { return }  // maybe: sending the last flight failed.
             connection.tlsPeer = session.peer
             if let factory = connection.pendingFactory {
                 connection.pendingFactory = nil

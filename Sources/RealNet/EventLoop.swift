@@ -305,6 +305,7 @@ public final class EventLoop {
                 }
                 try? Syscall.setNoDelay(socket.rawValue)
                 let connection = register(socket, state: .open)
+                connection.acceptedByListener = true
                 if let tls = listener.tls {
                     startServerHandshake(connection, tls: tls, factory: listener.factory)
                     continue

@@ -15,6 +15,13 @@ struct SetupError: Error, CustomStringConvertible {
     var retry = false
 }
 
+/// TLS for a cluster: https:// client and peer URLs, each member's TLS flags (by name), and the flags etcdctl
+/// needs to reach it.
+struct ClusterTLS: Sendable {
+    var memberFlags: @Sendable (String) -> [String]
+    var ctlArgs: [String]
+}
+
 /// One member process on loopback.
 struct Member: Sendable {
     let name: String
@@ -22,10 +29,11 @@ struct Member: Sendable {
     let peerPort: Int
     let dir: String
     let process: Process
+    var scheme = "http"
 
     var endpoint: String { "127.0.0.1:\(clientPort)" }
-    var clientURL: String { "http://127.0.0.1:\(clientPort)" }
-    var peerURL: String { "http://127.0.0.1:\(peerPort)" }
+    var clientURL: String { "\(scheme)://127.0.0.1:\(clientPort)" }
+    var peerURL: String { "\(scheme)://127.0.0.1:\(peerPort)" }
     var logPath: String { dir + "/server.log" }
     var log: String { readText(logPath) }
 }
@@ -43,23 +51,31 @@ final class Cluster: @unchecked Sendable {  // Set up once, then used by seriali
     var clusterID = ""
     /// When every member was ready.
     var readyAt = Date()
+    /// Members expected to become ready (nil: all); the others are started but may be refused (a peer the
+    /// cluster's TLS rejects).
+    var expectedReady: Set<String>?
+    /// What etcdctl needs before its other arguments to reach this cluster (TLS flags), else nothing.
+    let ctlArgs: [String]
 
     var endpoints: String { members.map(\.endpoint).joined(separator: ",") }
 
-    private init(kind: ServerKind, label: String, members: [Member], dir: String) {
+    private init(kind: ServerKind, label: String, members: [Member], dir: String, ctlArgs: [String]) {
         self.kind = kind
         self.label = label
         self.members = members
         self.dir = dir
+        self.ctlArgs = ctlArgs
     }
 
     /// Starts `count` members and waits until etcdctl sees every one healthy with a leader. Ports taken by
     /// another process make a member exit; the whole cluster is then tried again on new ports. Members that
     /// run but do not answer etcdctl fail at once.
-    static func start(_ kind: ServerKind, label: String, count: Int) throws(SetupError) -> Cluster {
+    static func start(_ kind: ServerKind, label: String, count: Int, tls: ClusterTLS? = nil,
+                      ready: Set<String>? = nil) throws(SetupError) -> Cluster {
         var failure = SetupError(description: "\(label): not started")
         for _ in 0..<3 {
-            let cluster = launch(kind, label: label, count: count)
+            let cluster = launch(kind, label: label, count: count, tls: tls)
+            cluster.expectedReady = ready
             switch cluster.awaitReady() {
             case .success: return cluster
             case .failure(let error): failure = error
@@ -70,11 +86,12 @@ final class Cluster: @unchecked Sendable {  // Set up once, then used by seriali
         throw failure
     }
 
-    private static func launch(_ kind: ServerKind, label: String, count: Int) -> Cluster {
+    private static func launch(_ kind: ServerKind, label: String, count: Int, tls: ClusterTLS?) -> Cluster {
         let dir = WorkRoot.directory(label)
         let base = Ports.take(2 * count)
         let names = (1...count).map { "m\($0)" }
-        let initial = names.enumerated().map { k, name in "\(name)=http://127.0.0.1:\(base + 2 * k + 1)" }
+        let scheme = tls == nil ? "http" : "https"
+        let initial = names.enumerated().map { k, name in "\(name)=\(scheme)://127.0.0.1:\(base + 2 * k + 1)" }
         var members: [Member] = []
         for (k, name) in names.enumerated() {
             let client = base + 2 * k
@@ -82,37 +99,41 @@ final class Cluster: @unchecked Sendable {  // Set up once, then used by seriali
             let memberDir = dir + "/\(name)"
             try? FileManager.default.createDirectory(atPath: memberDir, withIntermediateDirectories: true)
             let args = ["--name", name, "--data-dir", memberDir + "/data",
-                        "--listen-client-urls", "http://127.0.0.1:\(client)",
-                        "--advertise-client-urls", "http://127.0.0.1:\(client)",
-                        "--listen-peer-urls", "http://127.0.0.1:\(peer)",
-                        "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
+                        "--listen-client-urls", "\(scheme)://127.0.0.1:\(client)",
+                        "--advertise-client-urls", "\(scheme)://127.0.0.1:\(client)",
+                        "--listen-peer-urls", "\(scheme)://127.0.0.1:\(peer)",
+                        "--initial-advertise-peer-urls", "\(scheme)://127.0.0.1:\(peer)",
                         "--initial-cluster", initial.joined(separator: ","),
                         "--initial-cluster-token", "etcdctl-test-\(label)",
-                        "--initial-cluster-state", "new"]
+                        "--initial-cluster-state", "new"] + (tls?.memberFlags(name) ?? [])
             let process = (try? spawnGuarded(kind.executable, args, logPath: memberDir + "/server.log")) ?? Process()
-            members.append(Member(name: name, clientPort: client, peerPort: peer, dir: memberDir, process: process))
+            members.append(Member(name: name, clientPort: client, peerPort: peer, dir: memberDir, process: process,
+                                  scheme: scheme))
         }
-        return Cluster(kind: kind, label: label, members: members, dir: dir)
+        return Cluster(kind: kind, label: label, members: members, dir: dir, ctlArgs: tls?.ctlArgs ?? [])
     }
 
     /// Every member logs readiness, answers `endpoint health`, and `member list -w json` names them all.
     private func awaitReady() -> Result<Void, SetupError> {
+        let serving = members.filter { expectedReady?.contains($0.name) ?? true }
         let ready = waitUntil(seconds: 30) {
-            members.allSatisfy { $0.log.contains("ready to serve client requests") || !$0.process.isRunning }
+            serving.allSatisfy { $0.log.contains("ready to serve client requests") || !$0.process.isRunning }
         }
         if !ready || members.contains(where: { !$0.process.isRunning }) {
             return .failure(SetupError(description: "\(label) did not start:\n" + logs, retry: true))
         }
         var last = CtlOutput(stdout: "", stderr: "", code: -1)
+        let servingEndpoints = serving.map(\.endpoint).joined(separator: ",")
         let healthy = waitUntil(seconds: 15) {
-            last = run(["--endpoints", endpoints, "--dial-timeout", "2s", "endpoint", "health"], seconds: 10)
+            last = run(ctlArgs + ["--endpoints", servingEndpoints, "--dial-timeout", "2s", "endpoint", "health"],
+                       seconds: 10)
             return last.code == 0
         }
         guard healthy else {
             return .failure(SetupError(description: "\(label) started but etcdctl cannot use it "
                 + "(`endpoint health`: \(last.ending) \(last.stderr.suffix(600)))\n" + logs))
         }
-        let list = run(["--endpoints", endpoints, "member", "list", "-w", "json"])
+        let list = run(ctlArgs + ["--endpoints", servingEndpoints, "member", "list", "-w", "json"])
         guard let ids = Cluster.parseMemberList(list.stdout), ids.members.count == members.count else {
             return .failure(SetupError(description: "\(label): bad `member list -w json`: \(list.stdout)"))
         }
@@ -142,7 +163,7 @@ final class Cluster: @unchecked Sendable {  // Set up once, then used by seriali
 
     /// The member currently leading, by name, from each member's `endpoint status -w json`.
     func leaderName() -> String? {
-        let status = run(["--endpoints", endpoints, "endpoint", "status", "-w", "json"])
+        let status = run(ctlArgs + ["--endpoints", endpoints, "endpoint", "status", "-w", "json"])
         guard let match = status.stdout.firstMatch(of: /"leader":([0-9]+)/), let id = UInt64(match.1) else {
             return nil
         }

@@ -71,6 +71,8 @@ size_t ckeel_tls_alpn_selected(ckeel_tls *tls, char *buffer, size_t capacity);
 long ckeel_tls_peer_common_name(ckeel_tls *tls, char *buffer, size_t capacity);
 /// Whether the peer certificate is valid for `host` (a DNS name, with wildcards, or an IP address): 1 or 0.
 int ckeel_tls_peer_matches_host(ckeel_tls *tls, const char *host);
+/// The SNI name a client sent (server side), NULL when none.
+const char *ckeel_tls_server_name(ckeel_tls *tls);
 /// "TLSv1.3", "TLSv1.2", …
 const char *ckeel_tls_version(ckeel_tls *tls);
 

@@ -137,6 +137,13 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         }
         switch route {
         case .rpc(let endpoint):
+            if refusesCommonName(request) {
+                var out: [UInt8] = []
+                HTTPResponse.plain(status: 400, contentType: "text/plain; charset=utf-8",
+                                   body: Array(Self.commonNameRefusal.utf8),
+                                   extraHeaders: [("X-Content-Type-Options", "nosniff")], date: HTTPDate.now(), into: &out)
+                return complete(slot: slot, out)
+            }
             call(endpoint, body: request.body, slot: slot, auth: Self.token(of: request).map(CallAuth.token))
         case .version:
             complete(slot: slot, Gateway.plainJSON(#"{"etcdserver":""# + RealNet.serverVersion
@@ -158,6 +165,17 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
             Gateway.writeRouteAnswer(route, date: HTTPDate.now(), into: &out)
             complete(slot: slot, out)
         }
+    }
+
+    static let commonNameRefusal =
+        "CommonName of client sending a request against gateway will be ignored and not used as expected\n"
+
+    /// etcd's guard against CVE-2018-16886: with --client-cert-auth and auth on, a /v3/ gateway request over TLS
+    /// whose client certificate has a CN is refused outright (400), so nobody believes the CN was used.
+    func refusesCommonName(_ request: HTTPRequest) -> Bool {
+        guard server.config.clientTLS.clientCertAuth, server.replica.auth.isEnabled,
+              request.path.hasPrefix("/v3/"), let name = connection?.tlsPeer?.commonName else { return false }
+        return !name.isEmpty
     }
 
     /// The auth token a gateway request carries: grpc-gateway passes `Grpc-Metadata-Token` on as metadata

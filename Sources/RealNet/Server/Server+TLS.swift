@@ -73,8 +73,13 @@ extension Server {
         return settings
     }
 
-    /// etcd's log line for a refused TLS connection.
-    func logRejectedConnection(remoteAddress: String, reason: String) {
-        log("rejected connection from \"\(remoteAddress)\" (error \"\(reason)\")")
+    /// etcd's log line for a refused TLS connection (accepted ones; a refused dial is the peer transport's).
+    func logRejectedConnection(_ connection: Connection, remoteAddress: String, reason: String) {
+        guard connection.isAccepted else {
+            log("TLS connection to peer \(remoteAddress) failed: \(TLSFailureWording.goStyle(reason, isServer: false))")
+            return
+        }
+        let error = TLSFailureWording.goStyle(reason, isServer: true)
+        log("rejected connection from \"\(remoteAddress)\" (error \"\(error)\", ServerName \"\(connection.tlsServerName)\")")
     }
 }

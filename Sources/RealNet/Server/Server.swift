@@ -107,8 +107,8 @@ public final class Server {
         let clientTLS = try serverTLS(for: config.listenClientURLs, settings: config.clientTLS,
                                       auto: config.clientAutoTLS, kind: "client")
         transport.dialTLS = try peerDialTLS()
-        loop.onTLSFailure = { [unowned self] _, address, reason in
-            self.logRejectedConnection(remoteAddress: address, reason: reason)
+        loop.onTLSFailure = { [unowned self] connection, address, reason in
+            self.logRejectedConnection(connection, remoteAddress: address, reason: reason)
         }
         for url in config.listenPeerURLs {
             guard let address = HostPort(url: url) else { throw .config("bad --listen-peer-urls '\(url)'") }
@@ -316,8 +316,11 @@ public final class Server {
                 announcedReady = true
                 publishAttributes()
                 log("ready to serve client requests")
-                log("serving insecure client requests on \(config.listenClientURLs.joined(separator: ",")), "
-                    + "this is strongly discouraged!")
+                for url in config.listenClientURLs {  // etcd's words, one line per listener.
+                    let address = HostPort(url: url)?.description ?? url
+                    log(url.hasPrefix("https://") ? "serving client requests on \(address)"
+                        : "serving insecure client requests on \(address), this is strongly discouraged!")
+                }
                 onReady?()
             }
         }

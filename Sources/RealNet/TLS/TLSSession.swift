@@ -115,6 +115,12 @@ public final class TLSSession {
         return bytes
     }
 
+    /// The server name the client sent (SNI), "" when none.
+    var serverName: String {
+        guard let name = ckeel_tls_server_name(pointer) else { return "" }
+        return String(cString: name)
+    }
+
     /// What the handshake established, for handlers and logs.
     var peer: TLSPeer {
         var alpnBytes = [CChar](repeating: 0, count: 256)
