@@ -11,6 +11,7 @@
 #   expired.pem/.key       CN=root, expired yesterday
 #   stranger.pem/.key      CN=root, signed by other-ca
 #   intruder.pem/.key      CN=intruder, SANs 127.0.0.1, signed by ca (a peer --peer-cert-allowed-cn refuses)
+#   revoked.crl            ca's CRL revoking alice's certificate (--client-crl-file)
 #
 # ECDSA P-256 keys, valid 30 days. openssl is installed with apt-get when missing.
 set -euo pipefail
@@ -47,4 +48,14 @@ leaf alice alice ca 30 "" "clientAuth"
 leaf expired root ca -1 "" "clientAuth"
 leaf stranger root other-ca 30 "" "clientAuth"
 leaf intruder intruder ca 30 "IP:127.0.0.1" "serverAuth,clientAuth"
+# A CRL revoking alice: `openssl ca` with a throwaway database.
+mkdir -p crl-db
+: > crl-db/index.txt
+echo 1000 > crl-db/crlnumber
+printf '[ ca ]\ndefault_ca = keel\n[ keel ]\ndatabase = crl-db/index.txt\ncrlnumber = crl-db/crlnumber\n%s\n' \
+    'default_md = sha256
+default_crl_days = 30' > crl.cnf
+openssl ca -config crl.cnf -keyfile ca.key -cert ca.pem -revoke alice.pem >/dev/null 2>&1
+openssl ca -config crl.cnf -keyfile ca.key -cert ca.pem -gencrl -out revoked.crl >/dev/null 2>&1
+rm -rf crl-db crl.cnf
 chmod 600 ./*.key

@@ -146,9 +146,14 @@ public final class Connection {
 
     /// The peer's address as `ip:port`, for logs ("" when the socket has none).
     public var remoteAddress: String {
+        if let knownRemoteAddress { return knownRemoteAddress }
         guard let raw = fd?.rawValue else { return "" }
         return Syscall.peerAddress(raw) ?? ""
     }
+
+    /// The peer's address taken when a TLS handshake began: a refused peer may have reset the socket by the
+    /// time the refusal is logged.
+    var knownRemoteAddress: String?
 
     // MARK: TLS
 

@@ -12,6 +12,7 @@ extension EventLoop {
         }
         connection.tls = session
         connection.pendingFactory = factory
+        connection.knownRemoteAddress = connection.remoteAddress
         connection.handshakeDeadline = EventLoop.monotonicNanoseconds() + Int64(tls.handshakeMilliseconds) * 1_000_000
         handshaking.append(connection)
         update(connection)

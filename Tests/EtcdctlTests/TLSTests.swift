@@ -77,9 +77,10 @@ extension EtcdctlTests {
     /// refusals etcd gives, compared with etcd 3.4 run with the same flags.
     @Suite struct TLS {
         static func tlsCluster(_ kind: ServerKind, _ pki: TestPKI, count: Int, label: String,
-                               intruder: String? = nil) throws(SetupError) -> Cluster {
-            let tls = ClusterTLS(memberFlags: { name in pki.memberFlags(peerCert: name == intruder ? "intruder" : "server") },
-                                 ctlArgs: pki.ctl())
+                               intruder: String? = nil, extra: [String] = []) throws(SetupError) -> Cluster {
+            let tls = ClusterTLS(memberFlags: { name in
+                pki.memberFlags(peerCert: name == intruder ? "intruder" : "server") + extra
+            }, ctlArgs: pki.ctl())
             let ready = intruder.map { bad in Set((1...count).map { "m\($0)" }.filter { $0 != bad }) }
             return try Cluster.start(kind, label: label, count: count, tls: tls, ready: ready)
         }
@@ -161,6 +162,27 @@ extension EtcdctlTests {
             // And the member still serves good clients.
             let good = run(pki.ctl() + ["--endpoints", keel.members[0].endpoint, "put", "after", "refusals"])
             #expect(good.stdout == "OK\n", "\(good.stderr)")
+        }
+
+        @Test("--client-crl-file: a revoked client certificate is refused as etcd refuses it, others served")
+        func revocation() throws {
+            let pki = try TestPKI.make()
+            let crl = ["--client-crl-file", pki.path("revoked.crl")]
+            let etcd = try Self.tlsCluster(.etcd, pki, count: 1, label: "etcd-tls-crl", extra: crl)
+            defer { etcd.stop() }
+            let keel = try Self.tlsCluster(.keel, pki, count: 1, label: "keel-tls-crl", extra: crl)
+            defer { keel.stop() }
+            var outcomes: [String] = []
+            for cluster in [etcd, keel] {
+                for cert in ["alice", "client"] {
+                    let out = run(pki.ctl(cert) + ["--endpoints", cluster.members[0].endpoint, "--dial-timeout", "1s",
+                                                   "--command-timeout", "2s", "put", "crl", cert], seconds: 15)
+                    outcomes.append("\(out.ending) \(out.stdout)\(out.stderr.split(separator: "\n").last ?? "")")
+                }
+            }
+            #expect(outcomes[0...1] == outcomes[2...3], "etcd \(outcomes[0...1]) / keel \(outcomes[2...3])")
+            #expect(outcomes[2].hasPrefix("[exit 1]") && outcomes[3] == "[exit 0] OK\n", "\(outcomes)")
+            #expect(keel.members[0].log.contains("x509: certificate revoked"), "\(keel.members[0].log.suffix(1500))")
         }
 
         @Test("a peer whose certificate CN --peer-cert-allowed-cn refuses never joins")
