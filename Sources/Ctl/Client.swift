@@ -52,8 +52,10 @@ struct Client {
         var failures: [String] = []
         for candidate in candidates {
             let connection: HTTPConnection
+            let tls = try options.tls.client(for: candidate, alpn: "http/1.1")
             do {
-                connection = try HTTPConnection(endpoint: candidate, dialMilliseconds: options.dialMilliseconds)
+                connection = try HTTPConnection(endpoint: candidate, dialMilliseconds: options.dialMilliseconds,
+                                                tls: tls)
             } catch {
                 failures.append(Client.describe(error))
                 continue
@@ -71,7 +73,7 @@ struct Client {
                 throw error
             } catch let error as TransportError {
                 if case .timeout = error { throw Client.deadlineExceeded(nil) }
-                failures.append(Client.describe(error))
+                failures.append("\(candidate.display): \(Client.describe(error))")
             } catch {
                 failures.append("\(error)")
             }
@@ -118,7 +120,8 @@ struct Client {
     /// The gateway's error body (`{"error","message","code"}`, or a stream's `{"error":{"message"…}}`).
     static func serverError(status: Int, body: [UInt8]) -> CtlError {
         guard let json = JSON.parse(body) else {
-            let text = String(decoding: body, as: UTF8.self).trimmingSpaces()
+            let text = String(decoding: body, as: UTF8.self).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingSpaces() }.filter { !$0.isEmpty }.joined(separator: " ")
             return CtlError(message: "HTTP \(status): \(text)", exitCode: ExitCode.error)
         }
         return streamError(json) ?? CtlError(message: "HTTP \(status)", exitCode: ExitCode.error)

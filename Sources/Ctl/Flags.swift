@@ -39,13 +39,16 @@ struct FlagSpec: Sendable {
     }
 }
 
-/// The flags every command takes (etcdctl's global options); TLS and discovery ones are accepted and ignored.
-/// `--user` and `--password` are the credentials (`Credentials.swift`).
+/// The flags every command takes (etcdctl's global options); discovery ones are accepted and ignored.
+/// `--user` and `--password` are the credentials (`Credentials.swift`); `--cacert`, `--cert`, `--key`,
+/// `--insecure-transport` (true by default, as in etcdctl) and `--insecure-skip-tls-verify` choose TLS
+/// (`TLSOptions.swift`).
 let globalFlagSpecs: [FlagSpec] = [
     .value("endpoints", "127.0.0.1:2379"), .value("dial-timeout", "2s"), .value("command-timeout", "5s"),
     .value("write-out", short: "w", "simple"), .bool("hex"), .bool("debug"), .value("keepalive-time", "2s"),
     .value("keepalive-timeout", "6s"), .value("user"), .value("password"), .value("cacert"), .value("cert"),
-    .value("key"), .bool("insecure-transport"), .bool("insecure-skip-tls-verify"), .bool("insecure-discovery"),
+    .value("key"), FlagSpec(name: "insecure-transport", isBool: true, defaultValue: "true"),
+    .bool("insecure-skip-tls-verify"), .bool("insecure-discovery"),
     .value("discovery-srv", short: "d"), .value("discovery-srv-name"), .bool("help", short: "h"),
 ]
 
@@ -181,6 +184,8 @@ struct GlobalOptions: Sendable {
     var hex: Bool
     /// `--user`/`--password` and the token they get, shared by every client of this run.
     var auth: AuthSession
+    /// Which connections use TLS, and with what.
+    var tls: TLSOptions
 
     /// Resolves flags against `ETCDCTL_*` environment variables; both set is fatal, as in etcdctl.
     init(_ parsed: ParsedArguments) throws(CtlError) {
@@ -207,6 +212,7 @@ struct GlobalOptions: Sendable {
         self.format = format
         hex = values["hex"] == "true"
         auth = AuthSession(user: values["user", default: ""], password: values["password", default: ""])
+        tls = try TLSOptions(values, given: parsed.has)
         let transportName = getenv(Transport.variable).map { String(cString: $0) } ?? ""
         guard let transport = transportName.isEmpty ? .grpc : Transport(rawValue: transportName) else {
             throw .badArgs("\(Transport.variable)=\(transportName): want grpc or json")
@@ -219,18 +225,35 @@ extension String {
     func replacingDashes() -> String { String(map { $0 == "-" ? "_" : $0 }) }
 }
 
-/// An endpoint as given (`127.0.0.1:2379` or `http://host:port`); `display` is printed as given.
+/// An endpoint as given (`127.0.0.1:2379`, `http://host:port` or `https://host:port`); `display` is printed
+/// as given.
 struct Endpoint: Sendable {
+    /// What the endpoint's URL says about TLS (`TLSOptions` decides with the flags).
+    enum Scheme: Sendable {
+        /// `host:port`: TLS when a TLS flag asks for it.
+        case none
+        /// `http://`: never TLS.
+        case http
+        /// `https://`: always TLS.
+        case https
+    }
+
     let display: String
+    let scheme: Scheme
     let host: String
     let port: Int
 
     init(_ text: String) throws(CtlError) {
         display = text
         var rest = Substring(text)
-        if rest.hasPrefix("http://") { rest = rest.dropFirst(7) }
-        if rest.hasPrefix("https://") {
-            throw CtlError(message: "https endpoints are not supported yet: \(text)", exitCode: ExitCode.error)
+        if rest.hasPrefix("http://") {
+            rest = rest.dropFirst(7)
+            scheme = .http
+        } else if rest.hasPrefix("https://") {
+            rest = rest.dropFirst(8)
+            scheme = .https
+        } else {
+            scheme = .none
         }
         while rest.hasSuffix("/") { rest = rest.dropLast() }
         guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),

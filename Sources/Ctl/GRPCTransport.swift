@@ -13,8 +13,9 @@ extension Client {
         var failures: [String] = []
         for candidate in endpoint.map({ [$0] }) ?? options.endpoints {
             let answer: [UInt8]
+            let tls = try options.tls.client(for: candidate, alpn: "h2")
             do {
-                let connection = try connect(candidate)
+                let connection = try connect(candidate, tls: tls)
                 answer = try connection.unary(method.grpcMethod, request, deadline: deadline,
                                               metadata: Client.metadata(token))
             } catch {
@@ -57,8 +58,9 @@ extension Client {
         }
         var failures: [String] = []
         for candidate in endpoint.map({ [$0] }) ?? options.endpoints {
+            let tls = try options.tls.client(for: candidate, alpn: "h2")
             do {
-                let connection = try connect(candidate)
+                let connection = try connect(candidate, tls: tls)
                 // The stream itself has no deadline (a watch lasts); `deadline` only bounds sending the request.
                 let call = try connection.startCall(method.grpcMethod, deadline: nil,
                                                     metadata: Client.metadata(token))
@@ -82,9 +84,10 @@ extension Client {
         token.map { [HPACKHeader("token", $0)] } ?? []
     }
 
-    private func connect(_ endpoint: Endpoint) throws(GRPCClientError) -> GRPCClientConnection {
+    /// Dials `endpoint` (with `tls`: the handshake too, within the dial timeout).
+    private func connect(_ endpoint: Endpoint, tls: ClientTLS?) throws(GRPCClientError) -> GRPCClientConnection {
         try GRPCClientConnection(host: endpoint.host, port: endpoint.port, label: endpoint.display,
-                                 dialMilliseconds: options.dialMilliseconds, userAgent: "keelctl")
+                                 dialMilliseconds: options.dialMilliseconds, userAgent: "keelctl", tls: tls)
     }
 
     /// keelctl's name for HashKV, which has no gateway path (gRPC only).

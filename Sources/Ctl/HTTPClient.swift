@@ -17,10 +17,10 @@ typealias HTTPConnection = HTTPClientConnection
 typealias LineReader = HTTPLineReader
 
 extension HTTPClientConnection {
-    /// Connects to one `--endpoints` entry, named as the user wrote it in messages.
-    convenience init(endpoint: Endpoint, dialMilliseconds: Int) throws(TransportError) {
+    /// Connects to one `--endpoints` entry, named as the user wrote it in messages (over TLS with `tls`).
+    convenience init(endpoint: Endpoint, dialMilliseconds: Int, tls: ClientTLS?) throws(TransportError) {
         try self.init(host: endpoint.host, port: endpoint.port, label: endpoint.display,
-                      dialMilliseconds: dialMilliseconds)
+                      dialMilliseconds: dialMilliseconds, tls: tls)
     }
 }
 

@@ -61,5 +61,10 @@ func printHelp(group: String? = nil) {
     Out.line("Global options: --endpoints=127.0.0.1:2379 --dial-timeout=2s --command-timeout=5s")
     Out.line("  -w/--write-out=simple|json|table|fields --hex; each also as ETCDCTL_<FLAG> (e.g. ETCDCTL_ENDPOINTS)")
     Out.line("  --user=name[:password] --password=pw: authenticate first (prompts for a missing password)")
+    Out.line("  --cacert=ca.pem: verify the server's certificate with this CA bundle (TLS)")
+    Out.line("  --cert=client.pem --key=client-key.pem: identify this client with a TLS certificate")
+    Out.line("  --insecure-skip-tls-verify: do not verify the server's certificate (testing only)")
+    Out.line("  --insecure-transport=true: plain TCP unless a TLS flag is given; =false: TLS with the system's CAs")
+    Out.line("  Endpoints: host:port (TLS if a TLS flag asks), http://host:port (never TLS), https://host:port")
     Out.line("Protocol: gRPC, as etcdctl; KEELCTL_PROTOCOL=json uses keel's JSON gateway instead (same output)")
 }

@@ -23,7 +23,7 @@ usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|
        keelsim check-bench [--ops N] [--keys K] [--processes P] [--seed S]
        keelsim bench-store [--keys N] [--value-bytes B] [--repeats R] [--seed S]
        keelsim jepsen [--seed S] [--duration SECONDS] [--clients N] [--keys K] [--binary PATH] [--base-port P]
-                      [--snapshot-count N (500)] [--catchup-entries N (100)]
+                      [--snapshot-count N (500)] [--catchup-entries N (100)] [--protocol grpc|json] [--tls]
        keelsim fuzz   [TARGET ...|--all] [--runs N (1000000)] [--seed S] [--corpus DIR]
 """
 

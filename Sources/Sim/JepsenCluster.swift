@@ -17,8 +17,12 @@ final class JepsenMember: @unchecked Sendable {  // Guarded by `lock`; Process i
     private var process: Process?
     private var paused = false
 
+    /// The URLs' scheme: `http`, or `https` for a TLS run (then `extra` carries the TLS flags).
+    let scheme: String
+
     init(index: Int, binary: String, basePort: Int, root: String, cluster: String, token: String,
-         extra: [String] = []) {
+         scheme: String = "http", extra: [String] = []) {
+        self.scheme = scheme
         self.index = index
         self.binary = binary
         name = "m\(index)"
@@ -27,15 +31,15 @@ final class JepsenMember: @unchecked Sendable {  // Guarded by `lock`; Process i
         logPath = root + "/m\(index).log"
         arguments = [
             "--name", name, "--data-dir", root + "/m\(index).keel",
-            "--listen-client-urls", "http://127.0.0.1:\(clientPort)",
-            "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
-            "--listen-peer-urls", "http://127.0.0.1:\(peerPort)",
-            "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
+            "--listen-client-urls", "\(scheme)://127.0.0.1:\(clientPort)",
+            "--advertise-client-urls", "\(scheme)://127.0.0.1:\(clientPort)",
+            "--listen-peer-urls", "\(scheme)://127.0.0.1:\(peerPort)",
+            "--initial-advertise-peer-urls", "\(scheme)://127.0.0.1:\(peerPort)",
             "--initial-cluster", cluster, "--initial-cluster-token", token, "--initial-cluster-state", "new",
         ] + extra
     }
 
-    var peerURL: String { "http://127.0.0.1:\(peerPort)" }
+    var peerURL: String { "\(scheme)://127.0.0.1:\(peerPort)" }
 
     /// Starts the process (a restart recovers from the data dir; keel ignores the --initial-* flags then).
     func start() throws {

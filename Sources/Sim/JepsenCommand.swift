@@ -5,14 +5,16 @@ import Glibc
 /// Usage of `keelsim jepsen`.
 let jepsenUsage = """
     usage: keelsim jepsen [--seed S] [--duration SECONDS] [--clients N] [--keys K] [--binary PATH]
-                          [--base-port P] [--timeout-ms MS] [--history FILE] [--protocol grpc|json]
+                          [--base-port P] [--timeout-ms MS] [--history FILE] [--protocol grpc|json] [--tls]
       Starts three keel processes on 127.0.0.1 (client ports P, P+2, P+4; peers P+1, P+3, P+5), runs N
       clients (read, write, cas, delete on K keys) while a seeded nemesis kills (-9), pauses (SIGSTOP),
       restarts members and transfers leadership; then checks linearizability, that every acknowledged
       write is in the keys' history, that all members hold the same history, and that a watch per member
       saw every event in order. Defaults: random seed, 30 s, 5 clients, 3 keys, .build/release/keel if it
       exists else .build/debug/keel, port 17400, 2000 ms per request, gRPC (--protocol json: the clients
-      and watches use the JSON gateway instead).
+      and watches use the JSON gateway instead). --tls: a CA and server, peer and client certificates made
+      with openssl in the run's directory; https:// client and peer URLs with client-certificate auth on both,
+      and every client over TLS.
       Exit: 0 all checks pass, 1 a check failed, 2 bad flags, 3 the cluster could not start.
 
     """
@@ -29,6 +31,8 @@ struct JepsenFlags {
     var historyPath: String?
     /// What carries the clients' calls and the watches.
     var transport = JepsenProtocol.grpc
+    /// TLS on client and peer URLs, with client certificates (`JepsenTLS`).
+    var tls = false
     /// Passed to keel: small, so snapshots, on-demand snapshots and snapshot transfers (read back from the
     /// file) happen within a short run.
     var snapshotCount = 500
@@ -40,6 +44,11 @@ struct JepsenFlags {
         var index = 0
         while index < arguments.count {
             let flag = arguments[index]
+            if flag == "--tls" {
+                flags.tls = true
+                index += 1
+                continue
+            }
             guard index + 1 < arguments.count else { return .failure(FlagError(message: "\(flag) needs a value")) }
             let value = arguments[index + 1]
             index += 2
@@ -111,6 +120,7 @@ struct JepsenRun {
         let reproduce = "keelsim jepsen --seed \(flags.seed) --duration \(flags.durationSeconds)"
             + " --clients \(flags.clients) --keys \(flags.keys)"
             + (flags.transport == .grpc ? "" : " --protocol \(flags.transport.rawValue)")
+            + (flags.tls ? " --tls" : "")
         print("seed=\(flags.seed) (reproduce the schedule: \(reproduce))")
         let durationMs = flags.durationSeconds * 1000
         let steps = NemesisStep.schedule(seed: flags.seed, durationMs: durationMs, members: 3)
@@ -122,14 +132,25 @@ struct JepsenRun {
             return 3
         }
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        print("binary \(binary), data and logs in \(root), clients and watches over \(flags.transport.rawValue)")
-        let cluster = (0..<3).map { "m\($0)=http://127.0.0.1:\(flags.basePort + 2 * $0 + 1)" }
+        var tlsFlags: [String] = []
+        if flags.tls {
+            do {
+                tlsFlags = try JepsenTLS.setUp(root: root)
+            } catch {
+                printError("keelsim jepsen: \(error.message)")
+                return 3
+            }
+        }
+        print("binary \(binary), data and logs in \(root), clients and watches over \(flags.transport.rawValue)"
+              + (flags.tls ? " with TLS (client certificates; peers over TLS)" : ""))
+        let scheme = JepsenTLS.scheme
+        let cluster = (0..<3).map { "m\($0)=\(scheme)://127.0.0.1:\(flags.basePort + 2 * $0 + 1)" }
             .joined(separator: ",")
         members = (0..<3).map {
             JepsenMember(index: $0, binary: binary, basePort: flags.basePort, root: root, cluster: cluster,
-                         token: "jepsen-\(flags.seed)",
+                         token: "jepsen-\(flags.seed)", scheme: scheme,
                          extra: ["--snapshot-count", "\(flags.snapshotCount)",
-                                 "--experimental-snapshot-catchup-entries", "\(flags.catchUpEntries)"])
+                                 "--experimental-snapshot-catchup-entries", "\(flags.catchUpEntries)"] + tlsFlags)
         }
         defer { for member in members { member.terminate() } }
         if let problem = startCluster() {

@@ -108,7 +108,7 @@ final class JepsenGRPCTransport: JepsenTransport {
         if let open = connections[port], open.isUsable { return open }
         drop(port)
         let connection = try? GRPCClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: timeoutMs,
-                                                   userAgent: "keelsim-jepsen")
+                                                   userAgent: "keelsim-jepsen", tls: JepsenTLS.grpc)
         connections[port] = connection
         return connection
     }

@@ -38,9 +38,10 @@ enum JepsenHTTP {
         let deadline = HTTPClientConnection.nowMilliseconds() + Int64(timeoutMs)
         let connection: HTTPClientConnection
         do {
-            connection = try HTTPClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: timeoutMs)
+            connection = try HTTPClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: timeoutMs,
+                                                  tls: JepsenTLS.json)
         } catch {
-            throw .refused  // Nothing was sent.
+            throw .refused  // Nothing was sent (a TLS handshake carries no request).
         }
         do {
             try connection.post(path, body: Array(body.utf8))

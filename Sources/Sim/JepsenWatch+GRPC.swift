@@ -8,7 +8,7 @@ extension WatchStream {
     /// the last revision seen + 1 on the same connection, so a stop is noticed within a second.
     func grpcStream() {
         guard let connection = try? GRPCClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: 300,
-                                                         userAgent: "keelsim-jepsen")
+                                                         userAgent: "keelsim-jepsen", tls: JepsenTLS.grpc)
         else { return }
         defer { connection.close() }
         var fresh = true

@@ -118,7 +118,8 @@ final class WatchStream: @unchecked Sendable {  // Fields are guarded by `lock`;
     /// One connection: create the watch from the next revision and read events until it breaks. Reads wait
     /// at most 300 ms at a time, so a stop is noticed while the member is idle or paused.
     private func stream() {
-        guard let connection = try? HTTPClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: 300)
+        guard let connection = try? HTTPClientConnection(host: "127.0.0.1", port: port, dialMilliseconds: 300,
+                                                         tls: JepsenTLS.json)
         else { return }
         opened(connection: true)
         let start = lastRevision + 1

@@ -4,16 +4,32 @@ import Glibc
 /// that wait with `poll(2)` until a deadline (monotonic milliseconds, nil: no deadline). Shared by
 /// `HTTPClientConnection` (the JSON gateway: keelctl, keelsim) and `GRPCClientConnection` (HTTP/2 + gRPC);
 /// the daemon's own sockets are the event loop's.
+///
+/// With `ClientTLS` the socket runs the TLS handshake right after connecting (bounded by the same dial time),
+/// then encrypts what is written and decrypts what is read, so the protocols above it do not change.
 public final class ClientSocket {
     let fd: Int32
     /// How the server was named, for messages (`host:port` unless given).
     public let label: String
     /// Reused for `recv(2)`.
     private var chunk = [UInt8](repeating: 0, count: 65536)
+    /// The TLS session, nil for plain TCP.
+    private var tls: ClientTLSStream?
+    /// Reused for decrypted bytes (one TLS record at most).
+    private var plain: [UInt8] = []
+
+    /// Whether the connection is TLS.
+    public var isTLS: Bool { tls != nil }
 
     /// Connects with a non-blocking `connect(2)` bounded by `dialMilliseconds`; `localhost` is 127.0.0.1.
     /// The socket is blocking afterwards, with TCP_NODELAY (small frames and requests must not wait).
-    public init(host: String, port: Int, label: String? = nil, dialMilliseconds: Int) throws(HTTPClientError) {
+    /// With `tls`, the TLS handshake (the server's certificate checked against `host`) must also end within
+    /// `dialMilliseconds` of the start.
+    /// - Throws: `.dial` with one line naming the server (`127.0.0.1:2379: TLS handshake failed: …`).
+    public init(host: String, port: Int, label: String? = nil, dialMilliseconds: Int, tls: ClientTLS? = nil)
+        throws(HTTPClientError)
+    {
+        let start = ClientSocket.nowMilliseconds()
         let label = label ?? "\(host):\(port)"
         self.label = label
         var hints = addrinfo()
@@ -49,13 +65,94 @@ public final class ClientSocket {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         self.fd = fd
+        if let tls {
+            guard let session = tls.makeSession(serverName: host) else {
+                throw .dial("\(label): TLS handshake failed: cannot create a TLS session")
+            }
+            self.tls = ClientTLSStream(session)
+            plain = [UInt8](repeating: 0, count: 16 * 1024 + 256)
+            try handshake(session, deadline: start + Int64(dialMilliseconds))
+        }
     }
 
     deinit { close(fd) }
 
-    /// Writes every byte (`send(2)` with MSG_DONTWAIT, `poll(2)` for room until `deadline`).
+    /// Drives the client handshake: its output written, the server's answers read and fed, until it is done.
+    private func handshake(_ session: TLSSession, deadline: Int64) throws(HTTPClientError) {
+        var step = session.handshake()
+        var rounds = 0
+        while rounds < 1000 {
+            rounds += 1
+            let output = session.takeOutput()
+            if !output.isEmpty {
+                do {
+                    try sendAll(output, deadline: deadline)
+                } catch {
+                    if case .failed = step { break }  // The alert could not go; the failure is the news.
+                    let reason = error == .timeout ? "timeout" : "connection reset"
+                    throw .dial("\(label): TLS handshake failed: \(reason)")
+                }
+            }
+            switch step {
+            case .done: return
+            case .failed(let reason): throw .dial("\(label): TLS handshake failed: \(reason)")
+            case .needMore: break
+            }
+            let count: Int
+            do {
+                count = try receiveOnce(deadline: deadline)
+            } catch {
+                throw .dial("\(label): " + (error == .timeout ? "TLS handshake timed out"
+                                                             : "TLS handshake failed: connection closed"))
+            }
+            chunk.withUnsafeBytes { session.feed(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            step = session.handshake()
+        }
+        if case .failed(let reason) = step { throw .dial("\(label): TLS handshake failed: \(reason)") }
+        throw .dial("\(label): TLS handshake failed: too many rounds")
+    }
+
+    /// Writes every byte, encrypted first on a TLS connection (see `sendAll`).
     /// - Throws: `.timeout` when the deadline passes first (some bytes may be written), `.broken` on an error.
     public func write(_ bytes: [UInt8], deadline: Int64?) throws(HTTPClientError) {
+        guard let tls else { return try sendAll(bytes, deadline: deadline) }
+        if let failure = bytes.withUnsafeBytes({ tls.session.write($0) }) {
+            throw .broken(tls.describe(failure))
+        }
+        try sendAll(tls.session.takeOutput(), deadline: deadline)
+    }
+
+    /// Appends what one `recv(2)` returns to `buffer` (on a TLS connection: what one record decrypts to),
+    /// waiting until `deadline` for something to read.
+    /// - Throws: `.timeout` (nothing was read; a partial TLS record stays in the session), `.broken("connection
+    ///   closed")` at the end of input or on an error, `.broken("TLS…")` when TLS fails.
+    public func read(into buffer: inout [UInt8], deadline: Int64?) throws(HTTPClientError) {
+        guard let tls else {
+            let count = try receiveOnce(deadline: deadline)
+            buffer += chunk[0..<count]
+            return
+        }
+        while true {
+            let step = plain.withUnsafeMutableBytes { tls.session.read(into: $0) }
+            if tls.session.outputPending > 0 { try? sendAll(tls.session.takeOutput(), deadline: deadline) }
+            switch step {
+            case .bytes(let count):
+                tls.sawApplicationData = true
+                buffer += plain[0..<count]
+                return
+            case .needMore:
+                let count = try receiveOnce(deadline: deadline)
+                chunk.withUnsafeBytes { tls.session.feed(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            case .closed:
+                throw .broken("connection closed")
+            case .failed(let reason):
+                throw .broken(tls.describe(reason))
+            }
+        }
+    }
+
+    /// Writes every byte as it is (`send(2)` with MSG_DONTWAIT, `poll(2)` for room until `deadline`).
+    private func sendAll(_ bytes: [UInt8], deadline: Int64?) throws(HTTPClientError) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes {
@@ -73,16 +170,15 @@ public final class ClientSocket {
         }
     }
 
-    /// Appends what one `recv(2)` returns to `buffer`, waiting until `deadline` for something to read.
+    /// One `recv(2)` into `chunk`, waiting until `deadline` for something to read; how many bytes came.
     /// - Throws: `.timeout` (nothing was read), `.broken("connection closed")` at the end of input or on an error.
-    public func read(into buffer: inout [UInt8], deadline: Int64?) throws(HTTPClientError) {
+    private func receiveOnce(deadline: Int64?) throws(HTTPClientError) -> Int {
         while true {
             try wait(for: Int16(POLLIN), deadline: deadline)
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if count < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) { continue }
             if count <= 0 { throw .broken("connection closed") }
-            buffer += chunk[0..<count]
-            return
+            return count
         }
     }
 

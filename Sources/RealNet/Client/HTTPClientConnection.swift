@@ -11,6 +11,16 @@ public enum HTTPClientError: Error, Equatable {
     case broken(String)
 }
 
+extension HTTPClientError: CustomStringConvertible {
+    /// The reason as one line (a `.dial` reason names the server).
+    public var description: String {
+        switch self {
+        case .dial(let reason), .broken(let reason): reason
+        case .timeout: "timeout"
+        }
+    }
+}
+
 /// The client side of one HTTP/1.1 connection over a `ClientSocket` (`poll(2)` for deadlines):
 /// one POST, then one answer read whole or piece by piece (chunked streams may be endless). Used by
 /// keelctl and by keelsim's real-cluster test; the daemon's own HTTP is the event loop's.
@@ -33,10 +43,13 @@ public final class HTTPClientConnection {
     private var bodyDone = false
 
     /// Connects with a non-blocking `connect(2)` bounded by `dialMilliseconds`; `localhost` is 127.0.0.1.
-    public init(host: String, port: Int, label: String? = nil, dialMilliseconds: Int) throws(HTTPClientError) {
+    /// With `tls` (offering ALPN `http/1.1`), the TLS handshake is bounded by it too.
+    public init(host: String, port: Int, label: String? = nil, dialMilliseconds: Int, tls: ClientTLS? = nil)
+        throws(HTTPClientError)
+    {
         self.host = host
         self.port = port
-        socket = try ClientSocket(host: host, port: port, label: label, dialMilliseconds: dialMilliseconds)
+        socket = try ClientSocket(host: host, port: port, label: label, dialMilliseconds: dialMilliseconds, tls: tls)
         self.label = socket.label
     }
 

@@ -19,11 +19,15 @@ public final class GRPCClientConnection {
     private var inbound: [UInt8] = []
     private var scratch: [UInt8] = []
 
-    /// Connects (the HTTP/2 preface goes with the first call). `localhost` is 127.0.0.1.
+    /// Connects (the HTTP/2 preface goes with the first call). `localhost` is 127.0.0.1. With `tls` (offering
+    /// ALPN `h2`), the TLS handshake is part of connecting and bounded by `dialMilliseconds` too.
     public init(host: String, port: Int, label: String? = nil, dialMilliseconds: Int,
-                settings: HTTP2Settings = .init(), userAgent: String = "keel-grpc") throws(GRPCClientError) {
+                settings: HTTP2Settings = .init(), userAgent: String = "keel-grpc", tls: ClientTLS? = nil)
+        throws(GRPCClientError)
+    {
         do {
-            socket = try ClientSocket(host: host, port: port, label: label, dialMilliseconds: dialMilliseconds)
+            socket = try ClientSocket(host: host, port: port, label: label, dialMilliseconds: dialMilliseconds,
+                                      tls: tls)
         } catch {
             switch error {
             case .dial(let reason), .broken(let reason): throw .dial(reason)
@@ -49,7 +53,8 @@ public final class GRPCClientConnection {
     ///   new stream (broken, GOAWAY, stream limit).
     public func startCall(_ path: String, deadline: Int64?, metadata: [HPACKHeader] = []) throws(GRPCClientError)
         -> GRPCCallID {
-        var headers = [HPACKHeader(":method", "POST"), HPACKHeader(":scheme", "http"), HPACKHeader(":path", path),
+        var headers = [HPACKHeader(":method", "POST"), HPACKHeader(":scheme", socket.isTLS ? "https" : "http"),
+                       HPACKHeader(":path", path),
                        HPACKHeader(":authority", authority), HPACKHeader("content-type", "application/grpc"),
                        HPACKHeader("user-agent", userAgent), HPACKHeader("te", "trailers")]
         if let deadline {
