@@ -117,7 +117,8 @@ enum Flags {
         for flag in EtcdFlags.all where values[flag.name] != nil {
             if case .ignored(let why) = flag.use { warnings.append("--\(flag.name): \(why)") }
         }
-        return Parsed(config: try config(from: values), log: try logSettings(from: values), warnings: warnings)
+        let config = try config(from: values)
+        return Parsed(config: config, log: try logSettings(from: values), warnings: warnings + tlsWarnings(config))
     }
 
     /// --logger, --log-level (and the older --debug), --log-outputs (and the older --log-output).
@@ -249,6 +250,25 @@ enum Flags {
         return members
     }
 
+    /// etcd's warnings for TLS settings an http:// URL does not use.
+    static func tlsWarnings(_ c: ServerConfig) -> [String] {
+        var warnings: [String] = []
+        for (urls, tls, kind, authFlag) in [(c.listenClientURLs, c.clientTLS, "client", "--client-cert-auth"),
+                                            (c.listenPeerURLs, c.peerTLS, "peer", "--peer-client-cert-auth")] {
+            for url in urls where url.hasPrefix("http://") {
+                if !tls.certFile.isEmpty || !tls.keyFile.isEmpty {
+                    warnings.append("scheme is HTTP while key and cert files are present; ignoring key and cert files "
+                                    + "(\(kind)-url \(url))")
+                }
+                if tls.clientCertAuth {
+                    warnings.append("scheme is HTTP while \(authFlag) is enabled; ignoring client cert auth for this "
+                                    + "URL (\(kind)-url \(url))")
+                }
+            }
+        }
+        return warnings
+    }
+
     /// etcd's TLS flags: the client set, the peer set, and --cipher-suites for both.
     static func readTLS(_ values: [String: String], into c: inout ServerConfig) throws(FlagError) {
         func flag(_ name: String) -> String { values[name] ?? "" }
@@ -277,8 +297,8 @@ enum Flags {
             c.peerTLS.cipherSuites = suites
         }
         if !c.peerTLS.allowedCN.isEmpty && !c.peerTLS.allowedHostname.isEmpty {
-            throw FlagError(message: "AllowedCN and AllowedHostname are mutually exclusive (cn=\"\(c.peerTLS.allowedCN)\", "
-                            + "hostname=\"\(c.peerTLS.allowedHostname)\")")
+            throw FlagError(message: "AllowedCN and AllowedHostname are mutually exclusive "
+                            + "(cn=\"\(c.peerTLS.allowedCN)\", hostname=\"\(c.peerTLS.allowedHostname)\")")
         }
     }
 

@@ -44,7 +44,8 @@ extension EventLoop {
             _ = session.takeOutput()
             connection.failureAfterClose = Errno(rawValue: 71)
             connection.tls = nil
-            connection.write(Array("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n".utf8))
+            connection.write(Array(("HTTP/1.0 400 Bad Request\r\n\r\n"
+                                    + "Client sent an HTTP request to an HTTPS server.\n").utf8))
             connection.tls = session
             tlsFailed(connection, reason: "client sent an HTTP request to an HTTPS server")
             return

@@ -173,7 +173,7 @@ extension GRPCServerConnection {
     /// Snapshot: the state in 32 KiB messages, each with the bytes still to come, then OK.
     func sendSnapshot(_ id: UInt32) {
         streams[id]?.call = .finishing
-        let bytes = SnapshotStream.wrap(server.replica.snapshotFile())
+        let bytes = server.replica.etcdSnapshotFile()  // etcd's format: bbolt database, SHA-256
         var offset = 0
         repeat {
             let end = min(offset + SnapshotStream.chunkBytes, bytes.count)

@@ -141,7 +141,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
                 var out: [UInt8] = []
                 HTTPResponse.plain(status: 400, contentType: "text/plain; charset=utf-8",
                                    body: Array(Self.commonNameRefusal.utf8),
-                                   extraHeaders: [("X-Content-Type-Options", "nosniff")], date: HTTPDate.now(), into: &out)
+                                   extraHeaders: [("X-Content-Type-Options", "nosniff")], date: HTTPDate.now(),
+                                   into: &out)
                 return complete(slot: slot, out)
             }
             call(endpoint, body: request.body, slot: slot, auth: Self.token(of: request).map(CallAuth.token))
@@ -212,7 +213,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
                 Gateway.writeError(.rpc(refusal), for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
                 return complete(slot: slot, out)
             }
-            sendSnapshot(server.replica.snapshotFile())
+            sendSnapshot(server.replica.etcdSnapshotFile())
         case .observe(let name): startObserve(name: name, auth: auth)
         default: server.serve(request, endpoint: endpoint, caller: self, tag: slot, auth: auth)
         }
@@ -318,7 +319,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     }
 
     /// Streams a snapshot as etcd does: 32 KiB per line with the bytes still to come, then the stream ends.
-    /// The bytes end in a SHA-256 of the rest, as etcd's do (`SnapshotStream`).
+    /// The bytes are etcd's snapshot file (`Replica.etcdSnapshotFile`), ending in a SHA-256 of the rest.
     /// A stream refused before it starts (a learner's): the gateway's stream head, the error line, the end.
     func refuseStream(_ error: RPCError, slot: Int) {
         slots.removeLast()
@@ -331,7 +332,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     }
 
     func sendSnapshot(_ snapshot: [UInt8]) {
-        let bytes = SnapshotStream.wrap(snapshot)
+        let bytes = snapshot
         slots.removeLast()
         guard let connection, connection.isOpen else { return }
         var out: [UInt8] = []

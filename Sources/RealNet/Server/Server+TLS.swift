@@ -13,7 +13,8 @@ extension Server {
         let settings = try effectiveTLS(settings, auto: auto, kind: kind, urls: urls)
         guard !settings.certFile.isEmpty, !settings.keyFile.isEmpty else {
             throw .config(kind == "client"
-                ? "TLS key/cert (--cert-file, --key-file) must be provided for client url \(secure[0]) with HTTPS scheme"
+                ? "TLS key/cert (--cert-file, --key-file) must be provided for client url \(secure[0]) "
+                  + "with HTTPS scheme"
                 : "TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url \(secure[0]) "
                   + "with HTTPS scheme")
         }
@@ -21,7 +22,9 @@ extension Server {
             // A client offering http/1.1 (curl, browsers) gets the JSON gateway over it; gRPC clients offer h2
             // alone (grpc-go, grpcio) and get h2.
             let endpoint = try TLSEndpoint(server: settings, alpn: kind == "client" ? ["http/1.1", "h2"] : [])
-            endpoint.onReloadFailure = { [unowned self] reason in self.log("cannot reload \(kind) TLS files: \(reason)") }
+            endpoint.onReloadFailure = { [unowned self] reason in
+                self.log("cannot reload \(kind) TLS files: \(reason)")
+            }
             return endpoint
         } catch {
             throw .config("\(kind) TLS: \(error.message)")
@@ -36,7 +39,7 @@ extension Server {
         guard peerURLs.contains(where: { $0.hasPrefix("https://") }) else { return nil }
         var settings = try effectiveTLS(config.peerTLS, auto: config.peerAutoTLS, kind: "peer",
                                         urls: config.listenPeerURLs)
-        settings.insecureSkipVerify = settings.insecureSkipVerify || (config.peerAutoTLS && config.peerTLS.certFile.isEmpty)
+        if config.peerAutoTLS && config.peerTLS.certFile.isEmpty { settings.insecureSkipVerify = true }
         do {
             let endpoint = try TLSEndpoint(client: settings)
             endpoint.onReloadFailure = { [unowned self] reason in self.log("cannot reload peer TLS files: \(reason)") }
@@ -80,6 +83,7 @@ extension Server {
             return
         }
         let error = TLSFailureWording.goStyle(reason, isServer: true)
-        log("rejected connection from \"\(remoteAddress)\" (error \"\(error)\", ServerName \"\(connection.tlsServerName)\")")
+        let serverName = connection.tlsServerName
+        log("rejected connection from \"\(remoteAddress)\" (error \"\(error)\", ServerName \"\(serverName)\")")
     }
 }

@@ -5,7 +5,8 @@ public enum TLSFailureWording {
     public static func goStyle(_ reason: String, isServer: Bool) -> String {
         switch reason {
         case "peer did not return a certificate": return "tls: client didn't provide a certificate"
-        case "wrong version number", "unsupported protocol": return "tls: first record does not look like a TLS handshake"
+        case "wrong version number", "unsupported protocol":
+            return "tls: first record does not look like a TLS handshake"
         case "client certificate authentication failed": return reason
         default: break
         }
