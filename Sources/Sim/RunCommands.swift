@@ -75,11 +75,13 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
     var failures: [(UInt64, SimFailure)] = []
     var totals = SimStats()
     var verdicts: [String: Int] = [:]
+    var probeSeeds = ProbeCounts()  // Per probe: the number of seeds that hit it.
     for k in 0..<count {
         let seed = flags.from &+ UInt64(k)
         printErrorRaw("\rseed \(seed) (\(k + 1)/\(count)), \(failures.count) failed   ")
         let report = Simulator(options: flags.options(seed: seed)).run()
         add(report.stats, to: &totals)
+        for probe in Probe.allCases where report.stats.probes[probe] > 0 { probeSeeds.hit(probe) }
         verdicts[report.verdict.hasPrefix("unknown") ? "unknown" : report.verdict, default: 0] += 1
         if let failure = report.failure {
             failures.append((seed, failure))
@@ -113,6 +115,7 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "(\(totals.authDenialsChecked) refused), \(totals.authTokenRefusalsChecked) token refusals, "
           + "\(totals.authTokensKeptPastSnapshot) stale tokens dropped at a snapshot")
     print("histories: " + verdicts.keys.sorted().map { "\($0) \(verdicts[$0]!)" }.joined(separator: ", "))
+    printProbeTable(hits: totals.probes, seeds: probeSeeds)
     if !failures.isEmpty {
         print("failing seeds: " + failures.map { String($0.0) }.joined(separator: " "))
         return exitCode(failures[0].1)
@@ -121,6 +124,7 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
 }
 
 func add(_ s: SimStats, to t: inout SimStats) {
+    t.probes.add(s.probes)
     t.events += s.events
     t.virtualTime += s.virtualTime
     t.opsOk += s.opsOk
@@ -148,4 +152,17 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.authTokenRefusalsChecked += s.authTokenRefusalsChecked
     t.authTokensKeptPastSnapshot += s.authTokensKeptPastSnapshot
     for (kind, count) in s.opsByKind { t.opsByKind[kind, default: 0] += count }
+}
+
+/// The code probe table: each of Core's rare branches (`Probe`), how often it was hit and in how many seeds,
+/// then the probes no seed reached.
+func printProbeTable(hits: ProbeCounts, seeds: ProbeCounts) {
+    print("probes (hits, seeds):")
+    let width = Probe.allCases.map(\.name.count).max() ?? 0
+    for probe in Probe.allCases {
+        let name = probe.name + String(repeating: " ", count: width - probe.name.count)
+        print("  \(name)  \(hits[probe])  \(seeds[probe])")
+    }
+    let missed = Probe.allCases.filter { hits[$0] == 0 }
+    print(missed.isEmpty ? "probes never hit: none" : "probes never hit: " + missed.map(\.name).joined(separator: ", "))
 }

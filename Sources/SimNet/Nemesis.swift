@@ -15,6 +15,10 @@ struct NemesisState {
     var adminSerial: UInt64 = 0
     var adminInFlight: UInt64?
     var nextMemberID: UInt64 = 0
+    /// Armed: the next member to grant a vote crashes once it is durable, and hears the request again later.
+    var crashAfterVote = false
+    /// Request ids of the deposed leaders' bursts (far above the workload's).
+    var burstSerial: UInt64 = 1 << 60
 }
 
 extension Simulator {
@@ -23,12 +27,15 @@ extension Simulator {
         let profile = options.faults
         var actions: [() -> Void] = []
         if profile.network {
-            actions += [partitionRandom, isolateLeader, oneWayPartition, bridgePartition, flapPartition, networkNoise]
+            actions += [partitionRandom, isolateLeader, oneWayPartition, bridgePartition, flapPartition, networkNoise,
+                        deposeLeader]
         }
         if profile.network && profile.crash {
             actions += [bridgeWithoutLeader]
         }
-        if profile.crash { actions += [crashRandom, crashRandom, pauseRandom, crashLeader, powerLoss] }
+        if profile.crash {
+            actions += [crashRandom, crashRandom, pauseRandom, crashLeader, powerLoss, armCrashAfterVote]
+        }
         if profile.disk { actions += [slowDisk, failWrite, crashRandom, corruptMember, powerLoss] }
         if profile.membership { actions += [churnStep, churnStep, transferLeader] }
         guard !actions.isEmpty else { return }
@@ -112,6 +119,44 @@ extension Simulator {
     func isolateLeader() {
         guard let leader = leaderSlot else { return partitionRandom() }
         newPartition([leader], liveSlots.filter { $0 != leader }, oneWay: false, shape: "isolated-leader")
+    }
+
+    /// Isolates the leader and has it append a burst of proposals it cannot commit (clients still talking to
+    /// it), for long enough that the others elect, write and snapshot past the point where they parted: when
+    /// the partition heals, the deposed leader's long old-term suffix is cut, or replaced by a snapshot.
+    func deposeLeader() {
+        guard let leader = leaderSlot, !checks.auth.isOn else { return isolateLeader() }
+        let others = liveSlots.filter { $0 != leader }
+        nemesis.partitionSerial += 1
+        stats.partitions += 1
+        cut([leader], others, oneWay: false, serial: nemesis.partitionSerial)
+        traceLine("nemesis: deposed-leader partition [n\(nodes[leader].id)] <-/-> the rest, with a burst")
+        mixTrace(20, nemesis.partitionSerial)
+        schedule(after: 3 * Time.second + UInt64(prng.int(below: 5000)) * Time.millisecond,
+                 .heal(.partition(serial: nemesis.partitionSerial)))
+        for k in 0..<(40 + prng.int(below: 120)) {
+            nemesis.burstSerial += 1
+            let put = PutRequest(key: Array("~nemesis/burst".utf8), value: Array("\(k)".utf8))
+            step(leader, .request(ClientRequest(id: nemesis.burstSerial, operation: .put(put))))
+            if nodes[leader].state != .up { break }
+        }
+    }
+
+    /// Arms a crash of the next member that grants a vote (see `crashAfterVote`).
+    func armCrashAfterVote() {
+        traceLine("nemesis: the next member to vote crashes after voting")
+        nemesis.crashAfterVote = true
+    }
+
+    /// Crashes a member that granted `vote` (durable by now), restarts it soon, and delivers the vote request
+    /// again after the restart: a member must grant the same vote again, and only that one, in that term.
+    func crashAfterVote(slot: Int, incarnation: UInt32, vote: Message) {
+        guard nodes[slot].incarnation == incarnation, nodes[slot].state == .up, canTakeDown() else { return }
+        traceLine("nemesis: crash n\(nodes[slot].id) after its vote for n\(vote.from) in term \(vote.term)")
+        let restart = 5 * Time.millisecond + UInt64(prng.int(below: 40)) * Time.millisecond
+        crash(slot, restartAfter: restart)
+        schedule(after: restart + Time.millisecond + UInt64(prng.int(below: 10)) * Time.millisecond,
+                 .deliver(slot: slot, vote))
     }
 
     func oneWayPartition() {

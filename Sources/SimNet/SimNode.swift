@@ -75,6 +75,9 @@ enum SimEvent {
     case snapshotSerialized(slot: Int, incarnation: UInt32, SnapshotJob)
     case snapshotLoad(slot: Int, incarnation: UInt32, LogIndex)
     case passwordChecked(slot: Int, incarnation: UInt32, PasswordVerdict)
+    /// The nemesis crashes a member that just granted `vote`, once the vote is durable, and later delivers the
+    /// vote request again (a late duplicate) to the restarted member, in the same term.
+    case crashAfterVote(slot: Int, incarnation: UInt32, vote: Message)
 }
 
 /// A fault to undo later.

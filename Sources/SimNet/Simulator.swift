@@ -72,6 +72,8 @@ public struct SimStats: Sendable {
     public var authTokensKeptPastSnapshot = 0
     /// Operations invoked by kind.
     public var opsByKind: [String: Int] = [:]
+    /// Core's rare branches (`Probe`) taken by every member incarnation of the run.
+    public var probes = ProbeCounts()
 
     public init() {}
 }
@@ -162,6 +164,7 @@ public final class Simulator {
         if failure == nil { finalChecks() }
         stats.virtualTime = now
         stats.opsByKind = workload.opsByKind
+        for node in nodes { if let replica = node.replica { stats.probes.add(replica.probes) } }
         stats.authAnswersChecked = checks.auth.counters.answers
         stats.authDenialsChecked = checks.auth.counters.denials
         stats.authTokenRefusalsChecked = checks.auth.counters.tokenRefusals
@@ -217,6 +220,7 @@ public final class Simulator {
             return
         }
         stats.tornBytes += recovered.tornBytesTruncated
+        if recovered.tornBytesTruncated > 0 { stats.probes.hit(.tornTailCut) }
         nodes[slot].wal = recovered.wal
         let seed = options.seed ^ (UInt64(nodes[slot].incarnation) << 32)
         nodes[slot].replica = Replica(id: nodes[slot].id, config: SimNode.config(nodes[slot].id, run: options.replica),
@@ -236,6 +240,7 @@ public final class Simulator {
     func crash(_ slot: Int, restartAfter: UInt64?) {
         guard nodes[slot].state == .up || nodes[slot].state == .paused else { return }
         stats.crashes += 1
+        if let replica = nodes[slot].replica { stats.probes.add(replica.probes) }
         nodes[slot].replica = nil
         nodes[slot].state = .down
         nodes[slot].inbox.removeAll()
@@ -310,6 +315,8 @@ public final class Simulator {
             resume(slot)
         case .adminTimeout(let serial):
             nemesisAdminTimeout(serial)
+        case .crashAfterVote(let slot, let incarnation, let vote):
+            crashAfterVote(slot: slot, incarnation: incarnation, vote: vote)
         case .snapshotSerialized(let slot, let incarnation, let job):
             guard nodes[slot].incarnation == incarnation else { return }
             if deferIfPaused(slot, event) { return }
@@ -390,6 +397,13 @@ public final class Simulator {
         }
         effects.removeAll()
         nodes[slot].replica!.step(input, into: &effects)
+        nodes[slot].replica!.raft.checkInvariants()
+        if nemesis.crashAfterVote, case .received(let m) = input, case .vote(let v) = m.body, !v.preVote,
+           nodes[slot].replica!.raft.vote == m.from, nodes[slot].replica!.raft.term == m.term {
+            nemesis.crashAfterVote = false
+            schedule(after: 30 * Time.millisecond,
+                     .crashAfterVote(slot: slot, incarnation: nodes[slot].incarnation, vote: m))
+        }
         checks.observeStep(slot: slot, before: before, sim: self)
         if failure != nil { return }
         if nodes[slot].replica!.raft.isRemoved {
@@ -512,6 +526,8 @@ public final class Simulator {
         case .watcherBlocked(let w, _): return "watcher \(w)'s connection backs up"
         case .snapshotSerialized(let slot, _, let job): return "\(name(slot)) serialized snapshot \(job.meta.index)"
         case .snapshotLoad(let slot, _, let index): return "\(name(slot)) reads back snapshot \(index)"
+        case .crashAfterVote(let slot, _, let vote):
+            return "nemesis crashes \(name(slot)) after its vote for n\(vote.from) in term \(vote.term)"
         case .passwordChecked(let slot, _, let verdict):
             return "\(name(slot)) checked a password: \(verdict.matches ? "match" : "no match")"
         }

@@ -17,6 +17,10 @@ public struct LeaseTimers: Equatable, Sendable {
     /// Leases already reported expired: their revoke is on its way, so they are never renewed again
     /// (etcd's lessor makes such a keep-alive wait for the revoke and answer "not found").
     var revoking: Set<LeaseID> = []
+    /// Leases whose clock the last promote started and no keep-alive has renewed since (for a probe).
+    var fromPromote: Set<LeaseID> = []
+    /// Rare branches taken (diagnostics; see `Probe`).
+    public internal(set) var probes = ProbeCounts()
 
     public init(ticksPerSecond: Int64, revokeRetryTicks: Int64? = nil) {
         invariant(ticksPerSecond >= 1, "ticksPerSecond must be at least 1")
@@ -37,6 +41,7 @@ public struct LeaseTimers: Equatable, Sendable {
         for id in lessor.ids {
             expiryTicks[id] = currentTick + ttlTicks(lessor.lease(id)!) + extendBy
         }
+        fromPromote = Set(lessor.ids)
         invariant(expiryTicks.count == lessor.count, "a lease without a timer after promote")
     }
 
@@ -45,6 +50,7 @@ public struct LeaseTimers: Equatable, Sendable {
         isPrimary = false
         expiryTicks = [:]
         revoking = []
+        fromPromote = []
     }
 
     /// A keep-alive on the leader: the lease's full TTL starts again at `atTick`.
@@ -53,6 +59,7 @@ public struct LeaseTimers: Equatable, Sendable {
     public mutating func renew(_ id: LeaseID, in lessor: Lessor, atTick: Int64) throws(APIError) -> Int64 {
         invariant(isPrimary, "keep-alives are for the leader")
         guard let lease = lessor.lease(id), !revoking.contains(id) else { throw .leaseNotFound }
+        fromPromote.remove(id)
         expiryTicks[id] = atTick + ttlTicks(lease)
         return lease.ttlSeconds
     }
@@ -79,6 +86,7 @@ public struct LeaseTimers: Equatable, Sendable {
         }
         var result: [LeaseID] = []
         for id in ids where expiryTicks[id]! <= asOfTick {
+            if fromPromote.remove(id) != nil { probes.hit(.leaseExpiredAfterFailover) }
             result.append(id)
             revoking.insert(id)
             expiryTicks[id] = asOfTick + revokeRetryTicks

@@ -22,12 +22,13 @@ extension WatchHub {
     }
 
     /// `notify` for one stream's synced watchers, in watch ID order.
-    func notify(_ stream: inout Stream, _ shared: inout SharedEvents, revision: Revision) {
+    mutating func notify(_ stream: inout Stream, _ shared: inout SharedEvents, revision: Revision) {
         for k in stream.watchers.indices {
             guard stream.watchers[k].synced && stream.watchers[k].nextRevision <= revision else { continue }
             invariant(stream.watchers[k].nextRevision == revision, "a synced watcher missed a revision")
             let wanted = shared.wanted(by: stream.watchers[k])
             if !wanted.isEmpty && !fits(wanted, in: stream) {
+                probes.hit(.slowWatcherUnsynced)
                 stream.watchers[k].synced = false
                 continue
             }
@@ -132,6 +133,7 @@ extension WatchHub {
         var watcher = streams[stream]![watcher: id]!
         invariant(!watcher.synced, "catching up a synced watcher")
         if watcher.nextRevision < store.compactRevision {
+            probes.hit(.watcherCompactedAway)
             streams[stream]![watcher: id] = nil
             queue(WatchResponse(revision: .zero, watchID: id, canceled: true, compactRevision: store.compactRevision),
                   on: stream)
@@ -140,6 +142,7 @@ extension WatchHub {
         let through = min(store.currentRevision, Revision(watcher.nextRevision.value + config.syncRevisionsMax - 1))
         let history = Self.select(store.events(in: watcher.range, from: watcher.nextRevision, through: through),
                                   for: watcher)
+        if !history.isEmpty { probes.hit(.watcherCaughtUpFromHistory) }
         var taken = 0
         var covered = through
         var events = streams[stream]!.outboxEvents

@@ -119,6 +119,8 @@ public struct WatchHub: Equatable, Sendable {
     /// The keys of `streams`, sorted (IDs only grow, so opening appends). Invariant: exactly `streams`' keys.
     var streamOrder: [WatchStreamID] = []
     var nextStreamID: UInt64
+    /// Rare branches taken (diagnostics; see `Probe`).
+    public internal(set) var probes = ProbeCounts()
 
     public init(config: Config = Config()) {
         self.config = config

@@ -86,11 +86,15 @@ extension Raft {
                 send(to: candidate, term: messageTerm, .voteResponse(VoteResponse(preVote: true, granted: true)))
             } else {
                 invariant(vote.isNone || vote == candidate, "second vote in term \(term)")
+                if vote == candidate && bootVote.vote == candidate && bootVote.term == term {
+                    probes.hit(.voteRegrantedAfterRestart)
+                }
                 electionElapsed = 0
                 vote = candidate
                 sendDurable(to: candidate, .voteResponse(VoteResponse(preVote: false, granted: true)))
             }
         } else {
+            if v.preVote { probes.hit(.preVoteRefused) }
             send(to: candidate, .voteResponse(VoteResponse(preVote: v.preVote, granted: false)))
         }
     }

@@ -105,6 +105,7 @@ extension Raft {
     mutating func failPendingReads() {
         let queued = reads.queued
         let rounds = reads.rounds
+        if !queued.isEmpty || !rounds.isEmpty { probes.hit(.readIndexFailedByStepDown) }
         reads.queued.removeAll()
         reads.rounds.removeAll()
         for requester in queued { completeRead(requester, index: .zero, failed: true) }

@@ -17,7 +17,10 @@ extension Raft {
         if !transferTarget.isNone { return .refused(.transferInProgress) }
         if data.count > config.proposalBytesMax { return .refused(.tooLarge) }
         if kind == .confChange {
-            if pendingConfIndex > log.applied { return .refused(.confChangePending) }
+            if pendingConfIndex > log.applied {
+                probes.hit(.confChangeRefusedAsPending)
+                return .refused(.confChangePending)
+            }
             guard let change = try? ConfChange.decode(entryData: data), change.isValid(against: conf) else {
                 return .refused(.invalidConfChange)
             }
@@ -161,7 +164,11 @@ extension Raft {
         }
         guard !matches.isEmpty else { return false }
         let index = Quorum.committedIndex(matches)
-        guard index > log.committed, log.term(at: index) == term else { return false }
+        guard index > log.committed else { return false }
+        guard log.term(at: index) == term else {
+            probes.hit(.commitHeldBackForOldTerm)
+            return false
+        }
         log.commit(to: index)
         startReadRoundIfReady()
         return true

@@ -27,6 +27,7 @@ extension Raft {
         let end = min(offset + UInt64(config.snapshotChunkBytes), total)
         let bytes = Array(snapshot.data[Int(offset)..<Int(end)])
         let chunk = SnapshotChunk(meta: snapshot.meta, offset: offset, total: total, bytes: bytes)
+        if offset == 0 { probes.hit(.snapshotSentToFollower) }
         progress[k].snapshotIdleTicks = 0
         send(to: progress[k].id, .snapshot(chunk))
     }
@@ -98,6 +99,7 @@ extension Raft {
     /// Replaces our log and membership with a leader's snapshot; the Replica restores its state machine.
     mutating func install(_ snap: Snapshot) {
         invariant(snap.meta.index > log.committed, "installing snapshot \(snap.meta.index) at commit \(log.committed)")
+        if log.lastIndex > snap.meta.index { probes.hit(.snapshotInstalledOverLongerLog) }
         log.restore(index: snap.meta.index, term: snap.meta.term)
         conf = snap.meta.conf
         persist.snapshotToSave = (snap, false, false)

@@ -75,6 +75,11 @@ public struct Raft: Sendable {
     // Snapshots.
     /// The newest durable snapshot, sent to followers behind the compacted log.
     public internal(set) var snapshot: Snapshot
+    /// Rare branches taken (diagnostics; see `Probe`); the log's are in `log.probes`.
+    public internal(set) var probes = ProbeCounts()
+    /// The vote this member had cast when it booted, and its term: a re-grant to the same candidate in that
+    /// term after a restart is a probe.
+    let bootVote: (term: Term, vote: MemberID)
     /// A snapshot being received from the leader, chunk by chunk.
     var incomingSnapshot: IncomingSnapshot?
 
@@ -118,6 +123,7 @@ public struct Raft: Sendable {
         prng = Prng(seed: seed, stream: id.value)
         term = boot.hardState.term
         vote = boot.hardState.vote
+        bootVote = (boot.hardState.term, boot.hardState.vote)
         log = RaftLog(compactedIndex: boot.snapshot.meta.index, compactedTerm: boot.snapshot.meta.term,
                       entries: boot.entries)
         let lastIndex = log.lastIndex
@@ -258,6 +264,7 @@ public struct Raft: Sendable {
                 send(to: m.from, .appendResponse(AppendResponse(index: .zero, reject: true)))
             }
         case .vote(let v) where v.preVote:
+            probes.hit(.preVoteRefused)
             send(to: m.from, .voteResponse(VoteResponse(preVote: true, granted: false)))
         default:
             break
@@ -278,7 +285,10 @@ public struct Raft: Sendable {
         case .vote(let v):
             handleVoteRequest(from: m.from, term: m.term, v)
         case .timeoutNow:
-            if isPromotable { campaign(transfer: true) }
+            if isPromotable {
+                probes.hit(.leadershipTransferred)
+                campaign(transfer: true)
+            }
         default:
             break
         }

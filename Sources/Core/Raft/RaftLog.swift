@@ -15,6 +15,8 @@ public struct RaftLog: Sendable {
     public internal(set) var stable: LogIndex
     /// First index not yet handed to a persist batch.
     public internal(set) var unpersistedFrom: LogIndex
+    /// Rare branches taken (diagnostics; see `Probe`).
+    public internal(set) var probes = ProbeCounts()
 
     public init(compactedIndex: LogIndex = .zero, compactedTerm: Term = .zero, entries: [Entry] = []) {
         self.compactedIndex = compactedIndex
@@ -93,6 +95,7 @@ public struct RaftLog: Sendable {
         if newStart < incoming.count {
             let conflictIndex = incoming[newStart].index
             invariant(conflictIndex > committed, "conflict at \(conflictIndex) would truncate committed \(committed)")
+            if conflictIndex <= lastIndex { probes.hit(.conflictingSuffixTruncated) }
             truncate(after: conflictIndex.previous)
             entries.append(contentsOf: incoming[newStart...])
         }

@@ -33,6 +33,7 @@ extension Replica {
                 fatalError("committed entry \(entry.index) does not decode: \(error)")
             }
             guard appliedRequests.firstApplication(of: header) else {
+                ownProbes.hit(.duplicateProposalSkipped)
                 return  // maybe: a duplicated forwarded proposal; its first copy already answered the client.
             }
             backendBytes += Int64(entry.data.count) + 64

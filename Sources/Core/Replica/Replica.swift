@@ -26,6 +26,8 @@ public struct Replica: Sendable {
     /// This member's backend size as etcd's quota counts it: it grows with every write applied and shrinks
     /// only when defragmented (local, like bbolt's file).
     public internal(set) var backendBytes: Int64 = 0
+    /// Rare branches the Replica itself took (see `probes` for all of this member's).
+    var ownProbes = ProbeCounts()
 
     /// Prefix of this incarnation's request ids, drawn from the seed so a restart never reuses one.
     let requestIDBase: UInt64
@@ -233,5 +235,13 @@ public struct Replica: Sendable {
         } else {
             leaseTimers.demote()
         }
+    }
+}
+
+extension Replica {
+    /// Every rare branch this member took since it started (`Probe`): Raft's, the log's, the watches', the
+    /// lease clocks' and the Replica's own.
+    public var probes: ProbeCounts {
+        ownProbes + raft.probes + raft.log.probes + watches.probes + leaseTimers.probes
     }
 }
