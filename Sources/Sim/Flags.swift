@@ -17,7 +17,7 @@ func printErrorRaw(_ text: String) {
 let usage = """
 usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
                       [--clients N] [--keys N] [--workload kv|register|auth] [--history FILE]
-       keelsim sweep  --seeds N [--from S] [run options]
+       keelsim sweep  --seeds N [--from S] [--require-probes] [run options]
        keelsim replay --seed S --trace [run options]
        keelsim check  FILE [--html OUT] [--timeout SECONDS]
        keelsim check-bench [--ops N] [--keys K] [--processes P] [--seed S]
@@ -43,6 +43,8 @@ struct SimFlags {
     var clients = 5
     var keys = 3
     var trace = false
+    /// sweep: fail (exit 1) when a code probe was never hit.
+    var requireProbes = false
     var historyPath: String?
     var workload = WorkloadKind.kv
 
@@ -85,6 +87,7 @@ struct SimFlags {
                 }
                 flags.faults = profile
             case "--trace": flags.trace = true
+            case "--require-probes": flags.requireProbes = true
             case "--workload":
                 let text = try value(flag)
                 guard let kind = WorkloadKind(rawValue: text) else {

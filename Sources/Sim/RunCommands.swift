@@ -120,6 +120,10 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
         print("failing seeds: " + failures.map { String($0.0) }.joined(separator: " "))
         return exitCode(failures[0].1)
     }
+    if flags.requireProbes && Probe.allCases.contains(where: { totals.probes[$0] == 0 }) {
+        print("FAIL: --require-probes and a probe was never hit")
+        return 1
+    }
     return 0
 }
 
