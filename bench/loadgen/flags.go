@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"os"
@@ -20,16 +21,22 @@ type common struct {
 	dialTimeout time.Duration
 	prefix      string
 	json        bool
-	user        string // --user as given
-	username    string // --user's name, "" without --user
-	password    string // --user's password
+	user        string      // --user as given
+	username    string      // --user's name, "" without --user
+	password    string      // --user's password
+	cacert      string      // --cacert: the CA file that verifies the server's certificate
+	cert        string      // --cert: the client certificate presented to the server
+	key         string      // --key: the client certificate's key
+	skipVerify  bool        // --insecure-skip-tls-verify
+	tls         *tls.Config // nil for plain connections; set by finish from the flags above and the endpoints
 }
 
 // newFlagSet makes the flag set of a subcommand with the common flags registered into c. withTotal is false
 // for watch, whose request count is --put-total.
 func newFlagSet(name string, c *common, withTotal bool) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	endpoints := fs.String("endpoints", "127.0.0.1:2379", "comma-separated client endpoints (host:port or http://host:port)")
+	endpoints := fs.String("endpoints", "127.0.0.1:2379",
+		"comma-separated client endpoints (host:port, http://host:port or https://host:port)")
 	fs.IntVar(&c.clients, "clients", 1, "goroutines issuing requests")
 	fs.IntVar(&c.conns, "conns", 1, "gRPC connections (clientv3 clients), shared round-robin by the goroutines")
 	if withTotal {
@@ -42,6 +49,10 @@ func newFlagSet(name string, c *common, withTotal bool) (*flag.FlagSet, *string)
 	fs.StringVar(&c.prefix, "key-prefix", "", "prefix of every key this run writes (default: lg<hex time>/, unique per run)")
 	fs.BoolVar(&c.json, "json", false, "print one JSON object on stdout instead of text")
 	fs.StringVar(&c.user, "user", "", "name:password: each connection authenticates at dial and sends the token on every call")
+	fs.StringVar(&c.cacert, "cacert", "", "TLS: verify the server's certificate with this CA bundle")
+	fs.StringVar(&c.cert, "cert", "", "TLS: present this client certificate (with --key)")
+	fs.StringVar(&c.key, "key", "", "TLS: the key of --cert")
+	fs.BoolVar(&c.skipVerify, "insecure-skip-tls-verify", false, "TLS: accept any server certificate")
 	return fs, endpoints
 }
 
@@ -88,6 +99,10 @@ func (c *common) finish(endpoints string) error {
 		if c.username, c.password, err = splitUser(c.user); err != nil {
 			return err
 		}
+	}
+	var err error
+	if c.tls, err = clientTLS(c); err != nil {
+		return err
 	}
 	if c.prefix == "" {
 		c.prefix = fmt.Sprintf("lg%x/", time.Now().UnixNano()&0xffffffffff)

@@ -14,7 +14,8 @@
 //
 // Common flags: --endpoints, --clients (goroutines issuing requests), --conns (gRPC connections the clients
 // share round-robin), --total, --warmup (requests sent first and not counted), --json (one JSON object on stdout),
-// --user name:password (each connection authenticates at dial and sends its token with every call).
+// --user name:password (each connection authenticates at dial and sends its token with every call), and TLS as
+// etcdctl's: --cacert, --cert, --key, --insecure-skip-tls-verify, https:// endpoints.
 // Put and txn-put report the acknowledged puts; --verify afterwards counts the keys under the run's prefix and
 // reads back every acknowledged key, and fails if any acknowledged put is missing.
 //
