@@ -17,7 +17,7 @@ func printErrorRaw(_ text: String) {
 let usage = """
 usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
                       [--clients N] [--keys N] [--workload kv|register|auth] [--history FILE]
-       keelsim sweep  --seeds N [--from S] [--require-probes] [run options]
+       keelsim sweep  --seeds N [--from S] [--require-probes] [--in-process] [run options]
        keelsim replay --seed S --trace [run options]
        keelsim check  FILE [--html OUT] [--timeout SECONDS]
        keelsim check-bench [--ops N] [--keys K] [--processes P] [--seed S]
@@ -45,6 +45,10 @@ struct SimFlags {
     var trace = false
     /// sweep: fail (exit 1) when a code probe was never hit.
     var requireProbes = false
+    /// sweep: run the seeds in this process (a trap ends the sweep) rather than in child processes.
+    var inProcess = false
+    /// sweep, as a child of an isolated sweep: one JSON line per seed to this file, nothing printed.
+    var childReport: String?
     var historyPath: String?
     var workload = WorkloadKind.kv
 
@@ -88,6 +92,8 @@ struct SimFlags {
                 flags.faults = profile
             case "--trace": flags.trace = true
             case "--require-probes": flags.requireProbes = true
+            case "--in-process": flags.inProcess = true
+            case "--child-report": flags.childReport = try value(flag)
             case "--workload":
                 let text = try value(flag)
                 guard let kind = WorkloadKind(rawValue: text) else {
@@ -111,6 +117,12 @@ struct SimFlags {
         options.trace = trace
         options.workload = workload
         return options
+    }
+
+    /// The run options as arguments (what a child sweep needs besides its seeds).
+    var runOptionArguments: [String] {
+        ["--members", String(members), "--ops", String(ops), "--faults", faults.rawValue, "--clients",
+         String(clients), "--keys", String(keys), "--workload", workload.rawValue]
     }
 
     /// The flags that reproduce a run, for failure reports.

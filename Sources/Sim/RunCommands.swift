@@ -76,24 +76,46 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
     var totals = SimStats()
     var verdicts: [String: Int] = [:]
     var probeSeeds = ProbeCounts()  // Per probe: the number of seeds that hit it.
-    for k in 0..<count {
-        let seed = flags.from &+ UInt64(k)
-        printErrorRaw("\rseed \(seed) (\(k + 1)/\(count)), \(failures.count) failed   ")
-        let report = Simulator(options: flags.options(seed: seed)).run()
-        add(report.stats, to: &totals)
-        for probe in Probe.allCases where report.stats.probes[probe] > 0 { probeSeeds.hit(probe) }
-        verdicts[report.verdict.hasPrefix("unknown") ? "unknown" : report.verdict, default: 0] += 1
-        if let failure = report.failure {
-            failures.append((seed, failure))
-            printError("")
-            reportFailure(failure, seed: seed, flags: flags)
+    var done = 0
+    let reporter = flags.childReport.flatMap(IsolatedSweep.Reporter.init(path:))
+    func record(_ outcome: SeedOutcome) {
+        done += 1
+        if let reporter {
+            reporter.write(outcome)
+            return
         }
-        if (k + 1) % 100 == 0 {
+        add(outcome.stats, to: &totals)
+        for probe in Probe.allCases where outcome.stats.probes[probe] > 0 { probeSeeds.hit(probe) }
+        verdicts[outcome.verdict.hasPrefix("unknown") ? "unknown" : outcome.verdict, default: 0] += 1
+        if let failure = outcome.failure {
+            failures.append((outcome.seed, failure))
             printError("")
-            let elapsed = formatSeconds(wallSeconds() - start)
-            print("progress: \(k + 1)/\(count) seeds, \(failures.count) failed, \(elapsed)")
+            reportFailure(failure, seed: outcome.seed, flags: flags)
+        }
+        if done % 100 == 0 {
+            printError("")
+            print("progress: \(done)/\(count) seeds, \(failures.count) failed, \(formatSeconds(wallSeconds() - start))")
         }
     }
+    let isolated = !flags.inProcess && flags.childReport == nil
+    while done < count {
+        let seed = flags.from &+ UInt64(done)
+        if isolated {
+            let batch = min(IsolatedSweep.batchSeeds, count - done)
+            printErrorRaw("\rseeds \(seed)... (\(done)/\(count)), \(failures.count) failed   ")
+            let (outcomes, trap) = IsolatedSweep.runBatch(from: seed, count: batch, flags: flags)
+            for outcome in outcomes { record(outcome) }
+            if let trap { record(trap) }
+            continue
+        }
+        if reporter == nil { printErrorRaw("\rseed \(seed) (\(done + 1)/\(count)), \(failures.count) failed   ") }
+        if let trap = getenv("KEELSIM_TRAP_SEED"), UInt64(String(cString: trap)) == seed {
+            fatalError("KEELSIM_TRAP_SEED=\(seed): a deliberate trap (tests of the sweep's isolation)")
+        }
+        let report = Simulator(options: flags.options(seed: seed)).run()
+        record(SeedOutcome(seed: seed, failure: report.failure, stats: report.stats, verdict: report.verdict))
+    }
+    if reporter != nil { return 0 }
     printError("")
     let wall = wallSeconds() - start
     let virtual = Double(totals.virtualTime) / 1e6

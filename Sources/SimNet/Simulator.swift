@@ -2,8 +2,8 @@ import Checker
 import Core
 
 /// What broke, where, and when.
-public struct SimFailure: Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
+public struct SimFailure: Sendable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
         case correctness, liveness
     }
     public var kind: Kind
@@ -15,13 +15,22 @@ public struct SimFailure: Sendable, CustomStringConvertible {
     /// The event during which the check failed, in words.
     public var eventDescription: String
 
+    public init(kind: Kind, check: String, detail: String, time: UInt64, event: Int, eventDescription: String) {
+        self.kind = kind
+        self.check = check
+        self.detail = detail
+        self.time = time
+        self.event = event
+        self.eventDescription = eventDescription
+    }
+
     public var description: String {
         "\(kind) check '\(check)' failed at t=\(formatTime(time)) (event \(event)): \(detail)"
     }
 }
 
 /// Counts of what a run did.
-public struct SimStats: Sendable {
+public struct SimStats: Sendable, Codable {
     public var events = 0
     public var virtualTime: UInt64 = 0
     public var opsOk = 0

@@ -38,7 +38,7 @@ public enum Probe: Int, CaseIterable, Sendable {
 
 /// How often each probe was hit. Diagnostics, not state: any two values compare equal, so counting never
 /// changes what Core's equality (and the simulator's determinism checks) see.
-public struct ProbeCounts: Sendable, Equatable {
+public struct ProbeCounts: Sendable, Equatable, Codable {
     public private(set) var counts = [UInt64](repeating: 0, count: Probe.allCases.count)
 
     public init() {}
