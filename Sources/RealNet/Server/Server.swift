@@ -106,6 +106,9 @@ public final class Server {
                                     kind: "peer")
         let clientTLS = try serverTLS(for: config.listenClientURLs, settings: config.clientTLS,
                                       auto: config.clientAutoTLS, kind: "client")
+        // https:// metrics URLs use the client port's TLS settings, as etcd's do.
+        let metricsTLS = try serverTLS(for: config.listenMetricsURLs, settings: config.clientTLS,
+                                       auto: config.clientAutoTLS, kind: "client")
         transport.dialTLS = try peerDialTLS()
         loop.onTLSFailure = { [unowned self] connection, address, reason in
             self.logRejectedConnection(connection, remoteAddress: address, reason: reason)
@@ -141,7 +144,8 @@ public final class Server {
         for url in config.listenMetricsURLs {
             guard let address = HostPort(url: url) else { throw .config("bad --listen-metrics-urls '\(url)'") }
             do {
-                _ = try loop.listen(host: address.host, port: address.port) { [unowned self] connection in
+                _ = try loop.listen(host: address.host, port: address.port,
+                                    tls: address.secure ? metricsTLS : nil) { [unowned self] connection in
                     let client = ClientConnection(server: self, connection: connection)
                     client.metricsOnly = true
                     return client
