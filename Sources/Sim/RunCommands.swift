@@ -127,7 +127,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "elections \(totals.leaderElections), "
           + "membership steps \(totals.membershipChanges), snapshots \(totals.snapshotsTaken) "
           + "(\(totals.snapshotsOnDemand) on demand, \(totals.snapshotTransfers) transfers, "
-          + "\(totals.snapshotLoads) read back)")
+          + "\(totals.snapshotLoads) read back); \(totals.batchedSteps) steps of several inputs, "
+          + "\(totals.groupCommitJoins) group-committed persist batches")
     print("kinds: " + totals.opsByKind.keys.sorted().map { "\($0) \(totals.opsByKind[$0]!)" }.joined(separator: ", "))
     print("checked: \(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
@@ -150,6 +151,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
 }
 
 func add(_ s: SimStats, to t: inout SimStats) {
+    t.batchedSteps += s.batchedSteps
+    t.groupCommitJoins += s.groupCommitJoins
     t.probes.add(s.probes)
     t.events += s.events
     t.virtualTime += s.virtualTime

@@ -39,7 +39,9 @@ enum IsolatedSweep {
         child.waitUntilExit()
         let decoder = JSONDecoder()
         let lines = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
-        let outcomes = lines.split(separator: "\n").compactMap { try? decoder.decode(SeedOutcome.self, from: Data($0.utf8)) }
+        let outcomes = lines.split(separator: "\n").compactMap {
+            try? decoder.decode(SeedOutcome.self, from: Data($0.utf8))
+        }
         guard outcomes.count < count else { return (outcomes, nil) }
         let tail = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").split(separator: "\n")
             .filter { !$0.hasPrefix("seed ") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }.prefix(3)

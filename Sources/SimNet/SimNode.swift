@@ -28,6 +28,12 @@ struct SimNode {
     var tickInterval: UInt64
     /// Completion time of the last persist in flight (completions are FIFO).
     var lastPersistDone: UInt64 = 0
+    /// When the sync that completes at `lastPersistDone` starts: a batch written before then joins it (group
+    /// commit), one written after waits for the next.
+    var syncStart: UInt64 = 0
+    /// Inputs waiting for the member's next loop iteration (the daemon's inbox): stepped together.
+    var batch: [Input] = []
+    var batchScheduled = false
     var slowDiskUntil: UInt64 = 0
     /// Events held while paused.
     var inbox: [SimEvent] = []
@@ -78,6 +84,8 @@ enum SimEvent {
     /// The nemesis crashes a member that just granted `vote`, once the vote is durable, and later delivers the
     /// vote request again (a late duplicate) to the restarted member, in the same term.
     case crashAfterVote(slot: Int, incarnation: UInt32, vote: Message)
+    /// The end of a member's loop iteration: every input queued since is stepped at once.
+    case drainBatch(slot: Int, incarnation: UInt32)
 }
 
 /// A fault to undo later.

@@ -58,6 +58,10 @@ public struct SimStats: Sendable, Codable {
     public var snapshotTransfers = 0
     public var snapshotLoads = 0
     public var persistBatches = 0
+    /// Replica steps that carried several inputs (the daemon's batching), and persist batches that joined a
+    /// sync another batch started (group commit).
+    public var batchedSteps = 0
+    public var groupCommitJoins = 0
     public var watchEventsChecked = 0
     public var watchProgressChecked = 0
     public var watchCompactions = 0
@@ -251,6 +255,8 @@ public final class Simulator {
         stats.crashes += 1
         if let replica = nodes[slot].replica { stats.probes.add(replica.probes) }
         nodes[slot].replica = nil
+        nodes[slot].batch.removeAll()  // Lost with the process, as the daemon's inbox is.
+        nodes[slot].batchScheduled = false
         nodes[slot].state = .down
         nodes[slot].inbox.removeAll()
         nodes[slot].incarnation += 1
@@ -283,21 +289,21 @@ public final class Simulator {
                   nodes[slot].state != .refused, nodes[slot].state != .retired else { return }
             if nodes[slot].state == .paused { return }  // Resuming reschedules the tick.
             mixTrace(1, UInt64(slot))
-            step(slot, .tick)
+            enqueueInput(slot, .tick)
             scheduleTick(slot)
         case .deliver(let slot, let message):
             if deferIfPaused(slot, event) { return }
             guard nodes[slot].state == .up else { return }
             mixTrace(2, UInt64(slot), message.from.value, message.term.value)
             traceMessage("recv", message)
-            step(slot, .received(message))
+            enqueueInput(slot, .received(message))
         case .persisted(let slot, let incarnation, let seq):
             guard nodes[slot].incarnation == incarnation else { return }
             if deferIfPaused(slot, event) { return }
             guard nodes[slot].state == .up else { return }
             mixTrace(3, UInt64(slot), seq)
             nodes[slot].disk.completeSync()
-            step(slot, .persisted(seq: seq))
+            enqueueInput(slot, .persisted(seq: seq))
         case .request(let slot, let request):
             if deferIfPaused(slot, event) { return }
             guard nodes[slot].state == .up else { return }  // maybe: lost with the crashed process.
@@ -326,6 +332,11 @@ public final class Simulator {
             nemesisAdminTimeout(serial)
         case .crashAfterVote(let slot, let incarnation, let vote):
             crashAfterVote(slot: slot, incarnation: incarnation, vote: vote)
+        case .drainBatch(let slot, let incarnation):
+            guard nodes[slot].incarnation == incarnation else { return }
+            if deferIfPaused(slot, event) { return }
+            guard nodes[slot].state == .up else { return }
+            drainBatch(slot)
         case .snapshotSerialized(let slot, let incarnation, let job):
             guard nodes[slot].incarnation == incarnation else { return }
             if deferIfPaused(slot, event) { return }
@@ -395,23 +406,62 @@ public final class Simulator {
         if nodes[slot].state == .up { scheduleTick(slot) }
     }
 
-    /// Steps one member and carries out its effects.
+    /// Queues `input` for the member's next loop iteration, as the daemon's inbox queues what one epoll
+    /// iteration brings: inputs arriving within a window drawn from the seed (often none: the same instant)
+    /// share one Replica step, so the simulator runs the daemon's path — several messages, ticks and durable
+    /// batches in one `step(contentsOf:)`, one persist batch and one append per follower for all of them.
+    func enqueueInput(_ slot: Int, _ input: Input) {
+        nodes[slot].batch.append(input)
+        guard !nodes[slot].batchScheduled else { return }
+        nodes[slot].batchScheduled = true
+        let window: UInt64 = prng.chance(Ratio(1, 2)) ? 0 : UInt64(1 + prng.int(below: 300))
+        schedule(after: window, .drainBatch(slot: slot, incarnation: nodes[slot].incarnation))
+    }
+
+    /// Steps every queued input of a member at once.
+    func drainBatch(_ slot: Int) {
+        nodes[slot].batchScheduled = false
+        guard !nodes[slot].batch.isEmpty else { return }
+        let inputs = nodes[slot].batch
+        nodes[slot].batch.removeAll()
+        step(slot, inputs)
+    }
+
+    /// Steps one member with one input, after whatever it has queued (inputs keep their arrival order).
     func step(_ slot: Int, _ input: Input) {
+        if !nodes[slot].batch.isEmpty {
+            let queued = nodes[slot].batch
+            nodes[slot].batch.removeAll()
+            step(slot, queued)
+            guard nodes[slot].replica != nil else { return }
+        }
+        step(slot, [input])
+    }
+
+    /// Steps one member with `inputs` as one Replica step and carries out its effects.
+    func step(_ slot: Int, _ inputs: [Input]) {
         guard nodes[slot].replica != nil else { return }
         let before = checks.snapshotBefore(nodes[slot].replica!)
-        if case .request(let request) = input, checks.auth.isOn { authRequestArrives(request, slot: slot) }
         probeBefore = nil
-        if case .request(let request) = input, workload.isClusterProbe(request.id) {
-            probeBefore = (request.id, nodes[slot].replica!)
+        if inputs.count == 1, case .request(let request) = inputs[0] {
+            if checks.auth.isOn { authRequestArrives(request, slot: slot) }
+            if workload.isClusterProbe(request.id) { probeBefore = (request.id, nodes[slot].replica!) }
         }
         effects.removeAll()
-        nodes[slot].replica!.step(input, into: &effects)
+        if inputs.count > 1 { stats.batchedSteps += 1 }
+        nodes[slot].replica!.step(contentsOf: inputs, into: &effects)
         nodes[slot].replica!.raft.checkInvariants()
-        if nemesis.crashAfterVote, case .received(let m) = input, case .vote(let v) = m.body, !v.preVote,
-           nodes[slot].replica!.raft.vote == m.from, nodes[slot].replica!.raft.term == m.term {
-            nemesis.crashAfterVote = false
-            schedule(after: 30 * Time.millisecond,
-                     .crashAfterVote(slot: slot, incarnation: nodes[slot].incarnation, vote: m))
+        if nemesis.crashAfterVote {
+            for input in inputs {
+                guard case .received(let m) = input, case .vote(let v) = m.body, !v.preVote,
+                      nodes[slot].replica!.raft.vote == m.from, nodes[slot].replica!.raft.term == m.term else {
+                    continue
+                }
+                nemesis.crashAfterVote = false
+                schedule(after: 30 * Time.millisecond,
+                         .crashAfterVote(slot: slot, incarnation: nodes[slot].incarnation, vote: m))
+                break
+            }
         }
         checks.observeStep(slot: slot, before: before, sim: self)
         if failure != nil { return }
@@ -478,7 +528,19 @@ public final class Simulator {
         }
         var latency = 500 + UInt64(prng.int(below: 3000))
         if now < nodes[slot].slowDiskUntil { latency += UInt64(prng.int(below: 200)) * Time.millisecond }
-        let done = max(now + latency, nodes[slot].lastPersistDone)
+        // Group commit, as the daemon's WAL thread: a batch written before the newest sync starts joins it;
+        // one written while that sync runs waits for the next, which starts when it ends.
+        let done: UInt64
+        if now >= nodes[slot].lastPersistDone {
+            nodes[slot].syncStart = now
+            done = now + latency
+        } else if now < nodes[slot].syncStart {
+            stats.groupCommitJoins += 1
+            done = nodes[slot].lastPersistDone
+        } else {
+            nodes[slot].syncStart = nodes[slot].lastPersistDone
+            done = nodes[slot].lastPersistDone + latency
+        }
         nodes[slot].lastPersistDone = done
         queue.push(done, .persisted(slot: slot, incarnation: nodes[slot].incarnation, seq: batch.seq))
     }
@@ -535,6 +597,8 @@ public final class Simulator {
         case .watcherBlocked(let w, _): return "watcher \(w)'s connection backs up"
         case .snapshotSerialized(let slot, _, let job): return "\(name(slot)) serialized snapshot \(job.meta.index)"
         case .snapshotLoad(let slot, _, let index): return "\(name(slot)) reads back snapshot \(index)"
+        case .drainBatch(let slot, _):
+            return "\(name(slot)) steps \(nodes[slot].batch.count) queued inputs"
         case .crashAfterVote(let slot, _, let vote):
             return "nemesis crashes \(name(slot)) after its vote for n\(vote.from) in term \(vote.term)"
         case .passwordChecked(let slot, _, let verdict):
