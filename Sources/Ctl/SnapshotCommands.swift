@@ -10,6 +10,7 @@ let snapshotCommands: [Command] = [
                     .value("initial-cluster-token", "etcd-cluster"),
                     .value("initial-advertise-peer-urls", "http://localhost:2380"), .bool("skip-hash-check")],
             run: runSnapshotRestore),
+    snapshotStatusCommand,
 ]
 
 private func runSnapshotSave(_ invocation: Invocation) throws(CtlError) {
@@ -42,8 +43,10 @@ private func runSnapshotSave(_ invocation: Invocation) throws(CtlError) {
         }
     }
     if showProgress { Out.writeAll(2, [10]) }
-    // etcd ends with a 32-byte SHA-256 line after the last data line; keel's format checksums itself.
-    if pieces.count >= 2, pieces[pieces.count - 1].blob.count == 32, pieces[pieces.count - 2].remaining == 0 {
+    // etcd ends with a 32-byte SHA-256 line after the last data line; keel's format checksums itself. An
+    // etcd-format (bbolt) stream keeps it: `snapshot restore` checks it, as etcdctl's does.
+    if !EtcdSnapshotFile.isBolt(data), pieces.count >= 2, pieces[pieces.count - 1].blob.count == 32,
+       pieces[pieces.count - 2].remaining == 0 {
         data.removeLast(32)
     }
     guard !data.isEmpty else { throw CtlError(message: "empty snapshot received", exitCode: ExitCode.error) }
@@ -68,7 +71,8 @@ private func writeFile(_ path: String, _ bytes: [UInt8]) throws(CtlError) {
     if synced != 0 { throw CtlError(message: "could not sync \(path)", exitCode: ExitCode.error) }
 }
 
-private func readFile(_ path: String) throws(CtlError) -> [UInt8] {
+/// The bytes of the file at `path` (a snapshot to restore or report on).
+func readSnapshotFile(_ path: String) throws(CtlError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
         throw CtlError(message: "open \(path): \(String(cString: strerror(errno)))", exitCode: ExitCode.error)
@@ -123,7 +127,16 @@ private func runSnapshotRestore(_ invocation: Invocation) throws(CtlError) {
     if stat(dataDir, &status) == 0 {
         throw CtlError(message: "data-dir \"\(dataDir)\" exists", exitCode: ExitCode.error)
     }
-    let bytes = try readFile(invocation.positionals[0])
+    var bytes = try readSnapshotFile(invocation.positionals[0])
+    if !EtcdSnapshotFile.isKeel(bytes) && EtcdSnapshotFile.isBolt(bytes) {
+        // An etcd backup (`etcdctl snapshot save`, or member/snap/db with --skip-hash-check): its data become a
+        // keel snapshot, which is then restored as keel's own.
+        do {
+            bytes = try EtcdSnapshotFile.keelSnapshot(fromEtcd: bytes, skipHashCheck: flags.bool("skip-hash-check"))
+        } catch {
+            throw CtlError(message: "\(error)", exitCode: ExitCode.error)
+        }
+    }
     let identity: MemberIdentity
     do {
         identity = try DataDir.restore(snapshot: bytes, path: dataDir, name: name, initialCluster: cluster,

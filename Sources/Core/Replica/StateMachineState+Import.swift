@@ -1,0 +1,43 @@
+extension StateMachineState {
+    /// A state built from parts (an imported etcd backend): no applied-request window yet (a fresh one of
+    /// `requestWindow` entries), the given store, auth store, alarms and membership.
+    public init(clusterID: UInt64, memberContexts: [(id: MemberID, context: [UInt8])], alarms: [Alarm] = [],
+                store: KVStore, auth: AuthStore, requestWindow: Int = 16_384) {
+        invariant(requestWindow > 0, "the applied-request window needs room")
+        self.init(clusterID: clusterID, memberContexts: memberContexts,
+                  appliedRequests: AppliedRequests(capacity: requestWindow), alarms: alarms, store: store, auth: auth)
+    }
+}
+
+extension StateMachineState {
+    /// Reads `serialized()` bytes (versions 3 and 4) back into a state, for tools that convert a snapshot
+    /// (the etcd-format Snapshot stream, `keelctl snapshot status`); a Replica restores through its own path.
+    /// - Throws: `DecodeError` for truncated, corrupt or inconsistent bytes.
+    public static func decode(_ bytes: [UInt8], store config: KVStore.Config = KVStore.Config())
+        throws(DecodeError) -> StateMachineState
+    {
+        var reader = ByteReader(bytes)
+        let version = try reader.u8()
+        guard versionsReadable.contains(version) else {
+            throw .badValue(offset: 0, what: "state machine snapshot version \(version)")
+        }
+        let clusterID = try reader.u64()
+        var members: [(id: MemberID, context: [UInt8])] = []
+        for _ in 0..<(try reader.count(itemBytesMin: 12)) {
+            members.append((MemberID(try reader.u64()), try reader.blob()))
+        }
+        let applied = try AppliedRequests.decode(&reader, capacity: AppliedRequests().capacity)
+        var alarms: [Alarm] = []
+        for _ in 0..<(try reader.count(itemBytesMin: 9)) {
+            let member = MemberID(try reader.u64())
+            let at = reader.offset
+            guard let type = AlarmKind(rawValue: try reader.u8()) else { throw .badValue(offset: at, what: "alarm") }
+            alarms.append(Alarm(member: member, type: type))
+        }
+        let store = try KVStore.restore(from: try reader.blob(), config: config)
+        let auth = version >= 4 ? try AuthStore.decode(&reader) : AuthStore()
+        guard reader.isAtEnd else { throw .badValue(offset: reader.offset, what: "trailing snapshot bytes") }
+        return StateMachineState(clusterID: clusterID, memberContexts: members, appliedRequests: applied,
+                                 alarms: alarms, store: store, auth: auth)
+    }
+}
