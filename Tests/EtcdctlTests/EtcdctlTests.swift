@@ -8,9 +8,9 @@ import Testing
 /// build. `KEEL_ETCDCTL_CANDIDATE=etcd` compares etcd with a second etcd instead, which must pass: it
 /// validates the masking.
 ///
-/// Not covered here: `check perf/datascale`, `migrate`, `make-mirror`, `defrag --data-dir`, `snapshot restore`
-/// and `snapshot status` of a saved file (keel's snapshot is its own format, not bbolt's), and `-w protobuf`
-/// (binary, with ids inside varints).
+/// Not covered here: `check perf/datascale`, `migrate`, `defrag --data-dir`, `-w protobuf` (binary, with ids
+/// inside varints); `make-mirror` and `snapshot restore`/`status` of saved files are CtlTests' (MirrorTests,
+/// EtcdSnapshotTests: etcd's bbolt files both ways).
 ///
 /// All tests share one cluster pair per size and run one at a time: each `begin()`s by aligning revisions
 /// and uses its own key prefix.
