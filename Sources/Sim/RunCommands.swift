@@ -130,7 +130,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "\(totals.snapshotLoads) read back); \(totals.batchedSteps) steps of several inputs, "
           + "\(totals.groupCommitJoins) group-committed persist batches")
     print("kinds: " + totals.opsByKind.keys.sorted().map { "\($0) \(totals.opsByKind[$0]!)" }.joined(separator: ", "))
-    print("checked: \(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
+    print("checked: \(totals.modelEntriesChecked) entries against the independent model, "
+          + "\(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
           + "\(totals.leaseRevokesChecked) lease revokes, "
           + "\(totals.locksChecked) lock acquisitions (\(totals.locksAfterWaiting) after waiting), "
@@ -151,6 +152,7 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
 }
 
 func add(_ s: SimStats, to t: inout SimStats) {
+    t.modelEntriesChecked += s.modelEntriesChecked
     t.batchedSteps += s.batchedSteps
     t.groupCommitJoins += s.groupCommitJoins
     t.probes.add(s.probes)

@@ -18,6 +18,10 @@ struct ReferenceStore {
     var eventsChecked = 0
     /// The same duplicate filter the members apply.
     var appliedRequests = AppliedRequests()
+    /// The independent model replaying the same entries; set when its events and `store`'s differ.
+    var model = ModelStore()
+    var disagreement: String?
+    var entriesCrossChecked = 0
 
     /// Replays one committed entry. - Returns: the lease it revoked, if it revoked one.
     mutating func apply(_ entry: Entry, time: UInt64) -> LeaseID? {
@@ -37,6 +41,7 @@ struct ReferenceStore {
               appliedRequests.firstApplication(of: header) else { return nil }
         var revoked: LeaseID?
         var produced: [KVEvent] = []
+        var granted: LeaseID?
         switch command {
         case .put(let r): produced = (try? store.put(r))?.events ?? []
         case .deleteRange(let r): produced = (try? store.deleteRange(r))?.events ?? []
@@ -44,7 +49,10 @@ struct ReferenceStore {
         case .compact(let r):
             if r.revision > compactRevision && r.revision <= store.currentRevision { compactRevision = r.revision }
         case .leaseGrant(let r):
-            if let response = try? store.leaseGrant(r) { grantedTTL[response.id.value] = response.ttlSeconds }
+            if let response = try? store.leaseGrant(r) {
+                grantedTTL[response.id.value] = response.ttlSeconds
+                granted = response.id
+            }
         case .leaseRevoke(let id):
             if let result = try? store.leaseRevoke(id) {
                 produced = result.events
@@ -55,6 +63,7 @@ struct ReferenceStore {
             break
         }
         for event in produced { events.append((event, time)) }
+        crossCheck(command, produced: produced, granted: granted, index: entry.index)
         return revoked
     }
 
@@ -67,5 +76,25 @@ struct ReferenceStore {
             if events[mid].event.kv.modRevision <= revision { low = mid + 1 } else { high = mid }
         }
         return low
+    }
+}
+
+extension ReferenceStore {
+    /// Replays `command` in the independent model and compares its events with the store's: type, key and
+    /// revisions of each, and a put's value, version and lease.
+    mutating func crossCheck(_ command: KVCommand, produced: [KVEvent], granted: LeaseID?, index: LogIndex) {
+        guard disagreement == nil else { return }
+        let expected = model.apply(command, grantedLease: granted)
+        entriesCrossChecked += 1
+        func shape(_ e: KVEvent) -> String {
+            e.type == .delete ? "DELETE \(e.kv.key) @\(e.kv.modRevision)"
+                : "PUT \(e.kv.key)=\(e.kv.value) c\(e.kv.createRevision) m\(e.kv.modRevision) v\(e.kv.version) "
+                  + "l\(e.kv.lease.value)"
+        }
+        let ours = produced.map(shape), theirs = expected.map(shape)
+        if ours != theirs || store.currentRevision.value != model.revision {
+            disagreement = "entry \(index) (\(command)): the store made \(ours) at revision \(store.currentRevision), "
+                + "the independent model \(theirs) at revision \(model.revision)"
+        }
     }
 }

@@ -117,6 +117,9 @@ struct SafetyChecks {
                         sim.stats.leaseRevokesChecked += 1
                         sim.workload.checkRevoke(lease: revoked.value, at: sim.now, sim: sim)
                     }
+                    if let disagreement = reference.disagreement {
+                        return sim.fail(.correctness, "independent-model", disagreement)
+                    }
                 } else if committed[slot].term.value == 0 {
                     committed[slot] = (entry.term, print, committed[slot].appliedAt)
                 } else if committed[slot].term != entry.term || committed[slot].print != print {

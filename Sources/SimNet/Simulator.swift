@@ -61,6 +61,8 @@ public struct SimStats: Sendable, Codable {
     /// Replica steps that carried several inputs (the daemon's batching), and persist batches that joined a
     /// sync another batch started (group commit).
     public var batchedSteps = 0
+    /// Committed entries the independent model (`ModelStore`) replayed and found in agreement with the store.
+    public var modelEntriesChecked = 0
     public var groupCommitJoins = 0
     public var watchEventsChecked = 0
     public var watchProgressChecked = 0
@@ -178,6 +180,7 @@ public final class Simulator {
         stats.virtualTime = now
         stats.opsByKind = workload.opsByKind
         for node in nodes { if let replica = node.replica { stats.probes.add(replica.probes) } }
+        stats.modelEntriesChecked = checks.reference.entriesCrossChecked
         stats.authAnswersChecked = checks.auth.counters.answers
         stats.authDenialsChecked = checks.auth.counters.denials
         stats.authTokenRefusalsChecked = checks.auth.counters.tokenRefusals
