@@ -47,6 +47,8 @@ def sweep(seeds, members, workload):
     cmd = [os.path.join(SCRATCH, ".build/release/keelsim"), "sweep", "--seeds", str(seeds), "--members", str(members),
            "--faults", "all", "--workload", workload]
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    if "sweep done:" not in out:
+        return ("-", "the sweep did not finish: " + out[-300:])
     failed = re.search(r"^FAILED seed=(\d+): (\w+) check '([^']+)'", out, re.M)
     return (failed.group(1), failed.group(3)) if failed else None
 
