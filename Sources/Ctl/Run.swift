@@ -1,5 +1,21 @@
 /// Finds the command, parses its flags, runs it and maps a failure to etcdctl's message and exit code.
 func runKeelctl(_ arguments: [String]) -> Int32 {
+    if arguments.first == "help" && arguments.count > 1 {
+        // `keelctl help get`, `keelctl help lease grant`: the command's help, as etcdctl's `help <command>`.
+        let target = arguments.dropFirst().filter { !$0.hasPrefix("-") }.joined(separator: " ")
+        if let command = allCommands.first(where: { $0.name == target }) {
+            Out.line("Usage: \(command.usage)")
+            printFlags(command.flags)
+            return 0
+        }
+        if commandGroups.contains(target) {
+            printHelp(group: target)
+            return 0
+        }
+        Out.error("Error: unknown help topic \"\(target)\"")
+        Out.error("Run 'keelctl --help' for usage.")
+        return ExitCode.error
+    }
     let wordIndices = commandWordIndices(arguments) { commandGroups.contains($0) }
     let words = wordIndices.map { arguments[$0] }
     if words.isEmpty || words == ["help"] {

@@ -19,6 +19,24 @@ struct ErrorTests {
         #expect(lease.status == 128 && lease.stderr.hasPrefix("Error: bad lease ID (xyz), expecting ID in Hex\n"))
     }
 
+    @Test("help at every level: keelctl --help, help <command>, <command> --help, help <group>, an unknown topic")
+    func helpEverywhere() {
+        let top = keelctl(["--help"], endpoint: nil)
+        #expect(top.status == 0 && top.stdout.contains("make-mirror [options] <destination>"), "\(top)")
+        for arguments in [["help", "get"], ["get", "--help"]] {
+            let get = keelctl(arguments, endpoint: nil)
+            #expect(get.status == 0 && get.stdout.hasPrefix("Usage: keelctl get [options] <key> [range_end]\n")
+                    && get.stdout.contains("--consistency"), "\(arguments): \(get)")
+        }
+        let grant = keelctl(["help", "lease", "grant"], endpoint: nil)
+        #expect(grant.status == 0 && grant.stdout.hasPrefix("Usage: keelctl lease grant <ttl>"), "\(grant)")
+        let group = keelctl(["help", "lease"], endpoint: nil)
+        #expect(group.status == 0 && group.stdout.contains("lease revoke <leaseID>")
+                && !group.stdout.contains("  get "), "\(group)")
+        let unknown = keelctl(["help", "nosuch"], endpoint: nil)
+        #expect(unknown.status == 1 && unknown.stderr.hasPrefix("Error: unknown help topic \"nosuch\""), "\(unknown)")
+    }
+
     @Test("unknown commands and flags, unsupported formats")
     func unknownThings() {
         let command = keelctl(["nosuchcommand"], endpoint: endpoint)
