@@ -34,7 +34,8 @@ let package = Package(
                           path: "Sources/Sim"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "SimNet"]),
         .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
-        .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"]),
+        // Fixtures/porcupine: Porcupine's test histories, read by path.
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"], exclude: ["Fixtures"]),
         .testTarget(name: "TidyTests"),
         // Fixtures/etcd-api: etcd 3.4's captured transcripts, read by path (scripts/etcd-capture recaptures them).
         .testTarget(name: "RealNetTests", dependencies: ["RealNet", "Core"], exclude: ["Fixtures"]),

@@ -4,6 +4,10 @@
 struct RegisterValues {
     /// The id of "key absent" (JSON null).
     static let absent: Int32 = -1
+    /// The search's id for a present value that no operation left to place can observe: every read and
+    /// cas still to come needs a write, cas or delete first (`AppendPrefix.canonical`). It equals no
+    /// read's or cas's value, and appending to it leaves it unobservable.
+    static let unobservable: Int32 = -3
 
     /// The string of each id. Invariant: `ids[strings[i]] == i`.
     private(set) var strings: [String] = []
@@ -38,6 +42,7 @@ struct RegisterValues {
     /// The id of `state` with `suffix` appended (absent counts as empty).
     mutating func appending(_ suffix: Int32, to state: Int32) -> Int32 {
         precondition(suffix != Self.absent, "an append's operand is a string")
+        if state == Self.unobservable { return state }
         let packed = UInt64(UInt32(bitPattern: state)) << 32 | UInt64(UInt32(bitPattern: suffix))
         if let known = appended[packed] { return known }
         let result = id(of: (string(state) ?? "") + strings[Int(suffix)])
@@ -66,7 +71,7 @@ enum KVModel {
     /// Only operations that took effect (or may have) reach the model: a read returns the state, a cas
     /// succeeds, and write, delete and append always apply.
     static func step(_ state: Int32, _ operation: ModelOperation, values: inout RegisterValues) -> Int32 {
-        assert(state != impossible, "a search state is a value or absent")
+        assert(state != impossible, "a search state is a value, absent or unobservable")
         switch operation.f {
         case .read: return operation.first == state ? state : impossible
         case .write: return operation.first

@@ -3,7 +3,8 @@
 /// Keys are independent (P-compositionality), so each key's operations are checked on their own, in
 /// `String` order of the keys; the first key that fails is reported, so it is the smallest failing key.
 /// Within a key, `KeyHistory` drops what cannot matter and bounds indeterminate operations, and
-/// `LinearizationSearch` does the memoized backtracking search, pruned by `ValueLiveness`.
+/// `LinearizationSearch` does the memoized backtracking search, pruned by `ValueLiveness` and, on keys with
+/// appends, by `AppendPrefix`.
 ///
 /// Determinism: nothing depends on hashing order or on the clock except the `timeoutSeconds` budget, so
 /// with `statesMax` and `memoryBytesMax` alone the verdict and the explanation are the same on every

@@ -11,9 +11,11 @@
 /// changing the value) and carries on; backtracking over a skip backtracks further. A deadline of
 /// `Int.max` sorts after every definite completion, so reaching one means the search is done.
 ///
-/// Two rules cut the search without changing its verdict: a candidate read of the current value is placed
-/// at once (see `run`), and a placement that leaves a value still needed with nothing to produce it is
-/// refused (`ValueLiveness`).
+/// Three rules cut the search without changing its verdict: a candidate read of the current value is placed
+/// at once (see `run`); a placement that leaves a value still needed with nothing to produce it is
+/// refused (`ValueLiveness`); and on a key with appends, a state whose value no read ahead can grow out of
+/// is refused, and a value nothing left can observe is stored as `RegisterValues.unobservable`, so that
+/// the orders of appends a write later hides share one memo entry (`AppendPrefix`).
 struct LinearizationSearch {
     /// How a search ended.
     enum Outcome: Equatable {
@@ -44,6 +46,7 @@ struct LinearizationSearch {
     private(set) var values: RegisterValues
     private var linearized: LinearizedSet
     private var liveness: ValueLiveness
+    private var appendPrefix: AppendPrefix
     private var memo = MemoTable()
     /// The placed operations, in order; a skipped operation `i` is stored as `~i`.
     private var stackOperations: [Int32] = []
@@ -59,7 +62,7 @@ struct LinearizationSearch {
     /// The number of states explored.
     var statesCount: Int { memo.count }
     /// The bytes held by the memo and the interned values (what `memoryBytesMax` limits).
-    var memoBytes: Int { memo.bytes + values.bytes }
+    var memoBytes: Int { memo.bytes + values.bytes + appendPrefix.bytes }
 
     /// A search over `history`.
     init(_ history: KeyHistory) {
@@ -72,6 +75,7 @@ struct LinearizationSearch {
         linearized = LinearizedSet(count: count)
         liveness = ValueLiveness(
             history.model, optional: history.optional, valuesCount: history.values.strings.count)
+        appendPrefix = AppendPrefix(history, values: history.values)
         head = 2 * count
         // Sort entries by real time; completions at the same position (bounds) keep entry order.
         var entries = [Int32](repeating: 0, count: 2 * count)
@@ -104,7 +108,8 @@ struct LinearizationSearch {
     /// Candidates are tried in invocation order (Porcupine's walk), with one dominance rule first: a
     /// candidate read that returned the current value is placed at once, without trying alternatives.
     /// A read changes nothing and nothing unplaced has to precede it, so if any linearization of the
-    /// rest exists, one that starts with that read exists too.
+    /// rest exists, one that starts with that read exists too. The same holds for an append no read can
+    /// see, while the value is unobservable (`AppendPrefix.isHidden`).
     mutating func run(_ limits: Limits) -> Outcome {
         var state = RegisterValues.absent
         var entry = Int(next[head])
@@ -116,18 +121,18 @@ struct LinearizationSearch {
             if steps & 4095 == 0, let reason = exhausted(limits) { return .unknown(reason) }
             if arrived {
                 arrived = false
-                if let read = matchingRead(state) {
-                    linearized.insert(read)
+                if let dominant = matchingRead(state) ?? hiddenAppend(state) {
+                    linearized.insert(dominant)
                     if memo.insert(linearized, state: state) {
-                        liveness.place(model[read], definite: !optional[read])
+                        liveness.place(model[dominant], definite: !optional[dominant])
                         if let reason = statesExhausted(limits) { return .unknown(reason) }
-                        push(Int32(read), state: state, final: true)
-                        lift(read)
+                        push(Int32(dominant), state: state, final: true)
+                        lift(dominant)
                         entry = Int(next[head])
                         arrived = true
                         continue
                     }
-                    linearized.remove(read)
+                    linearized.remove(dominant)
                     guard let resume = backtrack(&state) else { return .violation }
                     entry = resume
                     continue
@@ -135,10 +140,12 @@ struct LinearizationSearch {
             }
             let operation = entry >> 1
             if entry & 1 == 0 {
-                let after = KVModel.step(state, model[operation], values: &values)
+                var after = KVModel.step(state, model[operation], values: &values)
                 if after != KVModel.impossible && !kills(operation, state: state, after: after) {
                     linearized.insert(operation)
-                    if memo.insert(linearized, state: after) {
+                    after = appendPrefix.canonical(after, linearized: linearized, values: values)
+                    if memo.insert(linearized, state: after)
+                        && !appendPrefix.refutes(after, linearized: linearized, values: values) {
                         liveness.place(model[operation], definite: !optional[operation])
                         if let reason = statesExhausted(limits) { return .unknown(reason) }
                         push(Int32(operation), state: state, final: false)
@@ -160,7 +167,8 @@ struct LinearizationSearch {
                 let kills = produced.map { $0 != state && liveness.isDead($0) } ?? false
                 liveness.unplace(model[operation], definite: false)
                 linearized.insert(operation)
-                if !kills && memo.insert(linearized, state: state) {
+                if !kills && memo.insert(linearized, state: state)
+                    && !appendPrefix.refutes(state, linearized: linearized, values: values) {
                     liveness.place(model[operation], definite: false)
                     if let reason = statesExhausted(limits) { return .unknown(reason) }
                     push(~Int32(operation), state: state, final: true)
@@ -202,6 +210,17 @@ struct LinearizationSearch {
         return nil
     }
 
+    /// The first candidate append that changes nothing observable from `state` (`AppendPrefix.isHidden`).
+    private func hiddenAppend(_ state: Int32) -> Int? {
+        guard state == RegisterValues.unobservable else { return nil }
+        var entry = Int(next[head])
+        while entry != head && entry & 1 == 0 {
+            if appendPrefix.isHidden(entry >> 1) { return entry >> 1 }
+            entry = Int(next[entry])
+        }
+        return nil
+    }
+
     /// Undoes placements up to and including the last one that has alternatives (skips and dominant
     /// reads have none) and returns the entry to try next, or nil when nothing is left to undo.
     private mutating func backtrack(_ state: inout Int32) -> Int? {
@@ -220,7 +239,7 @@ struct LinearizationSearch {
 
     /// The name of the limit that ran out, if one did.
     private func exhausted(_ limits: Limits) -> String? {
-        if let bytesMax = limits.memoryBytesMax, memo.bytes + values.bytes > bytesMax {
+        if let bytesMax = limits.memoryBytesMax, memoBytes > bytesMax {
             return "the memory budget (\(bytesMax) bytes) ran out"
         }
         if let deadline = limits.deadline, ContinuousClock.now >= deadline {

@@ -28,6 +28,9 @@ struct LinearizedSet {
         lastWordMask = tail == 0 ? ~0 : (1 << UInt64(tail)) - 1
     }
 
+    /// Every operation below this index is in the set.
+    var placedBelow: Int { lowWord * 64 }
+
     /// The words from `lowWord` through `highWord` (empty if none).
     var windowCount: Int { max(0, highWord - lowWord + 1) }
 

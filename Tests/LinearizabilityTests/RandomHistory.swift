@@ -23,8 +23,10 @@ struct RandomHistory {
     var ops: [Op] = []
 
     /// A linearizable history of `count` operations over `keys`; with `uniqueValues`, every write and cas
-    /// writes a value of its own (which exercises the reductions for indeterminate operations).
-    init(seed: UInt64, count: Int, keys: [String], appends: Bool, uniqueValues: Bool = false) {
+    /// writes a value of its own (which exercises the reductions for indeterminate operations); with
+    /// `appendHeavy` (and `appends`), about half the operations are appends and a sixth writes, cas or deletes.
+    init(seed: UInt64, count: Int, keys: [String], appends: Bool, uniqueValues: Bool = false,
+         appendHeavy: Bool = false) {
         var random = SplitMix64(seed: seed)
         var state: [String: String] = [:]
         var processFree: [Int64] = []
@@ -39,7 +41,11 @@ struct RandomHistory {
             let current = state[key]
             var op = Op(process: 0, f: .read, key: key, input: .null, read: nil, outcome: .ok,
                         callTime: callTime, returnTime: returnTime)
-            let roll = random.below(appends ? 100 : 85)
+            var roll = random.below(appends ? 100 : 85)
+            if appends && appendHeavy {
+                // Reads stay at 0..<30; 30..<46 maps onto write, cas and delete; the rest are appends.
+                roll = roll < 30 ? roll : roll < 38 ? 30 : roll < 42 ? 55 : roll < 46 ? 75 : 85
+            }
             switch roll {
             case 0..<30: op.f = .read
             case 30..<55:
