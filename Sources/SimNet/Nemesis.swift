@@ -19,6 +19,18 @@ struct NemesisState {
     var crashAfterVote = false
     /// Request ids of the deposed leaders' bursts (far above the workload's).
     var burstSerial: UInt64 = 1 << 60
+    /// A Figure-8 schedule under way (Raft §5.4.2): who plays which part, and what the nemesis waits for.
+    var figure8 = Figure8.idle
+
+    enum Figure8: Equatable {
+        case idle
+        /// The leader and one follower are cut off with a burst of entries only they hold; waiting for the
+        /// others to elect a rival.
+        case awaitingRival(old: Int, follower: Int, serial: UInt64, term: Term)
+        /// The rival is cut off alone with a burst of its own, the old pair rejoined the rest; waiting for a
+        /// leader among them (one holding the old term's entries), to depose it again soon after.
+        case awaitingReturn(rival: Int, rivalSerial: UInt64, term: Term)
+    }
 }
 
 extension Simulator {
@@ -31,7 +43,7 @@ extension Simulator {
                         deposeLeader]
         }
         if profile.network && profile.crash {
-            actions += [bridgeWithoutLeader]
+            actions += [bridgeWithoutLeader, figure8Start]
         }
         if profile.crash {
             actions += [crashRandom, crashRandom, pauseRandom, crashLeader, powerLoss, armCrashAfterVote]
@@ -142,14 +154,86 @@ extension Simulator {
         }
     }
 
+    // MARK: Figure 8
+
+    /// Starts the Raft paper's Figure 8 sequence on five or more members: the leader and one follower are cut
+    /// off with a burst of entries (of the old term, on those two only); the rest elect a rival, which is cut
+    /// off alone at once with a burst of its own (a newer term at the same indexes); the old pair rejoins and
+    /// one of them leads, replicating old-term entries to a majority; it is deposed soon after and the rival
+    /// rejoins. A leader that counted those old-term replicas as committed has them overwritten now.
+    func figure8Start() {
+        guard nemesis.figure8 == .idle, !checks.auth.isOn, let leader = leaderSlot else { return isolateLeader() }
+        let voters = currentVoters().compactMap { slot(of: $0) }
+        guard voters.count >= 5, voters.allSatisfy({ nodes[$0].state == .up }) else { return isolateLeader() }
+        let others = voters.filter { $0 != leader }
+        let follower = others[prng.int(below: others.count)]
+        nemesis.partitionSerial += 1
+        stats.partitions += 1
+        let serial = nemesis.partitionSerial
+        cut([leader, follower], liveSlots.filter { $0 != leader && $0 != follower }, oneWay: false, serial: serial)
+        schedule(after: 8 * Time.second, .heal(.partition(serial: serial)))  // A backstop, whatever happens.
+        traceLine("nemesis: figure 8 begins: n\(nodes[leader].id) and n\(nodes[follower].id) cut off with a burst")
+        mixTrace(21, serial)
+        nemesis.figure8 = .awaitingRival(old: leader, follower: follower, serial: serial,
+                                         term: nodes[leader].replica!.raft.term)
+        burst(leader, count: 20 + prng.int(below: 40))
+    }
+
+    /// Proposals a cut-off leader appends and cannot commit (request ids far above the workload's).
+    func burst(_ slot: Int, count: Int) {
+        for k in 0..<count {
+            guard nodes[slot].state == .up, nodes[slot].replica?.raft.role == .leader else { return }
+            nemesis.burstSerial += 1
+            let put = PutRequest(key: Array("~nemesis/burst".utf8), value: Array("\(k)".utf8))
+            step(slot, .request(ClientRequest(id: nemesis.burstSerial, operation: .put(put))))
+        }
+    }
+
+    /// After each step: the next move of a Figure-8 schedule, when the leader it waits for appears.
+    func figure8Observe(_ slot: Int) {
+        guard healedAt == nil, let raft = nodes[slot].replica?.raft, raft.role == .leader else { return }
+        switch nemesis.figure8 {
+        case .idle:
+            return
+        case .awaitingRival(let old, let follower, let serial, let term):
+            guard slot != old, slot != follower, raft.term > term else { return }
+            nemesis.partitionSerial += 1
+            stats.partitions += 1
+            let rivalSerial = nemesis.partitionSerial
+            cut([slot], liveSlots.filter { $0 != slot }, oneWay: false, serial: rivalSerial)
+            schedule(after: 8 * Time.second, .heal(.partition(serial: rivalSerial)))
+            heal(.partition(serial: serial))
+            traceLine("nemesis: figure 8: rival n\(nodes[slot].id) cut off alone; the old pair rejoins")
+            nemesis.figure8 = .awaitingReturn(rival: slot, rivalSerial: rivalSerial, term: raft.term)
+            schedule(after: 0, .figure8Burst(slot: slot, incarnation: nodes[slot].incarnation))
+        case .awaitingReturn(let rival, let rivalSerial, let term):
+            guard slot != rival, raft.term > term else { return }
+            nemesis.figure8 = .idle
+            schedule(after: Time.millisecond + UInt64(prng.int(below: 30)) * Time.millisecond,
+                     .figure8Depose(slot: slot, incarnation: nodes[slot].incarnation, rivalSerial: rivalSerial))
+        }
+    }
+
+    /// Deposes the returned leader (cut off alone) and lets the rival rejoin.
+    func figure8Depose(slot: Int, incarnation: UInt32, rivalSerial: UInt64) {
+        heal(.partition(serial: rivalSerial))
+        guard healedAt == nil, nodes[slot].incarnation == incarnation, nodes[slot].state == .up else { return }
+        nemesis.partitionSerial += 1
+        stats.partitions += 1
+        cut([slot], liveSlots.filter { $0 != slot }, oneWay: false, serial: nemesis.partitionSerial)
+        schedule(after: 2 * Time.second + UInt64(prng.int(below: 3000)) * Time.millisecond,
+                 .heal(.partition(serial: nemesis.partitionSerial)))
+        traceLine("nemesis: figure 8: n\(nodes[slot].id) deposed, the rival rejoins")
+    }
+
     /// Arms a crash of the next member that grants a vote (see `crashAfterVote`).
     func armCrashAfterVote() {
         traceLine("nemesis: the next member to vote crashes after voting")
         nemesis.crashAfterVote = true
     }
 
-    /// Crashes a member that granted `vote` (durable by now), restarts it soon, and delivers the vote request
-    /// again after the restart: a member must grant the same vote again, and only that one, in that term.
+    /// Crashes a member that granted `vote` (durable by now, or not yet), restarts it soon, and delivers the vote
+    /// request again after the restart: a member must grant the same vote again, and only that one, in that term.
     func crashAfterVote(slot: Int, incarnation: UInt32, vote: Message) {
         guard nodes[slot].incarnation == incarnation, nodes[slot].state == .up, canTakeDown() else { return }
         traceLine("nemesis: crash n\(nodes[slot].id) after its vote for n\(vote.from) in term \(vote.term)")
@@ -396,6 +480,7 @@ extension Simulator {
     /// Ends every fault: the cluster must now elect a leader and finish the work within the bound.
     func finalHeal() {
         healedAt = now
+        nemesis.figure8 = .idle
         network = NetworkState()
         traceLine("nemesis: final heal")
         mixTrace(30)

@@ -86,6 +86,9 @@ enum SimEvent {
     case crashAfterVote(slot: Int, incarnation: UInt32, vote: Message)
     /// The end of a member's loop iteration: every input queued since is stepped at once.
     case drainBatch(slot: Int, incarnation: UInt32)
+    /// Figure 8: the cut-off rival appends a burst of its own; later the returned leader is deposed.
+    case figure8Burst(slot: Int, incarnation: UInt32)
+    case figure8Depose(slot: Int, incarnation: UInt32, rivalSerial: UInt64)
 }
 
 /// A fault to undo later.

@@ -335,6 +335,11 @@ public final class Simulator {
             nemesisAdminTimeout(serial)
         case .crashAfterVote(let slot, let incarnation, let vote):
             crashAfterVote(slot: slot, incarnation: incarnation, vote: vote)
+        case .figure8Burst(let slot, let incarnation):
+            guard nodes[slot].incarnation == incarnation else { return }
+            burst(slot, count: 20 + prng.int(below: 40))
+        case .figure8Depose(let slot, let incarnation, let rivalSerial):
+            figure8Depose(slot: slot, incarnation: incarnation, rivalSerial: rivalSerial)
         case .drainBatch(let slot, let incarnation):
             guard nodes[slot].incarnation == incarnation else { return }
             if deferIfPaused(slot, event) { return }
@@ -461,13 +466,16 @@ public final class Simulator {
                     continue
                 }
                 nemesis.crashAfterVote = false
-                schedule(after: 30 * Time.millisecond,
-                         .crashAfterVote(slot: slot, incarnation: nodes[slot].incarnation, vote: m))
+                // Half the time once the vote is durable, half the time before (a vote answered before it
+                // is on disk would then be forgotten).
+                let delay = prng.chance(Ratio(1, 2)) ? 30 * Time.millisecond : 0
+                schedule(after: delay, .crashAfterVote(slot: slot, incarnation: nodes[slot].incarnation, vote: m))
                 break
             }
         }
         checks.observeStep(slot: slot, before: before, sim: self)
         if failure != nil { return }
+        if nemesis.figure8 != .idle { figure8Observe(slot) }
         if nodes[slot].replica!.raft.isRemoved {
             // etcd exits once it applies its own removal; its clients' streams close and reconnect elsewhere.
             traceLine("n\(nodes[slot].id) applied its own removal and exits")
@@ -600,6 +608,10 @@ public final class Simulator {
         case .watcherBlocked(let w, _): return "watcher \(w)'s connection backs up"
         case .snapshotSerialized(let slot, _, let job): return "\(name(slot)) serialized snapshot \(job.meta.index)"
         case .snapshotLoad(let slot, _, let index): return "\(name(slot)) reads back snapshot \(index)"
+        case .figure8Burst(let slot, _):
+            return "nemesis: figure 8 burst on \(name(slot))"
+        case .figure8Depose(let slot, _, _):
+            return "nemesis: figure 8 deposes \(name(slot))"
         case .drainBatch(let slot, _):
             return "\(name(slot)) steps \(nodes[slot].batch.count) queued inputs"
         case .crashAfterVote(let slot, _, let vote):
