@@ -7,13 +7,13 @@ import Testing
 /// Code probes (FoundationDB's idea): every named rare branch of Core (`Probe`) must be reached by a fixed
 /// seed range under all faults, or the sweeps that pass prove nothing about it. `keelsim sweep` prints the
 /// same table for any range; `keelsim sweep --seeds 1000 --require-probes` is the long form of this test.
-/// Seeds 1-30 are the default run's share: the rarest probes (a vote re-granted after a restart, a conf change
+/// Seeds 1-40 are the default run's share: the rarest probes (a vote re-granted after a restart, a conf change
 /// refused as pending) come once or twice in them; a change to the simulator that moves them out of this range
 /// shows here, and the 1,000-seed sweep says whether they are still reached at all.
 @Suite struct ProbeTests {
-    @Test("every code probe is hit by seeds 1-30 (three members, all faults), and no seed fails")
+    @Test("every code probe is hit by seeds 1-40 (three members, all faults), and no seed fails")
     func everyProbeHit() {
-        let seeds = 30
+        let seeds = 40
         let totals = Mutex((hits: ProbeCounts(), failures: [String]()))
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             for seed in stride(from: 1 + worker, through: seeds, by: 2) {
