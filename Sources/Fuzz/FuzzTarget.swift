@@ -29,6 +29,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case snapshot
     /// Raft entry payloads as the Replica decodes them on apply.
     case entry
+    /// etcd's snapshot files (bbolt databases) as `keelctl snapshot status` and `restore` read them.
+    case etcdSnapshot = "etcd-snapshot"
 
     /// Runs the target over one input.
     public func run(_ input: [UInt8]) {
@@ -45,6 +47,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .wal: StorageTargets.wal(input)
         case .snapshot: StorageTargets.snapshot(input)
         case .entry: StorageTargets.entry(input)
+        case .etcdSnapshot: EtcdSnapshotTargets.etcdSnapshot(input)
         }
     }
 }

@@ -129,7 +129,15 @@ func run(_ executable: String, _ arguments: [String], endpoint: String?, stdin: 
     var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ETCDCTL_") }
     for (key, value) in environment { env[key] = value }
     process.environment = env
-    let out = Pipe()
+    // stdout goes to a file: a pipe holds 64 KiB, and a larger answer (a range of 10k keys) would block the
+    // process until the deadline.
+    let outPath = NSTemporaryDirectory() + "/ctl-out-\(UUID().uuidString)"
+    FileManager.default.createFile(atPath: outPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: outPath) }
+    guard let out = FileHandle(forWritingAtPath: outPath) else {
+        return CtlResult(status: -1, stdout: "", stderr: "cannot create \(outPath)")
+    }
+    defer { try? out.close() }
     let err = Pipe()
     let input = Pipe()
     process.standardOutput = out
@@ -142,7 +150,7 @@ func run(_ executable: String, _ arguments: [String], endpoint: String?, stdin: 
     while process.isRunning && Date() < deadline { usleep(20_000) }
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stdout = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     return CtlResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
 }

@@ -45,34 +45,45 @@ import Testing
         }
     }
 
-    /// A few hundred keys written in txns of 100 (one revision, many sub-revisions), then overwrites, single and
-    /// range deletes, a compaction, a lease with two keys, a user with a role: the history a backup carries.
-    /// - Returns: the revisions worth comparing (the compaction and after) and the lease id.
-    func populate(_ endpoint: String) -> (revisions: [Int], lease: String) {
-        for batch in 0..<3 {
+    /// The txns of 100 puts `populate` writes: 10k keys, as the issue's round trip asks.
+    static let batches = 100
+
+    /// 10k keys written in txns of 100 (one revision, many sub-revisions), then overwrites, single and range
+    /// deletes, a compaction, leases with keys, users with a role: the history a backup carries.
+    /// - Returns: the revisions worth comparing (the compaction and after), the revision before the compaction's
+    ///   first overwrite (a read there shows key/1/1 before its delete) and the first lease's id.
+    func populate(_ endpoint: String) -> (revisions: [Int], beforeDelete: Int, lease: String) {
+        for batch in 0..<Self.batches {
             let ops = (0..<100).map { "put key/\(batch)/\($0) \"v\(batch)-\($0)\"" }.joined(separator: "\n")
             let txn = run(Etcd.ctl, ["txn"], endpoint: endpoint, stdin: "\n" + ops + "\n\n\n",
                           environment: ["ETCDCTL_API": "3"])
             #expect(txn.status == 0, "\(txn)")
         }
+        let base = Self.batches + 1  // The last txn's revision.
         for k in 0..<12 { _ = etcdctl(["put", "key/0/\(k)", "second-\(k)"], endpoint: endpoint) }
         _ = etcdctl(["del", "key/1/1"], endpoint: endpoint)
         _ = etcdctl(["del", "key/2/5", "key/2/8"], endpoint: endpoint)
         _ = etcdctl(["put", "key/1/1", "reborn"], endpoint: endpoint)
-        _ = etcdctl(["compact", "8"], endpoint: endpoint)
+        _ = etcdctl(["compact", "\(base + 4)"], endpoint: endpoint)
         _ = etcdctl(["put", "key/0/3", "third"], endpoint: endpoint)
         _ = etcdctl(["del", "key/0/4"], endpoint: endpoint)
-        let grant = etcdctl(["lease", "grant", "900"], endpoint: endpoint).stdout
-        let lease = String(grant.split(separator: " ").dropFirst().first ?? "")
-        _ = etcdctl(["put", "leased/a", "1", "--lease", lease], endpoint: endpoint)
-        _ = etcdctl(["put", "leased/b", "2", "--lease", lease], endpoint: endpoint)
+        var leases: [String] = []
+        for (k, ttl) in [900, 1200, 3600].enumerated() {
+            let grant = etcdctl(["lease", "grant", "\(ttl)"], endpoint: endpoint).stdout
+            let lease = String(grant.split(separator: " ").dropFirst().first ?? "")
+            _ = etcdctl(["put", "leased/\(k)/a", "1", "--lease", lease], endpoint: endpoint)
+            _ = etcdctl(["put", "leased/\(k)/b", "2", "--lease", lease], endpoint: endpoint)
+            leases.append(lease)
+        }
         _ = etcdctl(["put", "big", String(repeating: "x", count: 9000)], endpoint: endpoint)
         _ = etcdctl(["user", "add", "alice:secret"], endpoint: endpoint)
+        _ = etcdctl(["user", "add", "bob:other"], endpoint: endpoint)
         _ = etcdctl(["role", "add", "reader"], endpoint: endpoint)
         _ = etcdctl(["role", "grant-permission", "reader", "read", "key/", "--prefix"], endpoint: endpoint)
         _ = etcdctl(["user", "grant-role", "alice", "reader"], endpoint: endpoint)
+        _ = etcdctl(["user", "grant-role", "bob", "reader"], endpoint: endpoint)
         let current = revision(etcdctl(["get", "big", "-w", "json"], endpoint: endpoint).stdout)
-        return ([8, 9, 12, 14, current], lease)
+        return ([base + 4, base + 5, base + 8, base + 10, current], base + 5, leases[0])
     }
 
     func revision(_ json: String) -> Int {
@@ -82,13 +93,13 @@ import Testing
 
     /// What a member serves that a restore must keep: every key at each revision (the JSON after the header),
     /// the lease's keys, the user and the role.
-    func served(_ endpoint: String, revisions: [Int], lease: String) -> [String] {
+    func served(_ endpoint: String, revisions: [Int], beforeDelete: Int, lease: String) -> [String] {
         var out: [String] = []
         for revision in revisions {
             let json = etcdctl(["get", "", "--from-key", "-w", "json", "--rev", String(revision)], endpoint: endpoint)
             out.append(json.stdout.range(of: "\"kvs\"").map { String(json.stdout[$0.lowerBound...]) } ?? json.stderr)
         }
-        out.append(etcdctl(["get", "key/1/1", "--rev", "9"], endpoint: endpoint).stdout)
+        out.append(etcdctl(["get", "key/1/1", "--rev", "\(beforeDelete)"], endpoint: endpoint).stdout)
         let live = etcdctl(["lease", "timetolive", lease, "--keys"], endpoint: endpoint).stdout
         // etcd lists a lease's keys from a Go map (any order): compare them sorted.
         var shown = live.replacingOccurrences(of: #"remaining\([0-9]+s\)"#, with: "remaining",
@@ -99,7 +110,9 @@ import Testing
             shown.replaceSubrange(open.upperBound..<close.lowerBound, with: keys)
         }
         out.append(shown)
+        out.append(etcdctl(["lease", "list"], endpoint: endpoint).stdout.split(separator: "\n").sorted().joined())
         out.append(etcdctl(["user", "get", "alice"], endpoint: endpoint).stdout)
+        out.append(etcdctl(["user", "get", "bob"], endpoint: endpoint).stdout)
         out.append(etcdctl(["role", "get", "reader"], endpoint: endpoint).stdout)
         return out
     }
@@ -121,9 +134,11 @@ import Testing
         let root = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let etcd = try Etcd(root: root)
-        let (revisions, lease) = populate(etcd.endpoint)
-        let theirs = served(etcd.endpoint, revisions: revisions, lease: lease)
-        #expect(theirs[0].contains("\"count\":"), "\(theirs[0])")
+        let (revisions, beforeDelete, lease) = populate(etcd.endpoint)
+        let theirs = served(etcd.endpoint, revisions: revisions, beforeDelete: beforeDelete, lease: lease)
+        let live = theirs[revisions.count - 1].range(of: #""count":[0-9]+"#, options: .regularExpression)
+            .flatMap { Int(theirs[revisions.count - 1][$0].dropFirst(8)) } ?? 0
+        #expect(live > 99 * Self.batches, "etcd holds \(live) keys")
         let backup = root + "/etcd.db"
         #expect(etcdctl(["snapshot", "save", backup], endpoint: etcd.endpoint).status == 0)
         etcd.stop()
@@ -146,9 +161,10 @@ import Testing
                             token: "from-etcd", dataDir: root + "/k.keel")
         defer { keel.stop() }
         #expect(keel.waitReady(), "\(keel.log)")
-        let ours = served(keel.endpoint, revisions: revisions, lease: lease)
+        let ours = served(keel.endpoint, revisions: revisions, beforeDelete: beforeDelete, lease: lease)
         #expect(difference(ours, theirs) == nil)
-        #expect(etcdctl(["get", "key/0/0", "--rev", "7"], endpoint: keel.endpoint).stderr.contains("compacted"))
+        #expect(etcdctl(["get", "key/0/0", "--rev", "\(revisions[0] - 1)"], endpoint: keel.endpoint).stderr
+            .contains("compacted"))
 
         // keel's Snapshot stream is etcd's format: etcdctl saves, reports on and restores it; etcd serves it.
         let fromKeel = root + "/keel.db"
@@ -177,7 +193,8 @@ import Testing
         let back = try RestoredEtcd(root: root, dataDir: root + "/back.etcd", base: etcdBase)
         defer { back.stop() }
         #expect(back.waitReady(), "\(back.log)")
-        #expect(difference(served(back.endpoint, revisions: revisions, lease: lease), theirs) == nil)
+        let backServes = served(back.endpoint, revisions: revisions, beforeDelete: beforeDelete, lease: lease)
+        #expect(difference(backServes, theirs) == nil)
         #expect(etcdctl(["put", "after", "restore"], endpoint: back.endpoint).stdout == "OK\n")
     }
 }

@@ -1,4 +1,5 @@
 import Core
+import Glibc
 
 /// Converting between etcd's backend and keel's replicated state, both ways, on keel's public Core types.
 extension EtcdBackend {
@@ -8,11 +9,13 @@ extension EtcdBackend {
     /// scheduled but not finished is completed: the compact revision is the later of the two.
     public func keelState() throws(EtcdBackendError) -> StateMachineState {
         let compact = max(finishedCompactRevision, scheduledCompactRevision)
-        var positions: [[UInt8]: [Int]] = [:]
-        for (k, record) in records.enumerated() { positions[record.kv.key, default: []].append(k) }
-        let names = positions.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        // The records' positions by key, then position (each key's records stay in revision order), grouped below.
+        let names = records.map(\.kv.key)
+        let order = names.indices.sorted {
+            let order = Self.compare(names[$0], names[$1])
+            return order != 0 ? order < 0 : $0 < $1
+        }
         var keys: [KVStore.ImportedKey] = []
-        keys.reserveCapacity(names.count)
         var previous: (main: Int64, sub: Int64)? = nil
         for record in records {
             if let previous, (previous.main, previous.sub) >= (record.main, record.sub) {
@@ -20,8 +23,13 @@ extension EtcdBackend {
             }
             previous = (record.main, record.sub)
         }
-        for name in names {
-            let history = Self.compacted(positions[name]!.map { records[$0] }, at: compact)
+        var start = 0
+        while start < order.count {
+            let name = names[order[start]]
+            var end = start + 1
+            while end < order.count && names[order[end]] == name { end += 1 }
+            let history = Self.compacted(order[start..<end].map { records[$0] }, at: compact)
+            start = end
             if history.isEmpty { continue }
             let keyRecords = history.map { record in
                 KeyRecord(revision: FullRevision(main: Revision(record.main), sub: Int32(record.sub)),
@@ -45,6 +53,16 @@ extension EtcdBackend {
             throw .inconsistent("users and roles do not make a keel auth store: \(error)")
         }
         return StateMachineState(clusterID: 0, memberContexts: [], store: store, auth: auth)
+    }
+
+    /// Byte-wise order of two keys (negative, 0 or positive, as `lexicographicallyPrecedes` orders them), by
+    /// `memcmp`: a million-key restore sorts its keys with this.
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in memcmp(pa.baseAddress!, pb.baseAddress!, common) }
+        }
+        return order != 0 ? Int(order) : a.count - b.count
     }
 
     /// A key's records (in revision order) as etcd keeps them after compacting at `compact`: of those at or

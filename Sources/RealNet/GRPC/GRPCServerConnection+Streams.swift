@@ -170,10 +170,17 @@ extension GRPCServerConnection {
 
     // MARK: Snapshot
 
-    /// Snapshot: the state in 32 KiB messages, each with the bytes still to come, then OK.
+    /// Snapshot: the state in 32 KiB messages, each with the bytes still to come, then OK. The file (etcd's
+    /// format: bbolt database, SHA-256) is built on the snapshot thread; a stream reset meanwhile gets nothing.
     func sendSnapshot(_ id: UInt32) {
         streams[id]?.call = .finishing
-        let bytes = server.replica.etcdSnapshotFile()  // etcd's format: bbolt database, SHA-256
+        server.buildEtcdSnapshot { [weak self] bytes in
+            guard let self, isOpen, streams[id] != nil else { return }
+            sendSnapshot(bytes, on: id)
+        }
+    }
+
+    func sendSnapshot(_ bytes: [UInt8], on id: UInt32) {
         var offset = 0
         repeat {
             let end = min(offset + SnapshotStream.chunkBytes, bytes.count)

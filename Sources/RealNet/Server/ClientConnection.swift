@@ -213,7 +213,11 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
                 Gateway.writeError(.rpc(refusal), for: endpoint, writer: &writer, date: HTTPDate.now(), into: &out)
                 return complete(slot: slot, out)
             }
-            sendSnapshot(server.replica.etcdSnapshotFile())
+            // Built on the snapshot thread; the answer fills this call's slot, so pipelined answers keep order.
+            server.buildEtcdSnapshot { [weak self] file in
+                guard let self else { return }
+                complete(slot: slot, snapshotResponse(file))
+            }
         case .observe(let name): startObserve(name: name, auth: auth)
         default: server.serve(request, endpoint: endpoint, caller: self, tag: slot, auth: auth)
         }
@@ -318,8 +322,6 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         server.step(.watch(.flowControl(stream, blocked: false)))
     }
 
-    /// Streams a snapshot as etcd does: 32 KiB per line with the bytes still to come, then the stream ends.
-    /// The bytes are etcd's snapshot file (`Replica.etcdSnapshotFile`), ending in a SHA-256 of the rest.
     /// A stream refused before it starts (a learner's): the gateway's stream head, the error line, the end.
     func refuseStream(_ error: RPCError, slot: Int) {
         slots.removeLast()
@@ -331,11 +333,11 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         connection.write(out)
     }
 
-    func sendSnapshot(_ snapshot: [UInt8]) {
-        let bytes = snapshot
-        slots.removeLast()
-        guard let connection, connection.isOpen else { return }
+    /// A snapshot streamed as etcd does: 32 KiB per line with the bytes still to come, then the stream ends.
+    /// The bytes are etcd's snapshot file (`Replica.etcdSnapshotFile`), ending in a SHA-256 of the rest.
+    func snapshotResponse(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 2 + 256)
         HTTPResponse.streamHead(date: HTTPDate.now(), into: &out)
         var offset = 0
         while offset < bytes.count {
@@ -347,8 +349,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
             offset = end
         }
         HTTPResponse.lastChunk(into: &out)
-        connection.write(out)
-        if !request.keepAlive { connection.close() }
+        return out
     }
 
     /// Observe: the current leader of an election, then every change of it, as lines (etcd's Observe),

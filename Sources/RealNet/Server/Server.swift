@@ -16,6 +16,10 @@ public final class Server {
     /// --auth-token: what a client's token stands for, and JWT signing (`Server+Auth.swift`).
     let tokens: TokenProvider
     var serialized: [SnapshotWorker.Completion] = []
+    /// Snapshot RPCs waiting for their etcd file from the snapshot thread, by request number
+    /// (`Server+EtcdSnapshot.swift`).
+    var etcdSnapshotCalls: [UInt64: ([UInt8]) -> Void] = [:]
+    var nextEtcdSnapshotCall: UInt64 = 1
     let transport: PeerTransport
     var effects = Effects()
     /// `drain` is carrying out effects; a nested `drain` only sets `drainAgain`.
@@ -287,6 +291,7 @@ public final class Server {
                     fatal("disk failure: snapshot \(SnapshotCodec.fileName(index: index)) cannot be read back")
                 }
                 enqueue(.snapshotLoaded(index: index, data: data))
+            case .etcdFile(let request, let file): etcdSnapshotBuilt(request: request, file)
             }
         }
         serialized.removeAll(keepingCapacity: true)

@@ -1,18 +1,23 @@
 import Core
 
 /// Snapshot work off the event loop and off the WAL's thread: serializing the state (the Replica hands
-/// over a copy-on-write copy) and writing its file, or reading a snapshot file back for a transfer. So
-/// neither the loop nor group commit ever waits for a large store to be encoded, written or read.
+/// over a copy-on-write copy) and writing its file, reading a snapshot file back for a transfer, or building
+/// etcd's snapshot file for the Snapshot RPC. So neither the loop nor group commit ever waits for a large
+/// store to be encoded, written or read.
 public struct SnapshotWorker: DiskWorker {
     public enum Job: Sendable {
         case save(SnapshotJob)
         case load(LogIndex)
+        /// etcd's snapshot file (bbolt database and SHA-256) of `state`, applied through `appliedIndex`, for
+        /// the Snapshot RPC numbered `request` (`Server.buildEtcdSnapshot`).
+        case etcdFile(request: UInt64, state: StateMachineState, appliedIndex: UInt64)
     }
 
     public enum Completion: Sendable {
         case saved(SerializedSnapshot)
         /// The snapshot's state-machine bytes, nil if its file could not be read.
         case loaded(LogIndex, [UInt8]?)
+        case etcdFile(request: UInt64, [UInt8])
     }
 
     /// The member's data directory, opened separately from the WAL thread's.
@@ -31,6 +36,9 @@ public struct SnapshotWorker: DiskWorker {
             switch job {
             case .save(let snapshot): completions.append(.saved(snapshot.serializeAndSave(to: &disk)))
             case .load(let index): completions.append(.loaded(index, SnapshotCodec.loadData(index: index, from: disk)))
+            case .etcdFile(let request, let state, let appliedIndex):
+                let file = EtcdSnapshotFile.etcdSnapshot(of: state, appliedIndex: appliedIndex)
+                completions.append(.etcdFile(request: request, file))
             }
         }
     }
