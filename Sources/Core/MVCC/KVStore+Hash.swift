@@ -35,7 +35,9 @@ extension KVStore {
         }
         positions.sort { $0.revision < $1.revision }
         var writer = ByteWriter(capacity: 256)
-        var crc: UInt32 = 0
+        // Begun with the bucket's name, as etcd's is: an empty store hashes to a non-zero value, which etcd's JSON
+        // then shows (a zero hash would be left out).
+        var crc = CRC32C.checksum(Array("key".utf8), seed: 0)
         for position in positions {
             writer.reset()
             let record = index[position.key].records[position.record]
