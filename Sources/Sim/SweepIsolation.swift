@@ -15,6 +15,9 @@ struct SeedOutcome: Codable {
 enum IsolatedSweep {
     /// Seeds per child: a process start costs far less than 100 runs.
     static let batchSeeds = 100
+    /// A child that reports no seed for this long is stuck in one (a hang in Core): it is killed, and the seed
+    /// fails as a hang.
+    static let hangSeconds = 120.0
 
     /// Runs `count` seeds from `from` in one child; returns what it reported and, if it died before reporting
     /// them all, the seed it was running and why (the end of its standard error).
@@ -36,6 +39,19 @@ enum IsolatedSweep {
         do { try child.run() } catch {
             return ([], trapOutcome(seed: from, message: "cannot start a child keelsim: \(error)"))
         }
+        var reported = 0, lastProgress = Date()
+        var hung = false
+        while child.isRunning {
+            usleep(200_000)
+            let size = (try? FileManager.default.attributesOfItem(atPath: report)[.size] as? Int) ?? 0
+            if size != reported {
+                reported = size
+                lastProgress = Date()
+            } else if Date().timeIntervalSince(lastProgress) > hangSeconds {
+                hung = true
+                kill(child.processIdentifier, SIGKILL)
+            }
+        }
         child.waitUntilExit()
         let decoder = JSONDecoder()
         let lines = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
@@ -45,7 +61,8 @@ enum IsolatedSweep {
         guard outcomes.count < count else { return (outcomes, nil) }
         let tail = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").split(separator: "\n")
             .filter { !$0.hasPrefix("seed ") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }.prefix(3)
-        let why = child.terminationReason == .uncaughtSignal ? "signal \(child.terminationStatus)"
+        let why = hung ? "no seed finished for \(Int(hangSeconds)) s: a hang, killed"
+            : child.terminationReason == .uncaughtSignal ? "signal \(child.terminationStatus)"
             : "exit \(child.terminationStatus)"
         let message = "the process died (\(why)): " + tail.joined(separator: " | ")
         return (outcomes, trapOutcome(seed: from &+ UInt64(outcomes.count), message: message))
