@@ -78,10 +78,10 @@ func humanBytes(_ size: Int64) -> String {
     }
     let value = (scaled * 10 + 0.5).rounded(.down) / 10
     if value < 10 {
-        let tenths = Int((value * 10).rounded())
+        let tenths = Int((value * 10).rounded(.toNearestOrEven))
         return "\(tenths / 10).\(tenths % 10) \(units[exponent])"
     }
-    return "\(Int(value.rounded())) \(units[exponent])"
+    return "\(Int(value.rounded(.toNearestOrEven))) \(units[exponent])"  // Go's %.0f: 704.5 is "704".
 }
 
 /// Go's `time.Duration.String()` for a duration in microseconds (`1.133ms`, `850µs`, `2.5s`).
