@@ -40,21 +40,7 @@ extension KVStore {
         }
         writer.u32(UInt32(keys.count))
         for key in keys {
-            writer.blob(key.key)
-            writer.u32(UInt32(key.records.count))
-            for record in key.records {
-                writer.i64(record.revision.main.value)
-                writer.u32(UInt32(record.revision.sub))
-                guard let kv = record.kv else {
-                    writer.u8(0)
-                    continue
-                }
-                writer.u8(1)
-                writer.i64(kv.createRevision.value)
-                writer.i64(kv.version)
-                writer.i64(kv.lease.value)
-                writer.blob(kv.value)
-            }
+            writeHistory(key: key.key, records: key.records, into: &writer)
         }
         writer.u32(CRC32C.checksum(writer.bytes))
         let store = try restore(from: writer.bytes, config: config)

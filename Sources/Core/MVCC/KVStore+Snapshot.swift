@@ -29,23 +29,29 @@ extension KVStore {
         }
         writer.u32(UInt32(index.count))
         for keyIndex in index {
-            writer.blob(keyIndex.key)
-            writer.u32(UInt32(keyIndex.records.count))
-            for record in keyIndex.records {
-                writer.i64(record.revision.main.value)
-                writer.u32(UInt32(record.revision.sub))
-                guard let kv = record.kv else {
-                    writer.u8(0)
-                    continue
-                }
-                writer.u8(1)
-                writer.i64(kv.createRevision.value)
-                writer.i64(kv.version)
-                writer.i64(kv.lease.value)
-                writer.blob(kv.value)
-            }
+            Self.writeHistory(key: keyIndex.key, records: keyIndex.records, into: &writer)
         }
         writer.u32(CRC32C.checksum(writer.bytes[start...]))
+    }
+
+    /// One key's history in the snapshot format: the key, then each record (revision, and the value unless a
+    /// tombstone). Shared by `snapshot(into:)` and `imported(…)`, so the two cannot drift apart.
+    static func writeHistory(key: [UInt8], records: [KeyRecord], into writer: inout ByteWriter) {
+        writer.blob(key)
+        writer.u32(UInt32(records.count))
+        for record in records {
+            writer.i64(record.revision.main.value)
+            writer.u32(UInt32(record.revision.sub))
+            guard let kv = record.kv else {
+                writer.u8(0)
+                continue
+            }
+            writer.u8(1)
+            writer.i64(kv.createRevision.value)
+            writer.i64(kv.version)
+            writer.i64(kv.lease.value)
+            writer.blob(kv.value)
+        }
     }
 
     /// Rebuilds a store from `snapshot()` bytes.

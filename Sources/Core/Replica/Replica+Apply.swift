@@ -206,29 +206,13 @@ extension Replica {
     }
 
     mutating func restoreStateMachine(_ bytes: [UInt8]) throws(DecodeError) {
-        var reader = ByteReader(bytes)
-        let version = try reader.u8()
-        guard StateMachineState.versionsReadable.contains(version) else {
-            throw .badValue(offset: 0, what: "state machine snapshot version \(version)")
-        }
-        clusterID = try reader.u64()
-        var members: [(id: MemberID, context: [UInt8])] = []
-        for _ in 0..<(try reader.count(itemBytesMin: 12)) {
-            members.append((MemberID(try reader.u64()), try reader.blob()))
-        }
-        memberContexts = members
-        appliedRequests = try AppliedRequests.decode(&reader, capacity: appliedRequests.capacity)
-        var restored: [Alarm] = []
-        for _ in 0..<(try reader.count(itemBytesMin: 9)) {
-            let member = MemberID(try reader.u64())
-            let at = reader.offset
-            guard let type = AlarmKind(rawValue: try reader.u8()) else { throw .badValue(offset: at, what: "alarm") }
-            restored.append(Alarm(member: member, type: type))
-        }
-        alarms = restored
-        store = try KVStore.restore(from: try reader.blob(), config: config.store)
-        auth = version >= 4 ? try AuthStore.decode(&reader) : AuthStore()  // Version 3 predates auth.
-        guard reader.isAtEnd else { throw .badValue(offset: reader.offset, what: "trailing snapshot bytes") }
+        let state = try StateMachineState.decode(bytes, store: config.store, requestWindow: appliedRequests.capacity)
+        clusterID = state.clusterID
+        memberContexts = state.memberContexts
+        appliedRequests = state.appliedRequests
+        alarms = state.alarms
+        store = state.store
+        auth = state.auth
     }
 
     mutating func restore(from snap: Snapshot) {

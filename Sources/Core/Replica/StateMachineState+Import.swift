@@ -10,11 +10,11 @@ extension StateMachineState {
 }
 
 extension StateMachineState {
-    /// Reads `serialized()` bytes (versions 3 and 4) back into a state, for tools that convert a snapshot
-    /// (the etcd-format Snapshot stream, `keelctl snapshot status`); a Replica restores through its own path.
+    /// Reads `serialized()` bytes (versions 3 and 4) back into a state: a Replica installing a snapshot, and
+    /// tools that convert one (the etcd-format Snapshot stream, `keelctl snapshot status`).
     /// - Throws: `DecodeError` for truncated, corrupt or inconsistent bytes.
-    public static func decode(_ bytes: [UInt8], store config: KVStore.Config = KVStore.Config())
-        throws(DecodeError) -> StateMachineState
+    public static func decode(_ bytes: [UInt8], store config: KVStore.Config = KVStore.Config(),
+                              requestWindow: Int = AppliedRequests().capacity) throws(DecodeError) -> StateMachineState
     {
         var reader = ByteReader(bytes)
         let version = try reader.u8()
@@ -26,7 +26,7 @@ extension StateMachineState {
         for _ in 0..<(try reader.count(itemBytesMin: 12)) {
             members.append((MemberID(try reader.u64()), try reader.blob()))
         }
-        let applied = try AppliedRequests.decode(&reader, capacity: AppliedRequests().capacity)
+        let applied = try AppliedRequests.decode(&reader, capacity: requestWindow)
         var alarms: [Alarm] = []
         for _ in 0..<(try reader.count(itemBytesMin: 9)) {
             let member = MemberID(try reader.u64())
