@@ -36,7 +36,7 @@ struct Invocation: Sendable {
 /// Every command keelctl knows, in `--help` order.
 let allCommands: [Command] = kvCommands + [txnCommand, watchCommand] + leaseCommands + clusterCommands
     + maintenanceCommands + snapshotCommands + concurrencyCommands + userCommands + roleCommands + authCommands
-    + [mirrorCommand, versionCommand]
+    + [mirrorCommand] + checkCommands + completionCommands + [versionCommand]
 
 /// Words that take a subcommand (`lease grant`).
 let commandGroups: Set<String> = Set(allCommands.compactMap { command in

@@ -10,9 +10,7 @@ let watchCommand = Command(
 
 private func runWatch(_ invocation: Invocation) throws(CtlError) {
     try invocation.require(.simple, .json)
-    if invocation.arguments.bool("interactive") {
-        throw CtlError(message: "interactive watch is not supported by keelctl", exitCode: ExitCode.badFeature)
-    }
+    if invocation.arguments.bool("interactive") { return try runInteractiveWatch(invocation) }
     var arguments = invocation.positionals
     var command = invocation.arguments.afterDashDash ?? []
     if arguments.isEmpty, let key = getenv("ETCDCTL_WATCH_KEY") { arguments = [String(cString: key)] }
@@ -25,15 +23,7 @@ private func runWatch(_ invocation: Invocation) throws(CtlError) {
         throw invocation.badArgs("`range_end` and `--prefix` are mutually exclusive")
     }
     guard let revision = Int64(invocation.arguments.value("rev")) else { throw invocation.badArgs("bad --rev") }
-    let key = Array(arguments[0].utf8)
-    var end: [UInt8]? = arguments.count == 2 ? Array(arguments[1].utf8) : nil
-    if invocation.arguments.bool("prefix") { end = key.isEmpty ? [0] : prefixRangeEnd(key) }
-    let create = JSON.object([
-        ("key", .base64(key.isEmpty && end == [0] ? [0] : key)), ("range_end", end.map { .base64($0) }),
-        ("start_revision", revision == 0 ? nil : .int(revision)),
-        ("progress_notify", invocation.arguments.bool("progress-notify") ? .bool(true) : nil),
-        ("prev_kv", invocation.arguments.bool("prev-kv") ? .bool(true) : nil),
-    ])
+    let create = watchCreateRequest(arguments, revision: revision, arguments: invocation.arguments)
     let client = invocation.client
     var stream = try client.openStream("/v3/watch", .object([("create_request", create)]),
                                        deadline: client.commandDeadline)
@@ -47,21 +37,37 @@ private func runWatch(_ invocation: Invocation) throws(CtlError) {
             Out.error("watch was canceled (\(reason))")
             throw CtlError(message: "watch is canceled by the server", exitCode: ExitCode.interrupted)
         }
-        try printWatchResponse(response, invocation: invocation, command: command)
+        printWatchResponse(response, format: invocation.format, hex: invocation.hex, command: command)
     }
     throw CtlError(message: "watch is canceled by the server", exitCode: ExitCode.interrupted)
 }
 
-private func printWatchResponse(_ response: JSON, invocation: Invocation, command: [String]) throws(CtlError) {
+/// A watch's `create_request` for `keys` (the key, and the range end if given) with the flags `--prefix`,
+/// `--prev-kv` and `--progress-notify` of `arguments`, from `revision` (0: now).
+func watchCreateRequest(_ keys: [String], revision: Int64, arguments: ParsedArguments) -> JSON {
+    let key = Array(keys[0].utf8)
+    var end: [UInt8]? = keys.count == 2 ? Array(keys[1].utf8) : nil
+    if arguments.bool("prefix") { end = key.isEmpty ? [0] : prefixRangeEnd(key) }
+    return JSON.object([
+        ("key", .base64(key.isEmpty && end == [0] ? [0] : key)), ("range_end", end.map { .base64($0) }),
+        ("start_revision", revision == 0 ? nil : .int(revision)),
+        ("progress_notify", arguments.bool("progress-notify") ? .bool(true) : nil),
+        ("prev_kv", arguments.bool("prev-kv") ? .bool(true) : nil),
+    ])
+}
+
+/// Prints one watch response's events as etcdctl does (`-w simple` or `json`), a progress notification when
+/// it has none, and runs `command` once per event (exit 1 when it fails).
+func printWatchResponse(_ response: JSON, format: OutputFormat, hex: Bool, command: [String]) {
     let events = response["events"]?.arrayValue ?? []
     if events.isEmpty {
-        if invocation.format == .simple {
+        if format == .simple {
             Out.line("progress notify: \(response["header"]?["revision"]?.int64 ?? 0)")
             Out.flush()
         }
         return
     }
-    if invocation.format == .json {
+    if format == .json {
         let goEvents = events.map { event -> JSON in
             guard case .object(let fields) = event else { return event }
             return .object(fields.map { name, value in
@@ -75,8 +81,8 @@ private func printWatchResponse(_ response: JSON, invocation: Invocation, comman
     } else {
         for event in events {
             Out.line(event["type"]?.stringValue == "DELETE" ? "DELETE" : "PUT")
-            if let previous = event["prev_kv"] { printKV(previous, hex: invocation.hex) }
-            printKV(event["kv"] ?? .object([]), hex: invocation.hex)
+            if let previous = event["prev_kv"] { printKV(previous, hex: hex) }
+            printKV(event["kv"] ?? .object([]), hex: hex)
         }
     }
     Out.flush()
