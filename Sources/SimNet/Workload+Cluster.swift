@@ -111,7 +111,12 @@ extension Workload {
         case .memberList, .status, .hash, .moveLeader:
             checkQuery(probe, result, reply, before: s, sim: sim, fail: fail)
         case .removeAbsent(let target):
-            if conf.isMember(target) { return proposed("n\(target) is a member there: the leader decides") }
+            if conf.isMember(target) {
+                if s.config.strictReconfigCheck && conf.isVoter(target) && !Self.startedQuorum(without: target, s) {
+                    return expect(.notEnoughStartedMembers)
+                }
+                return proposed("n\(target) is a member there: the leader decides")
+            }
             expect(.memberNotFound)
         case .promoteNonLearner(let target):
             if conf.isLearner(target) { return fail("n\(target) is a learner there") }
@@ -129,6 +134,16 @@ extension Workload {
             default: proposed("none of the peer URLs is taken there: the members decide when it applies")
             }
         }
+    }
+
+    /// --strict-reconfig-check's rule, restated: the voters other than `target` still include a quorum of
+    /// started members (named in the membership, or the member asked).
+    static func startedQuorum(without target: MemberID, _ s: Replica) -> Bool {
+        let rest = s.raft.conf.voters.filter { $0 != target }
+        let started = rest.filter { voter in
+            voter == s.id || s.memberContexts.contains { $0.id == voter && !MemberInfo.decode($0.context).name.isEmpty }
+        }
+        return started.count * 2 > rest.count
     }
 
     /// An answer made when the call's membership change applied: every member refused it alike, or (an

@@ -100,8 +100,7 @@ import Testing
         var c = Self.cluster()
         #expect(c.ask(1, .updateMember(9, peerURLs: ["http://x:1"])) == .failed(.api(.memberNotFound)))
         c.cut = [3]
-        let renamed = MemberInfo(name: "renamed", peerURLs: [Self.url(2)], clientURLs: ["http://c:2379"])
-        _ = c.request(2, .publishAttributes(context: renamed.encoded()))
+        c.tick(2)  // Member 2 knows a leader: it publishes its configured name and client URLs.
         c.deliverAll()
         c.cut = []
         let update = c.request(3, .updateMember(2, peerURLs: ["http://moved:2380"]))
@@ -113,8 +112,8 @@ import Testing
             Issue.record("MemberUpdate answered \(String(describing: c.reply(update)))")
             return
         }
-        let expected = ClusterMember(id: 2, name: "renamed", peerURLs: ["http://moved:2380"],
-                                     clientURLs: ["http://c:2379"])
+        let expected = ClusterMember(id: 2, name: "self-2", peerURLs: ["http://moved:2380"],
+                                     clientURLs: ["http://self-2:2379"])
         #expect(answer.members.first { $0.id == 2 } == expected)
         #expect(c.replicas[1]!.memberList().first { $0.id == 2 } == expected)
     }

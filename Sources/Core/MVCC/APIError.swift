@@ -82,6 +82,9 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     case memberNotFound
     /// MemberPromote of a voter (etcd's `ErrMemberNotLearner`).
     case memberNotLearner
+    /// A voter added, removed or promoted would leave fewer than a quorum of started voters, with
+    /// --strict-reconfig-check (etcd's `ErrNotEnoughStartedMembers`).
+    case notEnoughStartedMembers
     /// A membership change Raft found invalid when it was applied (e.g. the member was removed meanwhile).
     case memberChangeInvalid
     /// MoveLeader at a member that is not the leader (etcd's `ErrNotLeader`; a request that needs a leader
@@ -116,6 +119,7 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyLearners: "etcdserver: too many learner members in cluster"
         case .memberNotFound: "etcdserver: member not found"
         case .memberNotLearner: "etcdserver: can only promote a learner member"
+        case .notEnoughStartedMembers: "etcdserver: re-configuration failed due to not enough started members"
         case .memberChangeInvalid: "etcdserver: member change no longer valid"
         case .notLeader: "etcdserver: not leader"
         case .badLeaderTransferee: "etcdserver: bad leader transferee"
@@ -135,7 +139,7 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .auth(let error): error.code
         case .memberNotFound: .notFound
         case .peerURLExists, .memberIDExists, .tooManyLearners, .memberNotLearner, .memberChangeInvalid, .notLeader,
-             .badLeaderTransferee: .failedPrecondition
+             .badLeaderTransferee, .notEnoughStartedMembers: .failedPrecondition
         }
     }
 

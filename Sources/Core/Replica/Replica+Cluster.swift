@@ -46,7 +46,7 @@ extension Replica {
 
     /// Proposes a membership change after `memberChangeError`'s checks against this member's view.
     mutating func proposeMemberChange(_ request: ClientRequest, _ change: ConfChange) {
-        if let error = memberChangeError(change) { return refuse(request, .api(error)) }
+        if let error = memberChangeError(change) ?? reconfigQuorumError(change) { return refuse(request, .api(error)) }
         proposeConfChange(request, change)
     }
 
@@ -74,6 +74,38 @@ extension Replica {
             guard raft.conf.isMember(change.member) else { return .memberNotFound }
             return raft.conf.isLearner(change.member) ? nil : .memberNotLearner
         }
+    }
+
+    /// etcd's --strict-reconfig-check, where the request arrives (as etcd checks it before proposing): a voter
+    /// added, removed or promoted must leave at least a quorum of the voters started. A member is started once
+    /// its name is in the membership (published through the log, or given at bootstrap); this member is. As
+    /// etcd, adding a second voter to a one-member cluster is allowed (restoring a cluster from a backup), and
+    /// learners are not counted. (etcd also refuses removing a connected voter when too few others are
+    /// connected; that needs the transport's view and is not done.)
+    func reconfigQuorumError(_ change: ConfChange) -> APIError? {
+        guard config.strictReconfigCheck else { return nil }
+        let voters = raft.conf.voters
+        func started(_ member: MemberID) -> Bool {
+            member == id || memberContexts.contains { $0.id == member && !MemberInfo.decode($0.context).name.isEmpty }
+        }
+        let members: Int, up: Int
+        switch change.kind {
+        case .addLearner:
+            return nil
+        case .addVoter:
+            members = voters.count + 1
+            up = voters.filter(started).count
+            if up == 1 && members == 2 { return nil }
+        case .remove:
+            guard raft.conf.isVoter(change.member) else { return nil }
+            let rest = voters.filter { $0 != change.member }
+            members = rest.count
+            up = rest.filter(started).count
+        case .promote:
+            members = voters.count + 1  // The learner counts, and counts as started.
+            up = voters.filter(started).count + 1
+        }
+        return up < members / 2 + 1 ? .notEnoughStartedMembers : nil
     }
 
     /// Why MoveLeader is refused here, nil if this member leads and `target` votes.

@@ -72,6 +72,8 @@ public struct Replica: Sendable {
     var raisingNoSpace = false
     /// Auto-compaction (periodic mode): the revision seen at the last period boundary.
     var periodicCompactMark: Revision = .zero
+    /// The tick from which this member may propose its attributes again (`Replica+Publish.swift`).
+    var publishRetryTick: UInt64 = 0
 
     public init(id: MemberID, config: ReplicaConfig, seed: UInt64, boot: RaftBoot) {
         raft = Raft(id: id, config: config.raft, seed: seed, boot: boot)
@@ -132,6 +134,7 @@ public struct Replica: Sendable {
             expireConcurrencyCalls()
             tickLeases()
             tickCompaction()
+            publishAttributesIfNeeded()
             if ticks % tokens.ttlTicks == 0 { tokens.expire(now: ticks) }
             if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
                 watches.progressNotify(store: store)

@@ -33,6 +33,9 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var clusterToken = ""
     /// Learners the cluster may have at once (etcd's --max-learners, 1 by default).
     public var learnersMax = 1
+    /// etcd's --strict-reconfig-check (on by default): refuse adding, removing or promoting a voter when fewer
+    /// than a quorum of the voters would be started members (`Replica.reconfigQuorumError`).
+    public var strictReconfigCheck = true
     /// etcd's --auth-token-ttl (300 s by default) in seconds: a simple token unused this long is forgotten.
     public var authTokenTTLSeconds: Int64 = 300
     /// etcd's --auth-token kind: simple tokens are this member's; JWTs the driver signs and verifies.
