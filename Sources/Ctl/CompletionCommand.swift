@@ -121,7 +121,8 @@ func bashCompletionScript() -> String {
                 continue
             fi
             if [[ $word == -* ]]; then
-                if [[ $word != *=* && ${COMP_WORDS[i+1]} != "=" ]] && __keelctl_takes_value "$command${sub:+ $sub}" "$word"; then
+                if [[ $word != *=* && ${COMP_WORDS[i+1]} != "=" ]] \
+                    && __keelctl_takes_value "$command${sub:+ $sub}" "$word"; then
                     ((i++))
                 fi
                 continue

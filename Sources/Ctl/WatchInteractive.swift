@@ -3,11 +3,12 @@ import RealNet
 import Synchronization
 
 /// `watch -i`: reads request lines from stdin as etcdctl does and prints events as they come. A line is
-/// `watch [options] <key> [range_end] [-- command args]` (words split by `argify`, TxnCommand.swift), or `progress`, which asks for a progress notification (printed once per
-/// watch, `progress notify: <revision>`). Each watch runs on a thread with its own stream; every print goes
-/// through `WatchPrinter`. Flags given on the command line do not apply to the lines (etcdctl resets them per
-/// line). Bad lines get etcdctl's message on stderr, or end the run (exit 128) where etcdctl's do; the end of
-/// stdin ends it with `Error reading watch request line: EOF` (exit 3).
+/// `watch [options] <key> [range_end] [-- command args]` (words split by `argify`, TxnCommand.swift), or
+/// `progress`, which asks for a progress notification (printed once per watch, `progress notify: <revision>`).
+/// Each watch runs on a thread with its own stream; every print goes through `WatchPrinter`. Flags given on
+/// the command line do not apply to the lines (etcdctl resets them per line). Bad lines get etcdctl's message
+/// on stderr, or end the run (exit 128) where etcdctl's do; the end of stdin ends it with
+/// `Error reading watch request line: EOF` (exit 3).
 func runInteractiveWatch(_ invocation: Invocation) throws(CtlError) {
     let environmentKey = getenv("ETCDCTL_WATCH_KEY").map { String(cString: $0) } ?? ""
     let environmentEnd = getenv("ETCDCTL_WATCH_RANGE_END").map { String(cString: $0) } ?? ""
