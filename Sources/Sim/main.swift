@@ -7,6 +7,10 @@ guard let command = arguments.first else {
     exit(2)
 }
 let rest = arguments.dropFirst()
+if rest.contains("--help") || rest.contains("-h"), let help = commandUsage(command) {  // `keelsim CMD --help`
+    print(help)
+    exit(0)
+}
 do throws(FlagError) {
     switch command {
     case "run": exit(try runCommand(rest, replay: false))
@@ -27,4 +31,27 @@ do throws(FlagError) {
     printError("keelsim: \(error.message)")
     printError(usage)
     exit(2)
+}
+
+/// The lines of `usage` for one command (its first line and the option lines under it), or nil if unknown.
+func commandUsage(_ command: String) -> String? {
+    let lines = usage.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard let first = lines.firstIndex(where: { line in
+        let words = line.split(separator: " ")
+        return words.contains("keelsim") && words.drop { $0 != "keelsim" }.dropFirst().first.map(String.init) == command
+    }) else { return nil }
+    var head = Substring(lines[first].drop { $0 == " " })
+    if head.hasPrefix("usage: ") { head = head.dropFirst(7) }
+    var block = ["usage: " + head]
+    for line in lines[(first + 1)...] {
+        guard !line.contains("keelsim "), line.hasPrefix(" ") else { break }
+        block.append("  " + line.drop { $0 == " " })
+    }
+    if command != "run", block.contains(where: { $0.contains("[run options]") }), let run = commandUsage("run") {
+        let runLines = run.split(separator: "\n").map(String.init)
+        block.append("run options (as keelsim run): " + runLines[0].dropFirst("usage: keelsim run".count)
+            .drop { $0 == " " })
+        block.append(contentsOf: runLines.dropFirst())
+    }
+    return block.joined(separator: "\n")
 }
