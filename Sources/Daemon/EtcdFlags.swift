@@ -50,10 +50,10 @@ enum EtcdFlags {
 
     static let all: [EtcdFlag] = [
         // member
-        EtcdFlag("config-file", .string),  // Refused in Flags.config: a file keel cannot read holds the config.
+        EtcdFlag("config-file", .string),  // Read in Flags.parse (ConfigFile), in place of the other flags.
         EtcdFlag("name", .string),
         EtcdFlag("data-dir", .string),
-        EtcdFlag("wal-dir", .string, .ignored("keel keeps its WAL in --data-dir; ignored")),
+        EtcdFlag("wal-dir", .string),
         EtcdFlag("listen-peer-urls", .urls),
         EtcdFlag("listen-client-urls", .urls),
         EtcdFlag("listen-metrics-urls", .urls),
@@ -83,8 +83,7 @@ enum EtcdFlags {
         EtcdFlag("initial-cluster", .string),
         EtcdFlag("initial-cluster-token", .string),
         EtcdFlag("initial-cluster-state", .choice(["new", "existing"])),
-        EtcdFlag("strict-reconfig-check", .bool,
-                 .ignored("keel does not refuse member changes that would lose quorum; ignored")),
+        EtcdFlag("strict-reconfig-check", .bool),
         EtcdFlag("enable-v2", .bool, .ignored("keel has no v2 API; ignored")),
         EtcdFlag("pre-vote", .bool),
         // proxy
@@ -143,8 +142,7 @@ enum EtcdFlags {
         EtcdFlag("experimental-watch-progress-notify-interval", .duration),
         EtcdFlag("experimental-warning-apply-duration", .duration, noEffect),
         EtcdFlag("unsafe-no-fsync", .bool, .ignored("keel always makes its WAL durable; ignored")),
-        EtcdFlag("force-new-cluster", .bool,
-                 .ignored("keel cannot rewrite its membership to a one-member cluster yet; ignored")),
+        EtcdFlag("force-new-cluster", .bool),
         // etcd's own retired flags (it warns "no longer supported" and goes on)
         EtcdFlag("cluster-active-size", .retired, noEffect),
         EtcdFlag("cluster-remove-delay", .retired, noEffect),

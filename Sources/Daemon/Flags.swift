@@ -1,9 +1,10 @@
 import Glibc
 import RealNet
 
-/// A bad flag: one line naming it, exit 2.
+/// A bad flag: one line naming it, exit 2 (with the usage); a bad configuration file: one line naming it, exit 1.
 struct FlagError: Error {
     var message: String
+    var exitStatus: Int32 = 2
 }
 
 /// etcd's flag names (and their ETCD_* environment variables), with etcd's defaults; `EtcdFlags` lists
@@ -13,6 +14,11 @@ enum Flags {
     usage: keel [flags]
       --name NAME                          member name (default "default")
       --data-dir DIR                       data directory (default "<name>.keel")
+      --wal-dir DIR                        keep the WAL (wal-* files) here instead of in --data-dir; a data dir
+                                           must always be started with the --wal-dir it was created with
+      --config-file FILE                   etcd's YAML configuration file (also ETCD_CONFIG_FILE): its keys are
+                                           the flags' names, TLS under client-transport-security and
+                                           peer-transport-security; other flags and ETCD_* variables are ignored
       --listen-client-urls URLS            client listen URLs (default http://localhost:2379)
       --advertise-client-urls URLS         client URLs advertised to the cluster (default http://localhost:2379)
       --listen-peer-urls URLS              peer listen URLs (default http://localhost:2380)
@@ -30,6 +36,9 @@ enum Flags {
       --max-request-bytes N                (default 1572864)
       --max-txn-ops N                      operations per txn branch (default 128)
       --pre-vote[=true|false]              pre-vote before an election (etcd's default false; keel's true)
+      --strict-reconfig-check[=true|false] refuse member changes leaving fewer than a quorum of started voters
+                                           (default true)
+      --force-new-cluster                  restart as the only member of the cluster, keeping the data
       --bcrypt-cost N                      bcrypt cost of user passwords, 4 to 31 (default 10)
       --auth-token simple|jwt,OPTIONS      auth token type (default simple); jwt takes sign-method=RS256|RS384|
                                            RS512|PS256|PS384|PS512|ES256|ES384|ES512|HS256|HS384|HS512,
@@ -49,7 +58,7 @@ enum Flags {
       --log-outputs OUTPUTS                default|stderr|stdout|FILE,... (default default: stderr)
       --version                            print the version and exit
     Every other flag of etcd 3.4 (and its ETCD_* variable) is accepted, checked as etcd checks it, and
-    ignored with one warning at start-up; --config-file is refused.
+    ignored with one warning at start-up (in a configuration file too).
     TLS (https:// URLs):
       --cert-file, --key-file FILE         client port certificate and key (PEM)
       --trusted-ca-file FILE               CA for client certificates (demands one, as etcd 3.4)
@@ -64,16 +73,19 @@ enum Flags {
       --cipher-suites LIST                 TLS 1.2 suites by Go/IANA name (TLS 1.3's are fixed)
     """
 
-    /// What the command line and environment ask for: the server's settings, the log's, and one warning per
-    /// etcd flag given that keel accepts but does not act on.
+    /// What the command line and environment (or the configuration file) ask for: the server's settings, the
+    /// log's, one warning per etcd flag given that keel accepts but does not act on, and info lines to log.
     struct Parsed {
         var config: ServerConfig
         var log: LogSettings
         var warnings: [String]
+        var notes: [String] = []
     }
 
     /// Parses as Go's `flag` package does (`-f` or `--f`, `--f=v` or `--f v`; a bool flag takes `--f` alone
-    /// or `--f=v`), then fills unset flags from their ETCD_* variables, as etcd does. Nil: print the version.
+    /// or `--f=v`), then fills unset flags from their ETCD_* variables, as etcd does. With --config-file (or
+    /// ETCD_CONFIG_FILE), as etcd: the file's settings alone, every other flag and ETCD_* variable ignored
+    /// (flags are still checked). Nil: print the version.
     static func parse(_ arguments: [String], environment: (String) -> String?) throws(FlagError) -> Parsed? {
         var values: [String: String] = [:]
         var rest = arguments[...]
@@ -106,6 +118,9 @@ enum Flags {
         }
         if let first = rest.first { throw FlagError(message: "'\(first)' is not a valid flag") }
         if let version = values["version"], EtcdFlags.goBool(version) == true { return nil }
+        let configFile = values["config-file"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment("ETCD_CONFIG_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        if let configFile { return try parse(configFile: configFile) }
         for flag in EtcdFlags.all where values[flag.name] == nil && flag.name != "version" {
             guard let value = environment(flag.environmentName) else { continue }
             if let error = EtcdFlags.error(in: value, for: flag) {
@@ -113,12 +128,33 @@ enum Flags {
             }
             values[flag.name] = value
         }
+        let config = try config(from: values)
+        return Parsed(config: config, log: try logSettings(from: values),
+                      warnings: ignoredWarnings(values) + tlsWarnings(config))
+    }
+
+    /// The settings of etcd's configuration file at `path` (`ConfigFile`); a problem with it is one line
+    /// naming the file, exit 1.
+    static func parse(configFile path: String) throws(FlagError) -> Parsed {
+        let file = try ConfigFile.read(path: path)
+        do throws(FlagError) {
+            let config = try config(from: file.values)
+            let note = "loaded server configuration from \"\(path)\"; other command line flags and environment "
+                + "variables are ignored"
+            return Parsed(config: config, log: try logSettings(from: file.values),
+                          warnings: ignoredWarnings(file.values) + tlsWarnings(config), notes: [note])
+        } catch {
+            throw FlagError(message: "config file \(path): \(error.message)", exitStatus: 1)
+        }
+    }
+
+    /// One warning per flag set that keel accepts and does not act on, in etcd's flag order.
+    static func ignoredWarnings(_ values: [String: String]) -> [String] {
         var warnings: [String] = []
         for flag in EtcdFlags.all where values[flag.name] != nil {
             if case .ignored(let why) = flag.use { warnings.append("--\(flag.name): \(why)") }
         }
-        let config = try config(from: values)
-        return Parsed(config: config, log: try logSettings(from: values), warnings: warnings + tlsWarnings(config))
+        return warnings
     }
 
     /// --logger, --log-level (and the older --debug), --log-outputs (and the older --log-output).
@@ -149,12 +185,9 @@ enum Flags {
 
     static func config(from values: [String: String]) throws(FlagError) -> ServerConfig {
         var c = ServerConfig()
-        if values["config-file"] != nil {
-            throw FlagError(message: "--config-file: configuration files are not supported yet; pass flags or ETCD_* "
-                            + "variables")
-        }
         if let v = values["name"] { c.name = v }
         c.dataDir = values["data-dir"] ?? "\(c.name).keel"
+        if let v = values["wal-dir"], !v.isEmpty { c.walDir = v }
         if let v = values["listen-client-urls"] { c.listenClientURLs = try urls(v, "listen-client-urls") }
         if let v = values["advertise-client-urls"] { c.advertiseClientURLs = try urls(v, "advertise-client-urls") }
         if let v = values["listen-peer-urls"] { c.listenPeerURLs = try urls(v, "listen-peer-urls") }
@@ -182,6 +215,8 @@ enum Flags {
         c.maxRequestBytes = try integer(values, "max-request-bytes", c.maxRequestBytes, 1...(64 << 20))
         c.txnOpsMax = try integer(values, "max-txn-ops", c.txnOpsMax, 1...Int(Int32.max))
         if let v = values["pre-vote"] { c.preVote = EtcdFlags.goBool(v) == true }
+        if let v = values["strict-reconfig-check"] { c.strictReconfigCheck = EtcdFlags.goBool(v) == true }
+        if let v = values["force-new-cluster"] { c.forceNewCluster = EtcdFlags.goBool(v) == true }
         if let v = values["listen-metrics-urls"] { c.listenMetricsURLs = try urls(v, "listen-metrics-urls") }
         try readTLS(values, into: &c)
         // etcd takes any number and uses 10 for a cost bcrypt refuses (PasswordHasher does the same).
@@ -194,10 +229,10 @@ enum Flags {
         c.clientReadTimeoutMilliseconds = try integer(values, "client-read-timeout", c.clientReadTimeoutMilliseconds,
                                                       1...3_600_000)
         if let v = values["experimental-watch-progress-notify-interval"] {
-            guard let seconds = ServerConfig.durationSeconds(v), seconds > 0 else {
+            guard let nanoseconds = EtcdFlags.goDurationNanoseconds(v), nanoseconds >= 1e6 else {
                 throw FlagError(message: "invalid value \"\(v)\" for flag -experimental-watch-progress-notify-interval")
             }
-            c.watchProgressMilliseconds = Int(seconds * 1000)
+            c.watchProgressMilliseconds = Int(nanoseconds / 1e6)
         }
         c.clientIdleMilliseconds = try integer(values, "client-idle-timeout", c.clientIdleMilliseconds, 1...86_400_000)
         c.http2Settings.maxConcurrentStreams = UInt32(try integer(
@@ -211,15 +246,16 @@ enum Flags {
         return c
     }
 
-    /// A Go duration flag (`5s`, `2h`, `100ms`) in milliseconds.
+    /// A Go duration flag (`5s`, `2h`, `100ms`, `1500000ns`) in milliseconds.
     static func milliseconds(_ values: [String: String], _ flag: String, _ fallback: UInt64) throws(FlagError)
         -> UInt64
     {
         guard let text = values[flag] else { return fallback }
-        guard let seconds = ServerConfig.durationSeconds(text), seconds >= 0 else {
+        guard let nanoseconds = EtcdFlags.goDurationNanoseconds(text), nanoseconds >= 0,
+              nanoseconds < 9e18 else {
             throw FlagError(message: "invalid value \"\(text)\" for flag -\(flag): parse error")
         }
-        return UInt64(seconds * 1000)
+        return UInt64(nanoseconds / 1e6)
     }
 
     static func urls(_ text: String, _ flag: String) throws(FlagError) -> [String] {

@@ -1,33 +1,9 @@
 import Glibc
-
-/// A log line's severity, in etcd's `--log-level` order.
-enum LogLevel: Int, Comparable {
-    case debug, info, warn, error, dpanic, panic, fatal
-
-    /// etcd 3.4's --log-level words (zap's, which capnslog's are mapped from).
-    init?(flag: String) {
-        switch flag {
-        case "debug": self = .debug
-        case "info": self = .info
-        case "warn": self = .warn
-        case "error": self = .error
-        case "dpanic": self = .dpanic
-        case "panic": self = .panic
-        case "fatal": self = .fatal
-        default: return nil
-        }
-    }
-
-    static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
-
-    var word: String { ["debug", "info", "warn", "error", "dpanic", "panic", "fatal"][rawValue] }
-    /// capnslog's one-letter severity.
-    var letter: String { ["D", "I", "W", "E", "E", "C", "C"][rawValue] }
-}
+import RealNet
 
 /// Where and how the daemon logs: etcd's --logger, --log-level and --log-outputs.
 struct LogSettings {
-    /// `zap` writes one JSON object per line; `capnslog` writes `<time> I | keel: <message>`.
+    /// `zap` writes one JSON object per line; `capnslog` writes `<time> I | <package>: <sentence>`.
     var zap = false
     var level = LogLevel.info
     /// `default`, `stderr`, `stdout` or file paths.
@@ -61,41 +37,22 @@ enum Log {
         return nil
     }
 
-    /// Writes one line at `level` to every output, if the level is enabled.
-    static func write(_ level: LogLevel, _ message: String) {
-        guard level >= settings.level else { return }
-        var line = settings.zap ? zapLine(level, message) : capnslogLine(level, message)
+    /// Writes one event to every output, if its level is enabled.
+    static func write(_ event: LogEvent) {
+        guard event.level >= settings.level else { return }
+        let t = now()
+        var line = settings.zap
+            ? #"{"level":"\#(event.level.word)","ts":"\#(t.date)T\#(t.time).\#(t.micros)Z","#
+                + #""caller":"\#(event.component)","# + event.zapFields + "}\n"
+            : "\(t.date) \(t.time).\(t.micros) \(event.level.letter) | \(event.component): \(event.sentence)\n"
         line.withUTF8 { bytes in
             for fd in descriptors { _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
         }
     }
 
-    static func capnslogLine(_ level: LogLevel, _ message: String) -> String {
-        let t = now()
-        return "\(t.date) \(t.time).\(t.micros) \(level.letter) | keel: \(message)\n"
-    }
-
-    /// zap's production encoder: level, ISO 8601 time, caller, message.
-    static func zapLine(_ level: LogLevel, _ message: String) -> String {
-        let t = now()
-        var escaped = ""
-        for scalar in message.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\t": escaped += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    escaped.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return #"{"level":"\#(level.word)","ts":"\#(t.date)T\#(t.time).\#(t.micros)Z","caller":"keel","#
-            + #""msg":"\#(escaped)"}"# + "\n"
+    /// Writes one line of the daemon's own (`etcdmain`'s) at `level`.
+    static func write(_ level: LogLevel, _ message: String) {
+        write(LogEvent(level, "etcdmain", message))
     }
 
     /// UTC now: `YYYY-MM-DD`, `hh:mm:ss` and six digits of microseconds.

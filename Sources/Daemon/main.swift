@@ -4,8 +4,6 @@ import RealNet
 
 // keel: an etcd-compatible server. Thin: parse etcd's flags, open the data dir, serve, exit.
 
-func logLine(_ message: String) { Log.write(.info, message) }
-
 /// One line on stderr (and at error level in the log, when the log goes elsewhere), then exit.
 func fail(_ message: String, code: Int32) -> Never {
     if Log.descriptors != [2] { Log.write(.error, message) }
@@ -23,12 +21,14 @@ do throws(FlagError) {
     }
     config = parsed.config
     if let problem = Log.open(parsed.log) { fail(problem, code: 1) }
+    for note in parsed.notes { Log.write(.info, note) }
     for warning in parsed.warnings { Log.write(.warn, warning) }
 } catch {
     if error.message == "help" {
         print(Flags.usage)
         exit(0)
     }
+    if error.exitStatus != 2 { fail(error.message, code: error.exitStatus) }  // A configuration file's: one line.
     fail("\(error.message)\n\(Flags.usage)", code: 2)
 }
 
@@ -47,21 +47,52 @@ sigaddset(&signals, SIGTERM)
 sigaddset(&signals, SIGPIPE)
 pthread_sigmask(SIG_BLOCK, &signals, nil)
 
-logLine("starting member \(config.name) with data dir \(config.dataDir)")
+Log.write(LogEvent(.info, "embed", "starting an etcd server", [
+    "keel-version": "0.1.0", "etcd-api-version": "3.4.23", "name": .string(config.name),
+    "data-dir": .string(config.dataDir), "wal-dir": .string(config.walDir ?? ""),
+    "initial-advertise-peer-urls": .strings(config.initialAdvertisePeerURLs),
+    "listen-peer-urls": .strings(config.listenPeerURLs), "advertise-client-urls": .strings(config.advertiseClientURLs),
+    "listen-client-urls": .strings(config.listenClientURLs), "listen-metrics-urls": .strings(config.listenMetricsURLs),
+    "initial-cluster": .string(config.initialCluster.flatMap { m in m.peerURLs.map { "\(m.name)=\($0)" } }
+        .joined(separator: ",")),
+    "initial-cluster-state": .string(config.initialClusterState),
+    "initial-cluster-token": .string(config.initialClusterToken),
+    "heartbeat-interval": .string("\(config.heartbeatMilliseconds)ms"),
+    "election-timeout": .string("\(config.electionMilliseconds)ms"),
+    "snapshot-count": .number(config.snapshotCount), "quota-size-bytes": .number(config.quotaBackendBytes),
+    "pre-vote": .bool(config.preVote),
+], text: "starting member \(config.name) with data dir \(config.dataDir)"))
 let server: Server
 do throws(StartError) {
-    let opened = try DataDir.open(
-        path: config.dataDir, name: config.name, initialCluster: config.initialCluster,
+    var opened = try DataDir.open(
+        path: config.dataDir, walDir: config.walDir, name: config.name, initialCluster: config.initialCluster,
         state: config.initialClusterState, token: config.initialClusterToken,
         advertisePeerURLs: config.initialAdvertisePeerURLs)
     let id = opened.identity.id
-    logLine(opened.restarted ? "restarting member \(hex64(id.value)) from \(config.dataDir) "
-            + "(--initial-* flags ignored)" : "new member \(hex64(id.value)) in cluster token "
-            + "\(opened.identity.token), state \(config.initialClusterState)")
-    if opened.recovered.tornBytesTruncated > 0 {
-        logLine("WAL: truncated a torn final write of \(opened.recovered.tornBytesTruncated) bytes")
+    if config.forceNewCluster {
+        let removed = try DataDir.forceNewCluster(&opened, path: config.dataDir)
+        Log.write(LogEvent(.info, "etcdserver", "forcing restart member",
+                           ["local-member-id": .string(hex64(id.value)),
+                            "removed-member-ids": .strings(removed.map { hex64($0.value) })],
+                           text: "forcing restart of member \(hex64(id.value)) as a one-member cluster; removed "
+                               + (removed.isEmpty ? "none" : removed.map { hex64($0.value) }.joined(separator: ","))))
     }
-    server = try Server(config: config, opened: opened, seed: UInt64.random(in: 1...UInt64.max), log: logLine)
+    if opened.restarted {
+        Log.write(LogEvent(.info, "etcdserver", "restarting local member",
+                           ["local-member-id": .string(hex64(id.value))],
+                           text: "restarting member \(hex64(id.value)) from \(config.dataDir) "
+                               + "(--initial-* flags ignored)"))
+    } else {
+        Log.write(LogEvent(.info, "etcdserver", "starting local member", ["local-member-id": .string(hex64(id.value))],
+                           text: "new member \(hex64(id.value)) in cluster token \(opened.identity.token), state "
+                           + config.initialClusterState))
+    }
+    if opened.recovered.tornBytesTruncated > 0 {
+        Log.write(LogEvent(.warn, "wal", "truncated a torn final write",
+                           ["bytes": .number(opened.recovered.tornBytesTruncated)],
+                           text: "WAL: truncated a torn final write of \(opened.recovered.tornBytesTruncated) bytes"))
+    }
+    server = try Server(config: config, opened: opened, seed: UInt64.random(in: 1...UInt64.max), log: Log.write)
     server.onReady = { notifySystemd("READY=1") }
 } catch {
     fail("\(error)", code: 1)
@@ -76,6 +107,10 @@ let signalThread = NativeThread(name: "keel-signals") {
     var received: Int32 = 0
     while sigwait(&waited, &received) == 0 {
         if received == SIGINT || received == SIGTERM {
+            Log.write(LogEvent(.info, "osutil", "received signal; shutting down",
+                               ["signal": .string(received == SIGINT ? "interrupt" : "terminated")],
+                               text: "received \(received == SIGINT ? "interrupt" : "terminated") signal, "
+                                   + "shutting down..."))
             notifySystemd("STOPPING=1")
             stopSignal.requestStop()
             return
@@ -88,5 +123,5 @@ do throws(StartError) {
 } catch {
     fail("\(error)", code: 1)
 }
-logLine("shut down cleanly")
+Log.write(.info, "shut down cleanly")
 exit(0)

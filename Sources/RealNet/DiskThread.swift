@@ -151,8 +151,38 @@ public enum WALCompletion: Sendable, Equatable {
     case released(through: LogIndex)
     /// The disk failed (an environment failure): the daemon must stop; nothing after it completes.
     case failed(DiskError)
-    /// A group's writes and syncs took this long (for the fsync duration histogram).
-    case groupDuration(microseconds: UInt64)
+    /// A group's timings and size (for the WAL fsync and backend commit histograms and the WAL bytes).
+    case groupDuration(WALGroupTimings)
+}
+
+/// One WAL group commit, measured on the disk thread.
+public struct WALGroupTimings: Sendable, Equatable {
+    /// The whole group: its records written, then synced.
+    public var microseconds: UInt64
+    /// The group's `fdatasync` calls (`FileDisk.endGroup`).
+    public var syncMicroseconds: UInt64
+    /// WAL record bytes appended.
+    public var bytes: UInt64
+}
+
+/// A `Disk` that hands every call to `base` and counts the bytes appended (the WAL's records; snapshot
+/// files are written atomically, not appended).
+struct AppendCountingDisk<Base: Disk>: Disk {
+    var base: Base
+    var appendedBytes: UInt64 = 0
+
+    func fileNames() -> [String] { base.fileNames() }
+    func read(_ name: String) throws(DiskError) -> [UInt8] { try base.read(name) }
+    mutating func append(_ name: String, _ bytes: [UInt8]) throws(DiskError) {
+        try base.append(name, bytes)
+        appendedBytes += UInt64(bytes.count)
+    }
+    mutating func sync(_ name: String) throws(DiskError) { try base.sync(name) }
+    mutating func writeAtomically(_ name: String, _ bytes: [UInt8]) throws(DiskError) {
+        try base.writeAtomically(name, bytes)
+    }
+    mutating func truncate(_ name: String, size: Int) throws(DiskError) { try base.truncate(name, size: size) }
+    mutating func remove(_ name: String) throws(DiskError) { try base.remove(name) }
 }
 
 /// Core's `WAL` over a `FileDisk`, with group commit: every batch of a group is appended, then one
@@ -174,22 +204,27 @@ public struct WALWorker: DiskWorker {
     public mutating func perform(_ jobs: [WALJob], into completions: inout [WALCompletion]) {
         guard failure == nil else { return }
         let firstCompletion = completions.count
-        var disk = self.disk
+        let disk = self.disk
+        var counting = AppendCountingDisk(base: disk)
         let started = WALWorker.monotonicMicroseconds()
         disk.beginGroup()
         do throws(DiskError) {
             for job in jobs {
                 switch job {
                 case .persist(let batch):
-                    try wal.write(batch, to: &disk)
+                    try wal.write(batch, to: &counting)
                     completions.append(.persisted(seq: batch.seq))
                 case .release(let index):
-                    try wal.release(through: index, on: &disk)
+                    try wal.release(through: index, on: &counting)
                     completions.append(.released(through: index))
                 }
             }
+            let syncStarted = WALWorker.monotonicMicroseconds()
             try disk.endGroup()
-            completions.append(.groupDuration(microseconds: WALWorker.monotonicMicroseconds() - started))
+            let ended = WALWorker.monotonicMicroseconds()
+            completions.append(.groupDuration(WALGroupTimings(microseconds: ended - started,
+                                                              syncMicroseconds: ended - syncStarted,
+                                                              bytes: counting.appendedBytes)))
         } catch {
             if disk.isGrouping { try? disk.endGroup() }
             completions.removeSubrange(firstCompletion...)  // Nothing of a failed group is reported durable.

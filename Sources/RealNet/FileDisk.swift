@@ -1,7 +1,12 @@
 import Core
+import Glibc  // fstat/fstatat: telling the WAL directory apart when it sits inside the data directory.
 
 /// Core's `Disk` over a real directory: one file per name, appends with `O_APPEND`, durability with
 /// `fdatasync` of the file and `fsync` of the directory when a file was created, renamed or removed.
+///
+/// With a WAL directory (etcd's --wal-dir), names beginning `wal-` (the WAL's segments) live there and every
+/// other name in the data directory; `fileNames()` lists both as one namespace, and each directory is synced
+/// when a file in it was created, renamed or removed.
 ///
 /// A class, not a struct: it owns descriptors (the directory, the file being appended to), which are
 /// resources with identity. Use it from one thread at a time (the disk thread; recovery before that).
@@ -13,11 +18,19 @@ public final class FileDisk: Disk {
     /// The directory, without a trailing slash.
     public let directory: String
     private let directoryFD: OwnedFD
+    /// The directory holding the `wal-` files, without a trailing slash; nil when they are in `directory`.
+    public let walDirectory: String?
+    private var walDirectoryFD: OwnedFD?
+    /// The WAL directory's device and inode, to leave it out of the data directory's names when it is inside.
+    private let walDirectoryIdentity: (device: UInt64, inode: UInt64)?
+    /// Prefix of the names kept in `walDirectory`.
+    public static let walPrefix = "wal-"
     /// The file last appended to and its open `O_APPEND` descriptor: the WAL appends to one segment.
     private var appendName: String?
     private var appendFD: OwnedFD?
-    /// A file was created, renamed or removed since the directory was last synced.
+    /// A file was created, renamed or removed since the directory (the WAL directory) was last synced.
     private var directoryDirty = false
+    private var walDirectoryDirty = false
     /// Inside a group: names whose sync is deferred to `endGroup`, in first-sync order, no duplicates.
     private var grouping = false
     private var deferredSyncs: [String] = []
@@ -27,24 +40,47 @@ public final class FileDisk: Disk {
     /// Suffix of the temporary file `writeAtomically` renames into place; leftovers are removed at open.
     public static let temporarySuffix = ".tmp"
 
-    /// Opens (creating if missing, mode 0700) a data directory and removes temporary files a crash left.
-    public init(directory: String) throws(DiskError) {
+    /// Opens (creating if missing, mode 0700) a data directory, and the WAL directory if one is given (the
+    /// data directory's own path is the same as none), and removes temporary files a crash left.
+    public init(directory: String, walDirectory: String? = nil) throws(DiskError) {
+        let path = FileDisk.trimmed(directory)
+        self.directory = path
+        directoryFD = try FileDisk.openCreating(path)
+        if let walDirectory, FileDisk.trimmed(walDirectory) != path {
+            let walPath = FileDisk.trimmed(walDirectory)
+            self.walDirectory = walPath
+            let fd = try FileDisk.openCreating(walPath)
+            var status = stat()
+            walDirectoryIdentity = fstat(fd.rawValue, &status) == 0
+                ? (UInt64(status.st_dev), UInt64(status.st_ino)) : nil
+            walDirectoryFD = consume fd
+        } else {
+            self.walDirectory = nil
+            walDirectoryFD = nil
+            walDirectoryIdentity = nil
+        }
+        for name in try listNames() where name.hasSuffix(FileDisk.temporarySuffix) {
+            try unlinkFile(name)
+        }
+    }
+
+    private static func trimmed(_ directory: String) -> String {
         var path = directory
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         precondition(!path.isEmpty, "FileDisk needs a directory path")
-        self.directory = path
+        return path
+    }
+
+    private static func openCreating(_ path: String) throws(DiskError) -> OwnedFD {
         do {
             try Syscall.makeDirectory(path)
         } catch {
             if error != .exists { throw FileDisk.map(error, file: path, operation: "mkdir") }
         }
         do {
-            directoryFD = try Syscall.openDirectory(path)
+            return try Syscall.openDirectory(path)
         } catch {
             throw FileDisk.map(error, file: path, operation: "open")
-        }
-        for name in try listNames() where name.hasSuffix(FileDisk.temporarySuffix) {
-            try unlinkFile(name)
         }
     }
 
@@ -56,7 +92,7 @@ public final class FileDisk: Disk {
         do {
             return try listNames()
         } catch {
-            fatalError("data directory \(directory) cannot be listed: \(error)")
+            fatalError("data directory \(directory) (or WAL directory) cannot be listed: \(error)")
         }
     }
 
@@ -115,7 +151,7 @@ public final class FileDisk: Disk {
             try? unlinkFile(temporary)
             throw FileDisk.map(error, file: name, "write atomically")
         }
-        directoryDirty = true
+        markDirty(name)
         try syncDirectory()
     }
 
@@ -164,7 +200,7 @@ public final class FileDisk: Disk {
             if error == .notFound { return }
             throw FileDisk.map(error, file: name, "unlink")
         }
-        directoryDirty = true
+        markDirty(name)
         try syncDirectory()
     }
 
@@ -192,18 +228,50 @@ public final class FileDisk: Disk {
 
     // MARK: Helpers
 
-    private func path(_ name: String) -> String { directory + "/" + name }
+    /// Whether `name` lives in the WAL directory.
+    private func inWALDirectory(_ name: String) -> Bool {
+        walDirectory != nil && name.hasPrefix(FileDisk.walPrefix)
+    }
+
+    private func path(_ name: String) -> String {
+        if inWALDirectory(name), let walDirectory { return walDirectory + "/" + name }
+        return directory + "/" + name
+    }
+
+    private func markDirty(_ name: String) {
+        if inWALDirectory(name) { walDirectoryDirty = true } else { directoryDirty = true }
+    }
 
     private static func isPlain(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".." && !name.utf8.contains(UInt8(ascii: "/"))
     }
 
+    /// The data directory's names and, with a WAL directory, its `wal-` names in place of the data
+    /// directory's: one namespace, sorted.
     private func listNames() throws(DiskError) -> [String] {
+        var names: [String]
         do {
-            return try Syscall.listDirectory(directory).sorted()
+            names = try Syscall.listDirectory(directory)
         } catch {
             throw FileDisk.map(error, file: directory, operation: "list")
         }
+        if let walDirectory {
+            names.removeAll { $0.hasPrefix(FileDisk.walPrefix) || isWALDirectory($0) }
+            do {
+                names += try Syscall.listDirectory(walDirectory).filter { $0.hasPrefix(FileDisk.walPrefix) }
+            } catch {
+                throw FileDisk.map(error, file: walDirectory, operation: "list")
+            }
+        }
+        return names.sorted()
+    }
+
+    /// Whether the data directory's entry `name` is the WAL directory (--wal-dir <data-dir>/wal).
+    private func isWALDirectory(_ name: String) -> Bool {
+        guard let identity = walDirectoryIdentity else { return false }
+        var status = stat()
+        return fstatat(directoryFD.rawValue, name, &status, 0) == 0 && UInt64(status.st_dev) == identity.device
+            && UInt64(status.st_ino) == identity.inode
     }
 
     private func appendDescriptor(_ name: String) throws(DiskError) -> Int32 {
@@ -211,7 +279,7 @@ public final class FileDisk: Disk {
         closeAppendFile()
         do {
             let file = try Syscall.openForAppending(path(name))
-            if try Syscall.fileSize(file.rawValue) == 0 { directoryDirty = true }  // maybe: just created.
+            if try Syscall.fileSize(file.rawValue) == 0 { markDirty(name) }  // maybe: just created.
             let raw = file.rawValue
             appendFD = consume file
             appendName = name
@@ -241,20 +309,31 @@ public final class FileDisk: Disk {
         try syncDirectory()
     }
 
+    /// Syncs each directory in which a file was created, renamed or removed since its last sync.
     private func syncDirectory() throws(DiskError) {
-        guard directoryDirty else { return }
-        do {
-            try Syscall.fsync(directoryFD.rawValue)
-        } catch {
-            throw FileDisk.map(error, file: directory, operation: "fsync")
+        if directoryDirty {
+            do {
+                try Syscall.fsync(directoryFD.rawValue)
+            } catch {
+                throw FileDisk.map(error, file: directory, operation: "fsync")
+            }
+            syncCount += 1
+            directoryDirty = false
         }
-        syncCount += 1
-        directoryDirty = false
+        if walDirectoryDirty, let fd = walDirectoryFD?.rawValue, let walDirectory {
+            do {
+                try Syscall.fsync(fd)
+            } catch {
+                throw FileDisk.map(error, file: walDirectory, operation: "fsync")
+            }
+            syncCount += 1
+            walDirectoryDirty = false
+        }
     }
 
     private func unlinkFile(_ name: String) throws(DiskError) {
         do { try Syscall.unlink(path(name)) } catch { throw FileDisk.map(error, file: name, operation: "unlink") }
-        directoryDirty = true
+        markDirty(name)
     }
 
     private static func map(_ error: Errno, file: String, _ operation: String) -> DiskError {

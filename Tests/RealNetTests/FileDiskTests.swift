@@ -25,6 +25,59 @@ import Testing
         #expect(try reopened.read("b.log") == Array("hello world".utf8))
     }
 
+    @Test("with a WAL directory, wal- files live there and the rest in the data directory, as one namespace")
+    func walDirectoryRouting() throws {
+        let data = TemporaryDirectory()
+        let wal = TemporaryDirectory()
+        defer {
+            data.remove()
+            wal.remove()
+        }
+        func touch(_ path: String) { close(open(path, O_WRONLY | O_CREAT, 0o600)) }
+        let segment = WAL.segmentName(0)
+        let snapshot = SnapshotCodec.fileName(index: LogIndex(7))
+        let disk = try FileDisk(directory: data.path, walDirectory: wal.path + "/")
+        #expect(disk.walDirectory == wal.path)
+        try disk.append(segment, [1, 2])
+        try disk.sync(segment)
+        #expect(disk.syncCount == 2)  // The segment's fdatasync and the WAL directory's fsync (it was created).
+        try disk.writeAtomically(snapshot, [3])
+        try disk.writeAtomically("keel-member", [4])
+        #expect(try Syscall.listDirectory(wal.path) == [segment])
+        #expect(try Syscall.listDirectory(data.path).sorted() == ["keel-member", snapshot])
+        #expect(disk.fileNames() == ["keel-member", snapshot, segment])
+        #expect(try disk.read(segment) == [1, 2])
+
+        // A wal- file in the data directory, or another name in the WAL directory, is not in the namespace.
+        touch(data.path + "/" + WAL.segmentName(9))
+        touch(wal.path + "/other")
+        touch(wal.path + "/" + WAL.segmentName(1) + FileDisk.temporarySuffix)
+        #expect(disk.fileNames() == ["keel-member", snapshot, segment, WAL.segmentName(1) + FileDisk.temporarySuffix])
+        // A crash's temporary file in the WAL directory is removed at open; removing a segment removes it there.
+        let reopened = try FileDisk(directory: data.path, walDirectory: wal.path)
+        #expect(reopened.fileNames() == ["keel-member", snapshot, segment])
+        try reopened.remove(segment)
+        #expect(try Syscall.listDirectory(wal.path) == ["other"])
+        #expect(try Syscall.listDirectory(data.path).sorted() == ["keel-member", snapshot, WAL.segmentName(9)])
+
+        // Without a WAL directory the data directory is all there is; its own path as WAL directory is none.
+        #expect(try FileDisk(directory: data.path).fileNames() == ["keel-member", snapshot, WAL.segmentName(9)])
+        #expect(try FileDisk(directory: data.path, walDirectory: data.path + "/").walDirectory == nil)
+
+        // A WAL directory inside the data directory is not one of its names (bootstrap wants an empty namespace).
+        let inside = TemporaryDirectory()
+        defer {
+            _ = unlink(inside.path + "/wal/" + segment)
+            _ = rmdir(inside.path + "/wal")
+            inside.remove()
+        }
+        let nested = try FileDisk(directory: inside.path, walDirectory: inside.path + "/wal")
+        #expect(nested.fileNames().isEmpty)
+        try nested.append(segment, [5])
+        #expect(nested.fileNames() == [segment])
+        #expect(try Syscall.listDirectory(inside.path) == ["wal"])
+    }
+
     @Test("writeAtomically replaces whole and leaves no temporary; leftovers are removed at open")
     func atomicWrite() throws {
         let directory = TemporaryDirectory()

@@ -130,11 +130,33 @@ enum MetricsParser {
         "etcd_debugging_mvcc_put_total": "counter", "etcd_debugging_mvcc_delete_total": "counter",
         "etcd_debugging_mvcc_txn_total": "counter", "grpc_server_msg_received_total": "counter",
         "grpc_server_msg_sent_total": "counter",
+        "etcd_network_peer_round_trip_time_seconds": "histogram", "etcd_network_peer_sent_failures_total": "counter",
+        "etcd_network_peer_received_failures_total": "counter", "etcd_server_heartbeat_send_failures_total": "counter",
+        "etcd_disk_backend_commit_duration_seconds": "histogram", "etcd_disk_wal_write_bytes_total": "gauge",
+        "etcd_debugging_snap_save_total_duration_seconds": "histogram",
+        "etcd_disk_backend_snapshot_duration_seconds": "histogram", "etcd_disk_defrag_inflight": "gauge",
+        "etcd_server_health_success": "counter", "etcd_server_health_failures": "counter",
+        "etcd_server_read_indexes_failed_total": "counter", "etcd_server_slow_read_indexes_total": "counter",
+        "etcd_server_learner_promote_successes": "counter", "etcd_debugging_mvcc_watcher_total": "gauge",
+        "etcd_debugging_mvcc_slow_watcher_total": "gauge", "etcd_debugging_mvcc_pending_events_total": "gauge",
+        "etcd_debugging_mvcc_events_total": "counter", "etcd_debugging_mvcc_compact_revision": "gauge",
+        "etcd_debugging_auth_revision": "gauge",
+    ]
+
+    /// etcd's peer metrics, which a one-member etcd does not serve (no peer has been seen).
+    static let peerMetrics: Set<String> = [
+        "etcd_network_peer_sent_bytes_total", "etcd_network_peer_received_bytes_total",
+        "etcd_network_peer_round_trip_time_seconds", "etcd_network_peer_sent_failures_total",
+        "etcd_network_peer_received_failures_total",
     ]
 
     /// `prometheus.ExponentialBuckets(0.001, 2, 14)` as Go prints the `le` labels.
     static let etcdDiskLe = ["0.001", "0.002", "0.004", "0.008", "0.016", "0.032", "0.064", "0.128", "0.256",
                              "0.512", "1.024", "2.048", "4.096", "8.192", "+Inf"]
+    /// `prometheus.ExponentialBuckets(0.0001, 2, 16)` (peer round trips) as Go prints them.
+    static let etcdRoundTripLe = ["0.0001", "0.0002", "0.0004", "0.0008", "0.0016", "0.0032", "0.0064", "0.0128",
+                                  "0.0256", "0.0512", "0.1024", "0.2048", "0.4096", "0.8192", "1.6384", "3.2768",
+                                  "+Inf"]
 
     /// GET /metrics over HTTP/1.0, so etcd answers unchunked (`HTTP.dechunk` splits "\r\n" graphemes wrongly).
     static func scrapeText(_ port: Int) throws -> String {
@@ -166,7 +188,7 @@ enum MetricsParser {
     @Test("/metrics parses strictly, with etcd's names, types, help and buckets, and counts what happened",
           .enabled(if: MetricsParser.available, "needs python3 with prometheus-client (pip)"), .timeLimit(.minutes(3)))
     func scrape() throws {
-        let cluster = try KeelCluster(size: 3)
+        let cluster = try KeelCluster(size: 3, extra: ["--snapshot-count", "10"])  // Snapshots, saved and timed.
         defer { cluster.stopAll() }
         let leader = try #require(cluster.waitForLeader())
         let port = leader.clientPort
@@ -205,10 +227,28 @@ enum MetricsParser {
                                                  .range(RangeRequest(key: Array("k1".utf8)))])))
         #expect(throws: GRPCClientError.self) { try call(.leaseRevoke, .leaseRevoke(LeaseID(0x1234))) }
         #expect(throws: GRPCClientError.self) { try call(.range, .range(RangeRequest(key: []))) }
+        try call(.compaction, .compaction(CompactionRequest(revision: Revision(3))))
+        #expect(try HTTP.post(port, "/v3/auth/role/add", #"{"name":"metrics"}"#).status == 200)
+        #expect(try HTTP.raw(port, "GET /health HTTP/1.0\r\n\r\n").status == 200)
         let statusResponse = try GRPCClientTests.unary(connection, .status, .status)
         connection.close()
         pumpWatch { events >= 4 }  // Puts of k0, k1, k2 and the delete of k2.
         #expect(events == 4)
+        // A frame that fails its checksum, from a made-up peer 0xfeed, on the leader's peer port: dropped, counted.
+        if case .status(_, let header) = statusResponse {
+            var hello = ByteWriter(capacity: 64)
+            var token = FNV1a()
+            token.mix(cluster.token.utf8)
+            hello.bytes += Array("KEEL".utf8)
+            hello.u8(1)
+            hello.u64(token.value)
+            hello.u64(0xFEED)
+            hello.u64(header.memberID)
+            hello.u32(4)
+            hello.u32(0)  // Not the CRC-32C of the payload.
+            hello.bytes += [1, 2, 3, 4]
+            #expect(try GRPCRobustnessTests.rawExchange(leader.peerPort, hello.bytes).closed)
+        }
 
         let text = try Self.scrapeText(port)
         let after = try MetricsParser.parse(text)
@@ -271,6 +311,7 @@ enum MetricsParser {
             usleep(100_000)
         }
         #expect(ended?.value("etcd_debugging_mvcc_watch_stream_total") == 0)
+        #expect(ended?.value("etcd_debugging_mvcc_watcher_total") == 0)
         #expect(ended?.value("grpc_server_handled_total", watchLabels.merging(["grpc_code": "Canceled"]) { $1 })
                 == (before.value("grpc_server_handled_total", watchLabels.merging(["grpc_code": "Canceled"]) { $1 })
                     ?? 0) + 1)
@@ -282,6 +323,39 @@ enum MetricsParser {
         let from = Set(after.samples["etcd_network_peer_received_bytes_total"]?.filter { $0.value > 0 }
             .compactMap { $0.labels["From"] } ?? [])
         #expect(to.count == 2 && to == from, "\(to) \(from)")
+        // Round trips: the leader times heartbeats to each follower, in etcd's buckets.
+        for peer in to.sorted() {
+            let family = "etcd_network_peer_round_trip_time_seconds"
+            let count = after.value(family + "_count", family: family, ["To": peer]) ?? 0
+            let sum = after.value(family + "_sum", family: family, ["To": peer]) ?? 0
+            #expect(count >= 1 && sum > 0 && sum / count < 0.5, "\(peer): \(count) round trips, \(sum) s")
+            #expect(after.samples[family]?.filter { $0.name.hasSuffix("_bucket") && $0.labels["To"] == peer }
+                .compactMap { $0.labels["le"] } == Self.etcdRoundTripLe)
+        }
+        #expect(after.value("etcd_network_peer_received_failures_total", ["From": "feed"]) == 1)
+        #expect(after.value("etcd_server_heartbeat_send_failures_total") != nil)
+        // Watches: one watcher, its four events sent, none pending or slow.
+        #expect(after.value("etcd_debugging_mvcc_watcher_total") == 1)
+        #expect(delta("etcd_debugging_mvcc_events_total") == 4)
+        #expect(after.value("etcd_debugging_mvcc_slow_watcher_total") == 0)
+        #expect(after.value("etcd_debugging_mvcc_pending_events_total") == 0)
+        #expect(after.value("etcd_debugging_mvcc_compact_revision") == 3)
+        #expect(delta("etcd_debugging_auth_revision") == 1)  // The role added.
+        // prometheus-client names a counter's sample "…_total" even when its family's name does not end so.
+        #expect(delta("etcd_server_health_success_total", family: "etcd_server_health_success") == 1)
+        #expect(delta("etcd_server_health_failures_total", family: "etcd_server_health_failures") == 0)
+        #expect(after.value("etcd_server_read_indexes_failed_total") == 0)
+        #expect(after.value("etcd_disk_defrag_inflight") == 0)
+        // The WAL: bytes written, and each group commit timed whole (the backend commit) and its sync.
+        #expect((delta("etcd_disk_wal_write_bytes_total") ?? 0) > 100)
+        let commits = after.samples["etcd_disk_backend_commit_duration_seconds"]
+        #expect(commits?.filter { $0.name.hasSuffix("_bucket") }.compactMap { $0.labels["le"] } == Self.etcdDiskLe)
+        #expect((delta("etcd_disk_backend_commit_duration_seconds_count",
+                       family: "etcd_disk_backend_commit_duration_seconds") ?? 0) >= 1)
+        #expect(after.value("etcd_disk_backend_commit_duration_seconds_count",
+                            family: "etcd_disk_backend_commit_duration_seconds")
+                == after.value("etcd_disk_wal_fsync_duration_seconds_count",
+                               family: "etcd_disk_wal_fsync_duration_seconds"))
         // The fsync histogram: etcd's buckets, and the writes above made it count.
         let buckets = after.samples["etcd_disk_wal_fsync_duration_seconds"]?.filter { $0.name.hasSuffix("_bucket") }
         #expect(buckets?.compactMap { $0.labels["le"] } == Self.etcdDiskLe)
@@ -297,6 +371,29 @@ enum MetricsParser {
         #expect((after.value("process_resident_memory_bytes") ?? 0) > 1_000_000)
         #expect((after.value("process_virtual_memory_bytes") ?? 0) >= after.value("process_resident_memory_bytes") ?? 0)
         #expect((after.value("process_cpu_seconds_total") ?? -1) >= 0)
+
+        // A snapshot every 10 entries: the leader has saved one (serialized, written, synced) by now.
+        var snapshots = 0.0
+        for _ in 0..<50 where snapshots == 0 {
+            let family = "etcd_debugging_snap_save_total_duration_seconds"
+            snapshots = try MetricsParser.parse(try Self.scrapeText(port)).value(family + "_count", family: family) ?? 0
+            if snapshots == 0 { usleep(100_000) }
+        }
+        #expect(snapshots >= 1)
+
+        // A follower stopped: the leader's messages to it fail, counted under its id.
+        let follower = try #require(cluster.members.first { $0 !== leader })
+        let followerStatus = try HTTP.post(follower.clientPort, "/v3/maintenance/status", "{}").json
+        let followerID = try #require(((followerStatus["header"] as? [String: Any])?["member_id"] as? String)
+            .flatMap { UInt64($0) })
+        _ = follower.stop()
+        var failures = 0.0
+        for _ in 0..<50 where failures == 0 {
+            failures = try MetricsParser.parse(try Self.scrapeText(port))
+                .value("etcd_network_peer_sent_failures_total", ["To": String(followerID, radix: 16)]) ?? 0
+            if failures == 0 { usleep(100_000) }
+        }
+        #expect(failures >= 1)
 
         try compareWithEtcd(keel: after)
     }
@@ -326,7 +423,38 @@ enum MetricsParser {
         print("etcd 3.4 metrics keel does not serve (\(missing.count)): \(missing.joined(separator: " "))")
         // A one-member etcd has no peer metrics; every other metric in the table etcd serves too.
         #expect(Set(served) == Set(Self.etcdTypes.keys).intersection(names))
-        #expect(Set(Self.etcdTypes.keys).subtracting(served)
-                == ["etcd_network_peer_sent_bytes_total", "etcd_network_peer_received_bytes_total"])
+        #expect(Set(Self.etcdTypes.keys).subtracting(served) == Self.peerMetrics)
+        // What keel leaves out, and why (see the report of issue 17): bbolt's and the v2 store's internals, the
+        // gRPC proxy's cache, Go's version, and counts keel's Core does not expose to the daemon.
+        #expect(Set(missing) == Self.notServed, "\(Set(missing).symmetricDifference(Self.notServed).sorted())")
     }
+
+    /// etcd 3.4's metrics keel does not serve.
+    static let notServed: Set<String> = [
+        // bbolt internals (keel has no bbolt backend) and its open read transactions.
+        "etcd_debugging_disk_backend_commit_rebalance_duration_seconds",
+        "etcd_debugging_disk_backend_commit_spill_duration_seconds",
+        "etcd_debugging_disk_backend_commit_write_duration_seconds", "etcd_mvcc_db_open_read_transactions",
+        // The v2 store and the gRPC proxy, which keel does not have.
+        "etcd_debugging_store_expires_total", "etcd_debugging_store_reads_total",
+        "etcd_debugging_store_watch_requests_total", "etcd_debugging_store_watchers",
+        "etcd_debugging_store_writes_total", "etcd_grpc_proxy_cache_hits_total", "etcd_grpc_proxy_cache_keys_total",
+        "etcd_grpc_proxy_cache_misses_total", "etcd_grpc_proxy_events_coalescing_total",
+        "etcd_grpc_proxy_watchers_coalescing_total",
+        // No Go runtime.
+        "etcd_server_go_version",
+        // Facts that Core applies inside a step without telling the daemon (leases, compaction, applies), or
+        // durations keel does not spend apart from a step (hashing, defragmenting, .snap.db files, marshalling).
+        "etcd_debugging_lease_granted_total", "etcd_debugging_lease_renewed_total",
+        "etcd_debugging_lease_revoked_total", "etcd_debugging_lease_ttl_total",
+        "etcd_debugging_server_lease_expired_total", "etcd_debugging_mvcc_db_compaction_keys_total",
+        "etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds",
+        "etcd_debugging_mvcc_db_compaction_total_duration_milliseconds",
+        "etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds",
+        "etcd_debugging_mvcc_total_put_size_in_bytes", "etcd_server_slow_apply_total",
+        "etcd_server_snapshot_apply_in_progress_total", "etcd_mvcc_hash_duration_seconds",
+        "etcd_mvcc_hash_rev_duration_seconds", "etcd_disk_backend_defrag_duration_seconds",
+        "etcd_debugging_snap_save_marshalling_duration_seconds", "etcd_snap_db_fsync_duration_seconds",
+        "etcd_snap_db_save_total_duration_seconds", "etcd_snap_fsync_duration_seconds",
+    ]
 }

@@ -151,6 +151,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
                                                    + #"","etcdcluster":"3.4.0"}"#, date: HTTPDate.now()))
         case .health:
             let healthy = !server.replica.raft.leader.isNone
+            server.metrics.countHealth(healthy)
             var out: [UInt8] = []
             HTTPResponse.plain(status: healthy ? 200 : 503, contentType: "text/plain; charset=utf-8",
                                body: Array(#"{"health":"\#(healthy)"}"#.utf8), date: HTTPDate.now(), into: &out)

@@ -67,6 +67,7 @@ struct MetricsWriter {
     static func number(_ value: Double) -> String {
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value.isNaN { return "NaN" }
+        if value == value.rounded() && abs(value) < 1e15 { return "\(Int64(value))" }  // Go's "1", not "1.0".
         return "\(value)"
     }
 }
@@ -227,6 +228,21 @@ extension Server {
         w.sample("etcd_cluster_version", [("cluster_version", "3.4")], "1")  // /version's etcdcluster, 3.4.0.
         w.single("etcd_server_quota_backend_bytes", .gauge, "Current backend storage quota size in bytes.",
                  "\(replica.config.quotaBackendBytes)")
+        w.single("etcd_server_heartbeat_send_failures_total", .counter,
+                 "The total number of leader heartbeat send failures (likely overloaded from slow disk).",
+                 "\(transport.heartbeatSendFailures)")
+        w.single("etcd_server_health_success", .counter, "The total number of successful health checks",
+                 "\(metrics.healthSuccesses)")
+        w.single("etcd_server_health_failures", .counter, "The total number of failed health checks",
+                 "\(metrics.healthFailures)")
+        w.single("etcd_server_read_indexes_failed_total", .counter, "The total number of failed read indexes seen.",
+                 "\(metrics.readIndexesFailed)")
+        w.single("etcd_server_slow_read_indexes_total", .counter,
+                 "The total number of pending read indexes not in sync with leader's or timed out read index requests.",
+                 "\(metrics.slowReadIndexes)")
+        w.single("etcd_server_learner_promote_successes", .counter,
+                 "The total number of successful learner promotions while this member is leader.",
+                 "\(metrics.learnerPromotions)")
     }
 
     /// mvcc's and the WAL's.
@@ -253,10 +269,38 @@ extension Server {
                  "\(replica.store.currentRevision.value)")
         w.single("etcd_debugging_mvcc_watch_stream_total", .gauge, "Total number of watch streams.",
                  "\(watchStreams.count)")
+        let watches = replica.watches
+        w.single("etcd_debugging_mvcc_watcher_total", .gauge, "Total number of watchers.", "\(watches.watcherTotal)")
+        w.single("etcd_debugging_mvcc_slow_watcher_total", .gauge, "Total number of unsynced slow watchers.",
+                 "\(watches.unsyncedWatcherTotal)")
+        w.single("etcd_debugging_mvcc_pending_events_total", .gauge, "Total number of pending events to be sent.",
+                 "\(watches.pendingEventTotal)")
+        w.single("etcd_debugging_mvcc_events_total", .counter, "Total number of events sent by this member.",
+                 "\(metrics.watchEvents)")
+        w.single("etcd_debugging_mvcc_compact_revision", .gauge, "The revision of the last compaction in store.",
+                 "\(replica.store.compactRevision.value)")
+        w.single("etcd_debugging_auth_revision", .gauge, "The current revision of auth store.",
+                 "\(replica.auth.revision)")
         // disk
         w.family("etcd_disk_wal_fsync_duration_seconds", .histogram,
                  "The latency distributions of fsync called by WAL.")
         w.histogram("etcd_disk_wal_fsync_duration_seconds", metrics.fsync)
+        w.single("etcd_disk_wal_write_bytes_total", .gauge, "Total number of bytes written in WAL.",
+                 "\(metrics.walWriteBytes)")
+        // The WAL group commit: where keel's applied state becomes durable (see `ServerMetrics.backendCommit`).
+        w.family("etcd_disk_backend_commit_duration_seconds", .histogram,
+                 "The latency distributions of commit called by backend.")
+        w.histogram("etcd_disk_backend_commit_duration_seconds", metrics.backendCommit)
+        w.family("etcd_disk_backend_snapshot_duration_seconds", .histogram,
+                 "The latency distribution of backend snapshots.")
+        w.histogram("etcd_disk_backend_snapshot_duration_seconds", metrics.backendSnapshot)
+        w.family("etcd_debugging_snap_save_total_duration_seconds", .histogram,
+                 "The total latency distributions of save called by snapshot.")
+        w.histogram("etcd_debugging_snap_save_total_duration_seconds", metrics.snapshotSave)
+        // Defragmenting is one Replica input, carried out within a step on the loop thread, which also answers
+        // this scrape: no scrape can see one under way.
+        w.single("etcd_disk_defrag_inflight", .gauge,
+                 "Whether or not defrag is active on the member. 1 means active, 0 means not.", "0")
     }
 
     /// rafthttp's peer bytes and v3rpc's client bytes.
@@ -271,6 +315,22 @@ extension Server {
         for peer in transport.receivedBytes.keys.sorted() {
             w.sample("etcd_network_peer_received_bytes_total", [("From", String(peer.value, radix: 16))],
                      "\(transport.receivedBytes[peer]!)")
+        }
+        w.family("etcd_network_peer_sent_failures_total", .counter, "The total number of send failures from peers.")
+        for peer in transport.sentFailures.keys.sorted() {
+            w.sample("etcd_network_peer_sent_failures_total", [("To", String(peer.value, radix: 16))],
+                     "\(transport.sentFailures[peer]!)")
+        }
+        w.family("etcd_network_peer_received_failures_total", .counter,
+                 "The total number of receive failures from peers.")
+        for peer in transport.receivedFailures.keys.sorted() {
+            w.sample("etcd_network_peer_received_failures_total", [("From", String(peer.value, radix: 16))],
+                     "\(transport.receivedFailures[peer]!)")
+        }
+        w.family("etcd_network_peer_round_trip_time_seconds", .histogram, "Round-Trip-Time histogram between peers")
+        for peer in transport.roundTrips.keys.sorted() {
+            w.histogram("etcd_network_peer_round_trip_time_seconds", labels: [("To", String(peer.value, radix: 16))],
+                        transport.roundTrips[peer]!)
         }
         w.single("etcd_network_client_grpc_received_bytes_total", .counter,
                  "The total number of bytes received from grpc clients.", "\(metrics.grpcReceivedBytes)")

@@ -28,7 +28,8 @@ extension Server {
     /// The Replica asks for an Authenticate's password to be checked (off the loop).
     func checkPassword(_ check: PasswordCheck) {
         guard passwords.check(check) else {
-            log("too many password checks waiting: an Authenticate is dropped and will time out")
+            log(LogEvent(.warn, "auth",
+                         "too many password checks waiting: an Authenticate is dropped and will time out"))
             return
         }
     }
@@ -47,7 +48,9 @@ extension Server {
                        endpoint: call.endpoint, auth: call.auth)
             case .failure(let error):
                 // etcd answers a bcrypt failure with the error itself, code 2.
-                log("bcrypt failed for \(call.endpoint.grpcMethod): \(error)")
+                log(LogEvent(.warn, "auth", "bcrypt failed",
+                             ["method": .string(call.endpoint.grpcMethod), "error": .string("\(error)")],
+                             text: "bcrypt failed for \(call.endpoint.grpcMethod): \(error)"))
                 guard call.caller.isListening else { continue }
                 call.caller.answer(.error(RPCError.unknown("bcrypt: \(error)")), endpoint: call.endpoint,
                                    tag: call.tag)

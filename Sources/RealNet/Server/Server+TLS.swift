@@ -23,7 +23,8 @@ extension Server {
             // alone (grpc-go, grpcio) and get h2.
             let endpoint = try TLSEndpoint(server: settings, alpn: kind == "client" ? ["http/1.1", "h2"] : [])
             endpoint.onReloadFailure = { [unowned self] reason in
-                self.log("cannot reload \(kind) TLS files: \(reason)")
+                self.log(LogEvent(.warn, "embed", "cannot reload \(kind) TLS files", ["error": .string(reason)],
+                                  text: "cannot reload \(kind) TLS files: \(reason)"))
             }
             return endpoint
         } catch {
@@ -42,7 +43,10 @@ extension Server {
         if config.peerAutoTLS && config.peerTLS.certFile.isEmpty { settings.insecureSkipVerify = true }
         do {
             let endpoint = try TLSEndpoint(client: settings)
-            endpoint.onReloadFailure = { [unowned self] reason in self.log("cannot reload peer TLS files: \(reason)") }
+            endpoint.onReloadFailure = { [unowned self] reason in
+                self.log(LogEvent(.warn, "rafthttp", "cannot reload peer TLS files", ["error": .string(reason)],
+                                  text: "cannot reload peer TLS files: \(reason)"))
+            }
             return endpoint
         } catch {
             throw .config("peer TLS: \(error.message)")
@@ -68,7 +72,11 @@ extension Server {
             } catch {
                 throw .config("--\(kind == "client" ? "" : "peer-")auto-tls: \(error.message)")
             }
-            log("generated a self-signed \(kind) certificate in \(directory) for \(hosts.joined(separator: ","))")
+            log(LogEvent(.info, "embed", "generated self-signed certificate",
+                         ["kind": .string(kind), "dir": .string(directory),
+                                                                              "hosts": .strings(hosts)],
+                         text: "generated a self-signed \(kind) certificate in \(directory) for "
+                             + hosts.joined(separator: ",")))
         }
         var settings = settings
         settings.certFile = certFile
@@ -79,11 +87,18 @@ extension Server {
     /// etcd's log line for a refused TLS connection (accepted ones; a refused dial is the peer transport's).
     func logRejectedConnection(_ connection: Connection, remoteAddress: String, reason: String) {
         guard connection.isAccepted else {
-            log("TLS connection to peer \(remoteAddress) failed: \(TLSFailureWording.goStyle(reason, isServer: false))")
+            let error = TLSFailureWording.goStyle(reason, isServer: false)
+            log(LogEvent(.warn, "rafthttp", "failed to dial remote peer", ["remote-addr": .string(remoteAddress),
+                                                                          "error": .string(error)],
+                         text: "TLS connection to peer \(remoteAddress) failed: \(error)"))
             return
         }
         let error = TLSFailureWording.goStyle(reason, isServer: true)
         let serverName = connection.tlsServerName
-        log("rejected connection from \"\(remoteAddress)\" (error \"\(error)\", ServerName \"\(serverName)\")")
+        log(LogEvent(.warn, "embed", "rejected connection", ["remote-addr": .string(remoteAddress),
+                                                            "server-name": .string(serverName),
+                                                            "error": .string(error)],
+                     text: "rejected connection from \"\(remoteAddress)\" (error \"\(error)\", "
+                         + "ServerName \"\(serverName)\")"))
     }
 }

@@ -40,7 +40,10 @@ public final class Server {
     var flushQueue: [GRPCServerConnection] = []
     var decoder: GatewayDecoder
     var writer = JSONWriter(capacity: 4096)
-    let log: (String) -> Void
+    /// Where log events go (the daemon writes them as etcd does, `--logger zap` or capnslog).
+    let emit: (LogEvent) -> Void
+    /// What the log last said about Raft, membership and compaction (`Server+Log.swift`).
+    var logged = LoggedState()
     var lastLeader = MemberID.none
     var announcedReady = false
     var fatalError: String?
@@ -63,16 +66,19 @@ public final class Server {
         var tag: Int
     }
 
-    public init(config: ServerConfig, opened: sending DataDir.Opened, seed: UInt64, log: @escaping (String) -> Void)
+    public init(config: ServerConfig, opened: sending DataDir.Opened, seed: UInt64,
+                log: @escaping (LogEvent) -> Void)
         throws(StartError)
     {
         self.config = config
-        self.log = log
+        emit = log
         identity = opened.identity
         var replicaConfig = try config.replicaConfig()
         tokens = try config.tokenProvider()
         if case .jwt(let jwt) = try config.authTokenOptions(), !jwt.unknownNames.isEmpty {
-            log("unknown JWT options: [\(jwt.unknownNames.joined(separator: " "))]")  // etcd warns, and goes on.
+            // etcd warns, and goes on.
+            log(LogEvent(.warn, "auth", "unknown token option", ["option": .strings(jwt.unknownNames)],
+                         text: "unknown JWT options: [\(jwt.unknownNames.joined(separator: " "))]"))
         }
         replicaConfig.memberName = identity.name
         replicaConfig.memberClientURLs = config.advertiseClientURLs
@@ -81,7 +87,8 @@ public final class Server {
         replica = Replica(id: identity.id, config: replicaConfig, seed: seed, boot: opened.recovered.boot)
         decoder = GatewayDecoder(txnOpsMax: replicaConfig.store.txnOpsMax,
                                  grpcMessageBytesMax: config.maxRequestBytes + 524_288)
-        transport = PeerTransport(loop: loop, selfID: identity.id, token: identity.token)
+        transport = PeerTransport(loop: loop, selfID: identity.id, token: identity.token,
+                                  heartbeatMilliseconds: config.heartbeatMilliseconds)
         let signal = loop.signal
         do {
             disk = try DiskThread(worker: WALWorker(wal: opened.recovered.wal, disk: opened.disk),
@@ -124,15 +131,17 @@ public final class Server {
             do {
                 _ = try loop.listen(host: address.host, port: address.port,
                                     tls: address.secure ? peerTLS : nil) { [unowned self] _ in
-                    PeerReceiver(selfID: id, tokenHash: tokenHash) { [unowned self] m, bytes in
-                        self.transport.receivedBytes[m.from, default: 0] += UInt64(bytes)
+                    PeerReceiver(selfID: id, tokenHash: tokenHash,
+                                 transport: self.transport) { [unowned self] m, bytes in
+                        self.transport.received(m, bytes: bytes)
                         self.enqueue(.received(m))
                     }
                 }
             } catch {
                 throw .config("cannot listen for peers on \(address): \(error)")
             }
-            log("listening for peers on \(url)")
+            log(LogEvent(.info, "embed", "serving peer traffic", ["address": .string(address.description)],
+                         text: "listening for peers on \(url)"))
         }
         for url in config.listenClientURLs {
             guard let address = HostPort(url: url) else { throw .config("bad --listen-client-urls '\(url)'") }
@@ -157,7 +166,8 @@ public final class Server {
             } catch {
                 throw .config("cannot listen for metrics on \(address): \(error)")
             }
-            log("serving /metrics and /health on \(url)")
+            log(LogEvent(.info, "embed", "serving metrics", ["address": .string(url)],
+                         text: "serving /metrics and /health on \(url)"))
         }
         do {
             _ = try loop.addTimer(every: .milliseconds(config.heartbeatMilliseconds)) { [unowned self] count in
@@ -185,7 +195,10 @@ public final class Server {
         disk.stop()
         snapshotter.stop()
         if let message = fatalError { throw .config(message) }
-        log("stopped")
+        log(LogEvent(.info, "embed", "closed etcd server",
+                     ["name": .string(config.name), "data-dir": .string(config.dataDir),
+                      "advertise-peer-urls": .strings(config.initialAdvertisePeerURLs),
+                      "advertise-client-urls": .strings(config.advertiseClientURLs)], text: "stopped"))
     }
 
     /// Stops serving: closes the listeners and connections after this iteration.
@@ -199,7 +212,6 @@ public final class Server {
     func tick() {
         transport.tick += 1
         enqueue(.tick)
-        if announcedReady && transport.tick % 50 == 0 { publishAttributes() }  // Until it is in the log.
         let now = Server.monotonicMilliseconds()
         clients.removeAll { $0.value?.isOpen != true }
         for client in clients { client.value?.checkTimeouts(now: now) }
@@ -247,19 +259,20 @@ public final class Server {
             case .send(let m): transport.send(m)
             case .persist(let batch):
                 metrics.persistBatches += 1
-                if let snapshot = batch.snapshot, batch.snapshotResetsLog {
-                    log("installed a snapshot at index \(snapshot.meta.index) from the leader")
-                }
+                if let snapshot = batch.snapshot, batch.snapshotResetsLog { logInstalled(snapshot.meta) }
                 disk.submit(.persist(batch))
             case .reply(let reply): answer(reply)
             case .watch(let stream, let responses):
+                metrics.countWatchEvents(responses)
                 if let target = watchStreams[stream] { target.receiver.deliver(responses, tag: target.tag) }
             case .releaseStorage(let through): disk.submit(.release(through: through))
             case .serializeSnapshot(let job):
-                log("taking a snapshot at index \(job.meta.index)")
+                logSnapshotTriggered(at: job.meta.index)
                 snapshotter.submit(.save(job))
             case .loadSnapshot(let index):
-                log("reading snapshot \(index) back to send to a follower")
+                log(LogEvent(.info, "etcdserver", "reading snapshot to send to a follower",
+                             ["snapshot-index": .number(index.value)],
+                             text: "reading snapshot \(index) back to send to a follower"))
                 snapshotter.submit(.load(index))
             case .checkPassword(let check):
                 checkPassword(check)
@@ -284,7 +297,11 @@ public final class Server {
         snapshotter.takeCompletions(into: &serialized)
         for done in serialized {
             switch done {
-            case .saved(let snapshot): enqueue(.snapshotSerialized(snapshot))
+            case .saved(let snapshot):
+                log(LogEvent(.info, "etcdserver", "saved snapshot",
+                             ["snapshot-index": .number(snapshot.meta.index.value)],
+                             text: "saved snapshot at index \(snapshot.meta.index)"))
+                enqueue(.snapshotSerialized(snapshot))
             case .loaded(let index, let data):
                 // Our newest durable snapshot's file must be readable; a stale request's may be gone.
                 if data == nil && index == replica.raft.snapshot.meta.index {
@@ -292,6 +309,7 @@ public final class Server {
                 }
                 enqueue(.snapshotLoaded(index: index, data: data))
             case .etcdFile(let request, let file): etcdSnapshotBuilt(request: request, file)
+            case .timed(let timing): metrics.observeSnapshot(timing)
             }
         }
         serialized.removeAll(keepingCapacity: true)
@@ -302,7 +320,9 @@ public final class Server {
         for completion in done {
             switch completion {
             case .persisted(let seq): enqueue(.persisted(seq: seq))
-            case .released(let through): log("released WAL and snapshots before index \(through)")
+            case .released(let through):
+                log(LogEvent(.info, "etcdserver", "compacted Raft logs", ["compact-index": .number(through.value)],
+                             text: "released WAL and snapshots before index \(through)"))
             case .failed(let error): fatal("disk failure: \(error)")
             case .groupDuration(let micros): metrics.observeFsync(micros)
             }
@@ -310,26 +330,15 @@ public final class Server {
     }
 
     func noticeChanges() {
+        logStateChanges()
         let leader = replica.raft.leader
         if leader != lastLeader {
-            if !leader.isNone {
-                log("raft: \(hex64(identity.id.value)) elected leader \(hex64(leader.value)) at term "
-                    + "\(replica.raft.term)")
-            } else {
-                log("raft: \(hex64(identity.id.value)) lost leader \(hex64(lastLeader.value)) at term "
-                    + "\(replica.raft.term)")
-            }
+            logLeaderChange(from: lastLeader, to: leader)
             if !leader.isNone { metrics.leaderChanges += 1 }  // etcd counts a new leader, not losing one.
             lastLeader = leader
             if !leader.isNone && !announcedReady {
                 announcedReady = true
-                publishAttributes()
-                log("ready to serve client requests")
-                for url in config.listenClientURLs {  // etcd's words, one line per listener.
-                    let address = HostPort(url: url)?.description ?? url
-                    log(url.hasPrefix("https://") ? "serving client requests on \(address)"
-                        : "serving insecure client requests on \(address), this is strongly discouraged!")
-                }
+                logServing()
                 onReady?()
             }
         }
@@ -338,19 +347,6 @@ public final class Server {
             refreshPeerAddresses()
         }
         if replica.raft.isRemoved { fatal("the member has been permanently removed from the cluster") }
-    }
-
-    /// Publishes our name and client URLs through the log, so every member lists them (etcd's publish).
-    func publishAttributes() {
-        let info = MemberInfo(name: identity.name, peerURLs: config.initialAdvertisePeerURLs,
-                              clientURLs: config.advertiseClientURLs)
-        let current = replica.memberContexts.first { $0.id == identity.id }.map { MemberInfo.decode($0.context) }
-        var published = info
-        if let current, !current.peerURLs.isEmpty { published.peerURLs = current.peerURLs }
-        guard current != published else { return }
-        let id = nextRequestID
-        nextRequestID += 1
-        step(.request(ClientRequest(id: id, operation: .publishAttributes(context: published.encoded()))))
     }
 
     func refreshPeerAddresses() {
@@ -385,12 +381,7 @@ public final class Server {
         guard let call = pending.removeValue(forKey: reply.id) else { return }
         metrics.proposalsPending -= 1
         metrics.observeLatency(Server.monotonicMilliseconds() - call.startedAt)
-        if case .failed(let error) = reply.result {
-            if ServerMetrics.isProposalFailure(error) { metrics.failed += 1 }
-        } else {
-            metrics.succeeded += 1
-            metrics.countOperations(reply.result)
-        }
+        metrics.countAnswer(reply.result, endpoint: call.endpoint)
         guard call.caller.isListening else { return }
         call.caller.answer(response(to: reply, for: call), endpoint: call.endpoint, tag: call.tag)
     }

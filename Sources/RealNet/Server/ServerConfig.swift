@@ -4,6 +4,8 @@ import Core
 public struct ServerConfig: Sendable {
     public var name = "default"
     public var dataDir = "default.keel"
+    /// etcd's --wal-dir: where the WAL's files (`wal-*`) live, when not in `dataDir` (`FileDisk`).
+    public var walDir: String?
     public var listenClientURLs = ["http://localhost:2379"]
     public var advertiseClientURLs = ["http://localhost:2379"]
     public var listenPeerURLs = ["http://localhost:2380"]
@@ -41,6 +43,10 @@ public struct ServerConfig: Sendable {
     public var txnOpsMax = 128
     /// etcd's --pre-vote. etcd 3.4 defaults to false; keel pre-votes unless told not to.
     public var preVote = true
+    /// etcd's --strict-reconfig-check (default true): Core refuses member changes that leave too few started voters.
+    public var strictReconfigCheck = true
+    /// etcd's --force-new-cluster: on a restart, become the only member of the cluster, keeping the data.
+    public var forceNewCluster = false
     /// etcd's --listen-metrics-urls: extra listeners that serve only /metrics and /health.
     public var listenMetricsURLs: [String] = []
     /// etcd's client TLS flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth,
@@ -67,6 +73,7 @@ public struct ServerConfig: Sendable {
         config.raft.electionTicks = electionMilliseconds / heartbeatMilliseconds
         config.raft.proposalBytesMax = maxRequestBytes + 4096
         config.raft.preVote = preVote
+        config.strictReconfigCheck = strictReconfigCheck
         config.store.txnOpsMax = txnOpsMax
         config.snapshotCount = snapshotCount
         config.raft.logEntriesRetained = catchUpEntries

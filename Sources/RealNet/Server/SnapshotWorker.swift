@@ -18,6 +18,16 @@ public struct SnapshotWorker: DiskWorker {
         /// The snapshot's state-machine bytes, nil if its file could not be read.
         case loaded(LogIndex, [UInt8]?)
         case etcdFile(request: UInt64, [UInt8])
+        /// How long a job took (for /metrics), reported after the job's own completion.
+        case timed(Timing)
+    }
+
+    /// A job's duration, in microseconds.
+    public enum Timing: Sendable {
+        /// A snapshot serialized, written and synced.
+        case saved(UInt64)
+        /// etcd's snapshot file built.
+        case etcdFile(UInt64)
     }
 
     /// The member's data directory, opened separately from the WAL thread's.
@@ -33,12 +43,16 @@ public struct SnapshotWorker: DiskWorker {
         }
         var disk = self.disk
         for job in jobs {
+            let started = WALWorker.monotonicMicroseconds()
             switch job {
-            case .save(let snapshot): completions.append(.saved(snapshot.serializeAndSave(to: &disk)))
+            case .save(let snapshot):
+                completions.append(.saved(snapshot.serializeAndSave(to: &disk)))
+                completions.append(.timed(.saved(WALWorker.monotonicMicroseconds() - started)))
             case .load(let index): completions.append(.loaded(index, SnapshotCodec.loadData(index: index, from: disk)))
             case .etcdFile(let request, let state, let appliedIndex):
                 let file = EtcdSnapshotFile.etcdSnapshot(of: state, appliedIndex: appliedIndex)
                 completions.append(.etcdFile(request: request, file))
+                completions.append(.timed(.etcdFile(WALWorker.monotonicMicroseconds() - started)))
             }
         }
     }
