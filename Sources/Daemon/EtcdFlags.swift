@@ -127,13 +127,13 @@ enum EtcdFlags {
         EtcdFlag("auto-compaction-mode", .string),
         EtcdFlag("enable-pprof", .bool, .ignored("keel has no Go runtime to profile, /debug/pprof is not served; "
                                                  + "ignored")),
-        EtcdFlag("metrics", .string, .ignored("keel's /metrics has one fixed set; ignored")),
+        EtcdFlag("metrics", .string),  // `extensive` adds grpc_server_handling_seconds; any other word is basic.
         EtcdFlag("auth-token", .string),
         EtcdFlag("bcrypt-cost", .uint),
         EtcdFlag("auth-token-ttl", .uint),
         EtcdFlag("enable-grpc-gateway", .bool, .ignored("keel always serves the JSON gateway; ignored")),
-        EtcdFlag("experimental-initial-corrupt-check", .bool, noEffect),
-        EtcdFlag("experimental-corrupt-check-time", .duration, noEffect),
+        EtcdFlag("experimental-initial-corrupt-check", .bool),
+        EtcdFlag("experimental-corrupt-check-time", .duration),
         EtcdFlag("experimental-enable-v2v3", .string, .ignored("keel has no v2 API; ignored")),
         EtcdFlag("experimental-backend-bbolt-freelist-type", .string, bbolt),
         EtcdFlag("experimental-enable-lease-checkpoint", .bool, noEffect),

@@ -23,6 +23,7 @@ enum Flags {
       --advertise-client-urls URLS         client URLs advertised to the cluster (default http://localhost:2379)
       --listen-peer-urls URLS              peer listen URLs (default http://localhost:2380)
       --listen-metrics-urls URLS           extra listeners serving only /metrics and /health (default none)
+      --metrics basic|extensive            extensive adds the gRPC handling-time histograms (default basic)
       --initial-advertise-peer-urls URLS   peer URLs advertised to the cluster (default http://localhost:2380)
       --initial-cluster NAME=URL,...       initial cluster members (default default=http://localhost:2380)
       --initial-cluster-state new|existing (default new)
@@ -39,6 +40,9 @@ enum Flags {
       --strict-reconfig-check[=true|false] refuse member changes leaving fewer than a quorum of started voters
                                            (default true)
       --force-new-cluster                  restart as the only member of the cluster, keeping the data
+      --experimental-initial-corrupt-check compare the KV hash with the members' before serving clients
+      --experimental-corrupt-check-time D  the leader compares every member's KV hash this often; a mismatch
+                                           raises the CORRUPT alarm (default 0s: off)
       --bcrypt-cost N                      bcrypt cost of user passwords, 4 to 31 (default 10)
       --auth-token simple|jwt,OPTIONS      auth token type (default simple); jwt takes sign-method=RS256|RS384|
                                            RS512|PS256|PS384|PS512|ES256|ES384|ES512|HS256|HS384|HS512,
@@ -218,6 +222,7 @@ enum Flags {
         if let v = values["strict-reconfig-check"] { c.strictReconfigCheck = EtcdFlags.goBool(v) == true }
         if let v = values["force-new-cluster"] { c.forceNewCluster = EtcdFlags.goBool(v) == true }
         if let v = values["listen-metrics-urls"] { c.listenMetricsURLs = try urls(v, "listen-metrics-urls") }
+        if let v = values["metrics"] { c.metricsExtensive = v == "extensive" }  // etcd checks no other word.
         try readTLS(values, into: &c)
         // etcd takes any number and uses 10 for a cost bcrypt refuses (PasswordHasher does the same).
         c.bcryptCost = try integer(values, "bcrypt-cost", c.bcryptCost, Int(Int32.min)...Int(Int32.max))
@@ -243,6 +248,11 @@ enum Flags {
                                                           c.grpcKeepalive.intervalMillis)
         c.grpcKeepalive.timeoutMillis = try milliseconds(values, "grpc-keepalive-timeout",
                                                          c.grpcKeepalive.timeoutMillis)
+        c.corruptCheckMilliseconds = try milliseconds(values, "experimental-corrupt-check-time",
+                                                      c.corruptCheckMilliseconds)
+        if let v = values["experimental-initial-corrupt-check"] {
+            c.initialCorruptCheck = EtcdFlags.goBool(v) == true
+        }
         return c
     }
 

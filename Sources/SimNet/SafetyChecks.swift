@@ -58,6 +58,13 @@ struct SafetyChecks {
         if replica.applied > before.applied {
             checkApplied(replica, from: before.applied, sim: sim)
         }
+        // Members that applied the same log hash alike: the corruption checks never find a difference.
+        if replica.alarms.contains(where: { $0.type == .corrupt }) {
+            sim.fail(.correctness, "corrupt-check", "n\(id): the CORRUPT alarm was raised (KV hashes differ)")
+        }
+        if case .failed(let why) = replica.initialCorruptCheck {
+            sim.fail(.correctness, "initial-corrupt-check", "n\(id): \(why)")
+        }
     }
 
     /// Every entry applied anywhere before this leader's term began must be in its log (thesis §3.6.3).

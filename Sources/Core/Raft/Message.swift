@@ -33,6 +33,10 @@ public struct Message: Equatable, Sendable {
         /// Lease calls a follower forwards to the leader (handled by the Replica, not Raft).
         case leaseForward(LeaseForward)
         case leaseForwardResponse(LeaseForwardResponse)
+        /// A member asks another for its KV hash at a revision, and the answer (the corruption check, handled by
+        /// the Replica; etcd asks over the peer port's /members/hashkv).
+        case hashRequest(HashRequest)
+        case hashResponse(HashResponse)
         /// "You were removed from the cluster" (etcd's peer transport says so with HTTP 410): the receiver
         /// stops, even if it never applied its own removal.
         case memberRemoved
@@ -56,6 +60,8 @@ public struct Message: Equatable, Sendable {
         case .readIndexResponse: "readIndexResponse"
         case .leaseForward: "leaseForward"
         case .leaseForwardResponse: "leaseForwardResponse"
+        case .hashRequest: "hashRequest"
+        case .hashResponse: "hashResponse"
         case .memberRemoved: "memberRemoved"
         }
     }

@@ -128,6 +128,17 @@ public enum MessageCodec {
             w.bool(r.failed)
         case .memberRemoved:
             w.u8(16)
+        case .hashRequest(let h):
+            w.u8(17)
+            w.u64(h.context)
+            w.i64(h.revision.value)
+        case .hashResponse(let h):
+            w.u8(18)
+            w.u64(h.context)
+            w.u8(h.outcome.rawValue)
+            w.u32(h.hash)
+            w.i64(h.compactRevision.value)
+            w.i64(h.revision.value)
         }
     }
 
@@ -209,6 +220,17 @@ public enum MessageCodec {
                                                               grantedTTLSeconds: try r.i64(), failed: try r.bool()))
         case 16:
             return .memberRemoved
+        case 17:
+            return .hashRequest(HashRequest(context: try r.u64(), revision: Revision(try r.i64())))
+        case 18:
+            let context = try r.u64()
+            let outcomeAt = r.offset
+            let outcomeByte = try r.u8()
+            guard let outcome = HashResponse.Outcome(rawValue: outcomeByte) else {
+                throw .badTag(offset: outcomeAt, tag: outcomeByte)
+            }
+            return .hashResponse(HashResponse(context: context, outcome: outcome, hash: try r.u32(),
+                                              compactRevision: Revision(try r.i64()), revision: Revision(try r.i64())))
         default:
             throw .badTag(offset: at, tag: tag)
         }

@@ -176,6 +176,7 @@ extension Replica {
     }
 
     mutating func readConfirmed(_ context: UInt64, index: LogIndex, into effects: inout Effects) {
+        if corruptCheckReadConfirmed(context, index: index) { return }
         if forwardedLeaseCalls[context] != nil { return answerForwardedLeaseCall(context, confirmed: true) }
         guard let request = waiting[context] else { return }
         switch request.operation {

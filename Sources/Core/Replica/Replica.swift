@@ -74,6 +74,9 @@ public struct Replica: Sendable {
     var periodicCompactMark: Revision = .zero
     /// The tick from which this member may propose its attributes again (`Replica+Publish.swift`).
     var publishRetryTick: UInt64 = 0
+    /// The corruption check under way, and the start-up check's verdict (`Replica+CorruptCheck.swift`).
+    var corruptCheck: CorruptCheck?
+    public internal(set) var initialCorruptCheck = InitialCorruptCheck.off
 
     public init(id: MemberID, config: ReplicaConfig, seed: UInt64, boot: RaftBoot) {
         raft = Raft(id: id, config: config.raft, seed: seed, boot: boot)
@@ -94,6 +97,7 @@ public struct Replica: Sendable {
             }
         }
         backendBytes = Int64(boot.snapshot.data.count) + Replica.backendBaseBytes
+        if config.initialCorruptCheck { initialCorruptCheck = .pending }
         lastSnapshotBytes = boot.snapshot.data.count
     }
 
@@ -135,12 +139,13 @@ public struct Replica: Sendable {
             tickLeases()
             tickCompaction()
             publishAttributesIfNeeded()
+            tickCorruptCheck()
             if ticks % tokens.ttlTicks == 0 { tokens.expire(now: ticks) }
             if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
                 watches.progressNotify(store: store)
             }
         case .received(let message):
-            if !handleLeaseForward(message, into: &effects) {
+            if !handleHashCheck(message) && !handleLeaseForward(message, into: &effects) {
                 raft.step(message)
                 if let snap = raft.takeInstalledSnapshot() { restore(from: snap) }
             }

@@ -36,6 +36,12 @@ public struct ReplicaConfig: Sendable, Equatable {
     /// etcd's --strict-reconfig-check (on by default): refuse adding, removing or promoting a voter when fewer
     /// than a quorum of the voters would be started members (`Replica.reconfigQuorumError`).
     public var strictReconfigCheck = true
+    /// etcd's --experimental-corrupt-check-time in ticks (0: off): the leader compares its KV hash with every
+    /// member's this often and raises the CORRUPT alarm on a mismatch.
+    public var corruptCheckTicks: UInt64 = 0
+    /// etcd's --experimental-initial-corrupt-check: at start, compare the KV hash with the members' and refuse to
+    /// serve on a mismatch (`Replica.initialCorruptCheck`).
+    public var initialCorruptCheck = false
     /// etcd's --auth-token-ttl (300 s by default) in seconds: a simple token unused this long is forgotten.
     public var authTokenTTLSeconds: Int64 = 300
     /// etcd's --auth-token kind: simple tokens are this member's; JWTs the driver signs and verifies.

@@ -46,6 +46,9 @@ public final class Server {
     var logged = LoggedState()
     var lastLeader = MemberID.none
     var announcedReady = false
+    /// The client listeners are bound (at start, or once the initial corruption check passed).
+    var clientsListening = false
+    var clientTLS: TLSEndpoint?
     var fatalError: String?
     var metrics = ServerMetrics()
     let startTime: UInt64
@@ -143,17 +146,12 @@ public final class Server {
             log(LogEvent(.info, "embed", "serving peer traffic", ["address": .string(address.description)],
                          text: "listening for peers on \(url)"))
         }
-        for url in config.listenClientURLs {
-            guard let address = HostPort(url: url) else { throw .config("bad --listen-client-urls '\(url)'") }
-            do {
-                _ = try loop.listen(host: address.host, port: address.port,
-                                    tls: address.secure ? clientTLS : nil) { [unowned self] connection in
-                    ClientConnection(server: self, connection: connection)
-                }
-            } catch {
-                throw .config("cannot listen for clients on \(address): \(error)")
-            }
+        for url in config.listenClientURLs where HostPort(url: url) == nil {
+            throw .config("bad --listen-client-urls '\(url)'")
         }
+        self.clientTLS = clientTLS
+        // With --experimental-initial-corrupt-check clients are served once the check passes, as etcd does.
+        if !config.initialCorruptCheck { try listenForClients() }
         for url in config.listenMetricsURLs {
             guard let address = HostPort(url: url) else { throw .config("bad --listen-metrics-urls '\(url)'") }
             do {
@@ -336,11 +334,12 @@ public final class Server {
             logLeaderChange(from: lastLeader, to: leader)
             if !leader.isNone { metrics.leaderChanges += 1 }  // etcd counts a new leader, not losing one.
             lastLeader = leader
-            if !leader.isNone && !announcedReady {
-                announcedReady = true
-                logServing()
-                onReady?()
-            }
+        }
+        if config.initialCorruptCheck && !clientsListening { noticeInitialCorruptCheck() }
+        if !lastLeader.isNone && !announcedReady && clientsListening {
+            announcedReady = true
+            logServing()
+            onReady?()
         }
         if replica.memberContexts.count != metrics.knownMembers {
             metrics.knownMembers = replica.memberContexts.count

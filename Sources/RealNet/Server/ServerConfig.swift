@@ -47,6 +47,11 @@ public struct ServerConfig: Sendable {
     public var strictReconfigCheck = true
     /// etcd's --force-new-cluster: on a restart, become the only member of the cluster, keeping the data.
     public var forceNewCluster = false
+    /// etcd's --experimental-corrupt-check-time (0: off) and --experimental-initial-corrupt-check.
+    public var corruptCheckMilliseconds: UInt64 = 0
+    /// etcd's --metrics extensive: /metrics adds grpc_server_handling_seconds.
+    public var metricsExtensive = false
+    public var initialCorruptCheck = false
     /// etcd's --listen-metrics-urls: extra listeners that serve only /metrics and /health.
     public var listenMetricsURLs: [String] = []
     /// etcd's client TLS flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth,
@@ -74,6 +79,9 @@ public struct ServerConfig: Sendable {
         config.raft.proposalBytesMax = maxRequestBytes + 4096
         config.raft.preVote = preVote
         config.strictReconfigCheck = strictReconfigCheck
+        config.corruptCheckTicks = corruptCheckMilliseconds == 0 ? 0
+            : max(1, corruptCheckMilliseconds / UInt64(heartbeatMilliseconds))
+        config.initialCorruptCheck = initialCorruptCheck
         config.store.txnOpsMax = txnOpsMax
         config.snapshotCount = snapshotCount
         config.raft.logEntriesRetained = catchUpEntries
