@@ -53,4 +53,6 @@ struct GRPCStreamState {
     var auth: CallAuth?
     /// The method path the call was counted under in grpc_server_started_total, until counted as handled.
     var started: String?
+    /// When the call was counted as started (monotonic nanoseconds), for grpc_server_handling_seconds.
+    var startedAt: Int64 = 0
 }

@@ -274,6 +274,15 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         server.metrics.grpcStarted(path)
         server.metrics.grpcMessagesReceived[path, default: 0] += 1  // The request that started it.
         streams[id]?.started = path
+        if server.config.metricsExtensive { streams[id]?.startedAt = EventLoop.monotonicNanoseconds() }
+    }
+
+    /// --metrics extensive: the call's time from start to its status, in grpc_server_handling_seconds.
+    func observeHandling(_ path: String, since startedAt: Int64) {
+        guard server.config.metricsExtensive, startedAt > 0 else { return }
+        let seconds = Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9
+        server.metrics.grpcHandling[path, default: Histogram(bounds: Histogram.prometheusDefaultBuckets)]
+            .observe(seconds)
     }
 
     /// Counts a message sent (or received) on stream `id`'s counted call, for grpc_server_msg_*_total.
@@ -348,6 +357,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         guard let state = streams[id] else { return }
         if let path = state.started {
             server.metrics.grpcHandled(path, code: error?.code ?? .ok)
+            observeHandling(path, since: state.startedAt)
             streams[id]?.started = nil
         }
         var trailers: [HPACKHeader] = []
@@ -372,7 +382,10 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// Forgets a stream (finished, reset by the client or the connection closed).
     func endStream(_ id: UInt32) {
         guard let state = streams.removeValue(forKey: id) else { return }
-        if let path = state.started { server.metrics.grpcHandled(path, code: .cancelled) }  // Reset or closed.
+        if let path = state.started {  // Reset or closed.
+            server.metrics.grpcHandled(path, code: .cancelled)
+            observeHandling(path, since: state.startedAt)
+        }
         switch state.call {
         case .watch(let watch): server.closeWatchStream(watch.stream)
         case .observe(let observe): server.closeWatchStream(observe.stream)

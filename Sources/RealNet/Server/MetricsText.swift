@@ -369,6 +369,14 @@ extension Server {
         for path in paths {
             w.sample("grpc_server_started_total", labels(path), "\(metrics.grpcStarted[path] ?? 0)")
         }
+        guard config.metricsExtensive else { return }
+        w.family("grpc_server_handling_seconds", .histogram,
+                 "Histogram of response latency (seconds) of gRPC that had been application-level handled by the "
+                 + "server.")
+        let empty = Histogram(bounds: Histogram.prometheusDefaultBuckets)
+        for path in paths {
+            w.histogram("grpc_server_handling_seconds", labels: labels(path), metrics.grpcHandling[path] ?? empty)
+        }
     }
 
     /// Prometheus's process collector's, and etcd's os_fd_*.

@@ -26,6 +26,8 @@ struct ServerMetrics {
     /// gRPC calls started, and handled by status code (index: `RPCCode.rawValue`), by method path.
     var grpcStarted: [String: UInt64] = [:]
     var grpcHandled: [String: [UInt64]] = [:]
+    /// --metrics extensive: gRPC call durations by method path (go-grpc-prometheus's handling histogram).
+    var grpcHandling: [String: Histogram] = [:]
     /// gRPC messages received and sent on counted calls, by method path.
     var grpcMessagesReceived: [String: UInt64] = [:]
     var grpcMessagesSent: [String: UInt64] = [:]
@@ -156,6 +158,8 @@ struct Histogram {
     static let etcdDiskBuckets: [Double] = exponential(start: 0.001, factor: 2, count: 14)
     /// etcd's peer round-trip buckets: `prometheus.ExponentialBuckets(0.0001, 2, 16)`, 0.1 ms to 3.2768 s.
     static let etcdRoundTripBuckets: [Double] = exponential(start: 0.0001, factor: 2, count: 16)
+    /// Prometheus's Go client's `DefBuckets` (go-grpc-prometheus's handling histogram uses them).
+    static let prometheusDefaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     /// `count` bounds from `start`, each `factor` times the one before, multiplied in turn as Prometheus's Go
     /// client does (so the bounds are the same doubles, and print the same).
