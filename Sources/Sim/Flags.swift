@@ -17,8 +17,13 @@ func printErrorRaw(_ text: String) {
 let usage = """
 usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
                       [--clients N] [--keys N] [--workload kv|register|auth] [--history FILE]
+                      [--artifacts DIR (/tmp/keelsim-failures): a failure writes seed-S.history, .html, .schedule]
+                      [--schedule FILE: replay a schedule, its run options instead of --seed's]
+                      [--fail-on-faults KIND,...:N: test hook, check fault-quota fails at the N-th such fault]
        keelsim sweep  --seeds N [--from S] [--require-probes] [--in-process] [run options]
        keelsim replay --seed S --trace [run options]
+       keelsim shrink --seed S [--budget RUNS (300)] [--out DIR (/tmp/keelsim-failures)] [run options]
+                      [--schedule FILE] writes DIR/shrunk-S.schedule (replay: run --schedule), .history, .html
        keelsim check  FILE [--html OUT] [--timeout SECONDS]
        keelsim check-bench [--ops N] [--keys K] [--processes P] [--seed S]
        keelsim bench-store [--keys N] [--value-bytes B] [--repeats R] [--seed S]
@@ -51,6 +56,14 @@ struct SimFlags {
     var childReport: String?
     var historyPath: String?
     var workload = WorkloadKind.kv
+    /// run, replay, shrink: a schedule file to run instead of a seed's options.
+    var schedulePath: String?
+    /// Where a failing run writes its history, timeline and schedule (shrink: its results).
+    var artifactsDir = "/tmp/keelsim-failures"
+    /// shrink: the most runs to make.
+    var budget = 300
+    /// Test hook: a check that fails once these faults were performed (`FaultQuota`).
+    var faultQuota: FaultQuota?
 
     static func parse(_ arguments: ArraySlice<String>) throws(FlagError) -> SimFlags {
         var flags = SimFlags()
@@ -101,6 +114,16 @@ struct SimFlags {
                 }
                 flags.workload = kind
             case "--history": flags.historyPath = try value(flag)
+            case "--schedule": flags.schedulePath = try value(flag)
+            case "--artifacts", "--out": flags.artifactsDir = try value(flag)
+            case "--budget": flags.budget = try integer(flag, 1...1_000_000)
+            case "--fail-on-faults":
+                let text = try value(flag)
+                guard let quota = FaultQuota(parsing: text) else {
+                    throw FlagError(message: "--fail-on-faults needs KIND,...:N with N >= 1 and KINDs among "
+                                    + NemesisFault.allCases.map(\.rawValue).joined(separator: ", ") + ", got '\(text)'")
+                }
+                flags.faultQuota = quota
             default: throw FlagError(message: "unknown flag '\(flag)'")
             }
         }
@@ -116,19 +139,22 @@ struct SimFlags {
         options.keys = keys
         options.trace = trace
         options.workload = workload
+        options.faultQuota = faultQuota
         return options
     }
 
     /// The run options as arguments (what a child sweep needs besides its seeds).
     var runOptionArguments: [String] {
         ["--members", String(members), "--ops", String(ops), "--faults", faults.rawValue, "--clients",
-         String(clients), "--keys", String(keys), "--workload", workload.rawValue]
+         String(clients), "--keys", String(keys), "--workload", workload.rawValue, "--artifacts", artifactsDir]
+            + (faultQuota.map { ["--fail-on-faults", $0.text] } ?? [])
     }
 
     /// The flags that reproduce a run, for failure reports.
     func reproduceArguments(seed: UInt64) -> String {
         "--seed \(seed) --members \(members) --ops \(ops) --faults \(faults.rawValue) "
             + "--clients \(clients) --keys \(keys) --workload \(workload.rawValue)"
+            + (faultQuota.map { " --fail-on-faults \($0.text)" } ?? "")
     }
 }
 

@@ -46,12 +46,18 @@ func reportFailure(_ failure: SimFailure, seed: UInt64, flags: SimFlags) {
 
 func runCommand(_ arguments: ArraySlice<String>, replay: Bool) throws(FlagError) -> Int32 {
     var flags = try SimFlags.parse(arguments)
-    guard let seed = flags.seed else { throw FlagError(message: "--seed is required") }
     if replay && !flags.trace { throw FlagError(message: "replay needs --trace") }
     if replay { flags.trace = true }
-    print("seed=\(seed) (reproduce: keelsim replay \(flags.reproduceArguments(seed: seed)) --trace)")
+    guard var options = try runOptions(flags) else { return 2 }
+    let seed = options.seed
+    options.trace = flags.trace
+    if let path = flags.schedulePath {
+        print("seed=\(seed) from schedule \(path) (reproduce: keelsim replay --schedule \(path) --trace)")
+    } else {
+        print("seed=\(seed) (reproduce: keelsim replay \(flags.reproduceArguments(seed: seed)) --trace)")
+    }
     let start = wallSeconds()
-    let report = Simulator(options: flags.options(seed: seed)).run()
+    let report = Simulator(options: options).run()
     let wall = wallSeconds() - start
     print(summary(report, wall: wall))
     if let path = flags.historyPath, let error = writeFile(path, report.history.jsonLines()) {
@@ -59,16 +65,38 @@ func runCommand(_ arguments: ArraySlice<String>, replay: Bool) throws(FlagError)
     }
     print("digest: \(report.digest.hex)")
     if let failure = report.failure {
-        reportFailure(failure, seed: seed, flags: flags)
+        if let path = flags.schedulePath {
+            print("FAILED seed=\(seed): \(failure)")
+            print("first bad event: #\(failure.event) at t=\(failure.time)us: \(failure.eventDescription)")
+            print("reproduce: swift run -c release keelsim replay --schedule \(path) --trace")
+        } else {
+            reportFailure(failure, seed: seed, flags: flags)
+        }
+        if let base = Artifacts.write(report, schedule: Schedule(recordedBy: report), dir: flags.artifactsDir,
+                                      name: "seed-\(seed)") {
+            print("history, timeline and schedule: \(base).history \(base).html \(base).schedule")
+        }
         return exitCode(failure)
     }
     return 0
+}
+
+/// The options of a run: the schedule file's (`--schedule`) or the flags' with `--seed`; nil if the schedule
+/// file cannot be read (said on stderr).
+func runOptions(_ flags: SimFlags) throws(FlagError) -> SimOptions? {
+    guard let path = flags.schedulePath else {
+        guard let seed = flags.seed else { throw FlagError(message: "--seed or --schedule is required") }
+        return flags.options(seed: seed)
+    }
+    if flags.seed != nil { throw FlagError(message: "--schedule names its seed and run options; drop --seed") }
+    return Artifacts.readSchedule(path)?.options
 }
 
 func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
     let flags = try SimFlags.parse(arguments)
     guard let count = flags.seeds else { throw FlagError(message: "--seeds is required") }
     if flags.trace { throw FlagError(message: "sweep does not trace; replay one seed instead") }
+    if flags.schedulePath != nil { throw FlagError(message: "sweep runs seeds; --schedule is for run and shrink") }
     print("sweep: \(count) seeds from \(flags.from), \(flags.members) members, faults \(flags.faults.rawValue), "
           + "\(flags.ops) ops each")
     let start = wallSeconds()
@@ -91,6 +119,10 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
             failures.append((outcome.seed, failure))
             printError("")
             reportFailure(failure, seed: outcome.seed, flags: flags)
+            if failure.check != "trap", let base = Artifacts.written(dir: flags.artifactsDir,
+                                                                     name: "seed-\(outcome.seed)") {
+                print("history, timeline and schedule: \(base).history \(base).html \(base).schedule")
+            }
         }
         if done % 100 == 0 {
             printError("")
@@ -113,6 +145,10 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
             fatalError("KEELSIM_TRAP_SEED=\(seed): a deliberate trap (tests of the sweep's isolation)")
         }
         let report = Simulator(options: flags.options(seed: seed)).run()
+        if report.failure != nil {
+            Artifacts.write(report, schedule: Schedule(recordedBy: report), dir: flags.artifactsDir,
+                            name: "seed-\(seed)")
+        }
         record(SeedOutcome(seed: seed, failure: report.failure, stats: report.stats, verdict: report.verdict))
     }
     if reporter != nil { return 0 }

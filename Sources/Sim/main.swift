@@ -16,6 +16,7 @@ do throws(FlagError) {
     case "run": exit(try runCommand(rest, replay: false))
     case "replay": exit(try runCommand(rest, replay: true))
     case "sweep": exit(try sweepCommand(rest))
+    case "shrink": exit(try shrinkCommand(rest))
     case "check": exit(runCheckCommand(Array(rest)))
     case "check-bench": exit(runCheckBenchCommand(Array(rest)))
     case "bench-store": exit(runBenchStoreCommand(Array(rest)))

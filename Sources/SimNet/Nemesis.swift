@@ -34,24 +34,23 @@ struct NemesisState {
 }
 
 extension Simulator {
-    /// Picks and performs one fault allowed by the run's profile.
+    /// Picks and performs one fault allowed by the run's profile (or the schedule's: `NemesisPlan.swift`).
     func nemesisAct() {
         let profile = options.faults
-        var actions: [() -> Void] = []
+        var actions: [NemesisFault] = []
         if profile.network {
-            actions += [partitionRandom, isolateLeader, oneWayPartition, bridgePartition, flapPartition, networkNoise,
-                        deposeLeader]
+            actions += [.partition, .isolateLeader, .oneWay, .bridge, .flap, .noise, .deposeLeader]
         }
         if profile.network && profile.crash {
-            actions += [bridgeWithoutLeader, figure8Start]
+            actions += [.bridgeWithoutLeader, .figure8]
         }
         if profile.crash {
-            actions += [crashRandom, crashRandom, pauseRandom, crashLeader, powerLoss, armCrashAfterVote]
+            actions += [.crash, .crash, .pause, .crashLeader, .powerLoss, .crashAfterVote]
         }
-        if profile.disk { actions += [slowDisk, failWrite, crashRandom, corruptMember, powerLoss] }
-        if profile.membership { actions += [churnStep, churnStep, transferLeader] }
+        if profile.disk { actions += [.slowDisk, .failWrite, .crash, .corrupt, .powerLoss] }
+        if profile.membership { actions += [.churn, .churn, .transferLeader] }
         guard !actions.isEmpty else { return }
-        actions[prng.int(below: actions.count)]()
+        nemesisTurn(actions)
     }
 
     var liveSlots: [Int] { nodes.indices.filter { nodes[$0].state != .retired && nodes[$0].state != .refused } }
@@ -77,7 +76,9 @@ extension Simulator {
         return nodes[newest].replica!.raft.conf.voters
     }
 
-    func healAfter() -> UInt64 { 200 * Time.millisecond + UInt64(prng.int(below: 3000)) * Time.millisecond }
+    func healAfter() -> UInt64 {
+        plan.capped(200 * Time.millisecond + UInt64(prng.int(below: 3000)) * Time.millisecond)
+    }
 
     // MARK: Network
 

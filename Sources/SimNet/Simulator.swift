@@ -101,6 +101,8 @@ public struct SimReport: Sendable {
     public var stats: SimStats
     public var history: History
     public var verdict: String
+    /// The nemesis's faults as performed, turn by turn: with the options, the run's schedule (`Schedule`).
+    public var faults: [PlannedFault]
 }
 
 func formatTime(_ micros: UInt64) -> String {
@@ -128,6 +130,8 @@ public final class Simulator {
     var workload: Workload
     var checks = SafetyChecks()
     var nemesis = NemesisState()
+    /// The nemesis's turns and the faults performed (`NemesisPlan.swift`).
+    var plan = NemesisPlan()
     /// Set once the workload finished invoking: faults are healed and liveness is measured.
     var healedAt: UInt64?
     var codecWriter = ByteWriter(capacity: 4096)
@@ -171,6 +175,9 @@ public final class Simulator {
             if now > deadline {
                 fail(.liveness, "run-time", "no progress within \(deadline / Time.second)s of virtual time")
             }
+            if let cap = options.eventsMax, stats.events > cap {
+                fail(.liveness, "events-max", "more than \(cap) events (at t=\(formatTime(now)))")
+            }
             if let healed = healedAt, now > healed + livenessBound {
                 fail(.liveness, "liveness", "pending operations did not complete within "
                      + "\(livenessBound / Time.tick) ticks after all faults healed: \(workload.pendingSummary(self))")
@@ -188,7 +195,7 @@ public final class Simulator {
         var verdict = "not checked"
         if failure == nil { verdict = checkHistory() }
         return SimReport(options: options, digest: digest, failure: failure, stats: stats,
-                         history: workload.history, verdict: verdict)
+                         history: workload.history, verdict: verdict, faults: plan.performed)
     }
 
     /// Liveness bound after the final heal: a leader and completion of every pending operation.
@@ -574,8 +581,10 @@ public final class Simulator {
     }
 
     func traceLine(_ line: @autoclosure () -> String) {
-        guard options.trace else { return }
-        print("[\(formatTime(now))] \(line())")
+        guard options.trace || plan.noting else { return }
+        let text = line()
+        if plan.noting && text.hasPrefix("nemesis: ") { plan.notes.append(String(text.dropFirst(9))) }
+        if options.trace { print("[\(formatTime(now))] \(text)") }
     }
 
     func traceMessage(_ verb: String, _ m: Message) {

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test("every command's --help prints its usage and exits 0", arguments: [
-        "run", "replay", "sweep", "check", "check-bench", "bench-store", "jepsen", "fuzz",
+        "run", "replay", "sweep", "shrink", "check", "check-bench", "bench-store", "jepsen", "fuzz",
     ])
     func commandHelp(_ command: String) throws {
         for flag in ["--help", "-h"] {
@@ -31,7 +31,7 @@ import Testing
             #expect(result.out.hasPrefix("usage: keelsim \(command) "), "\(result.out)")
             #expect(result.err.isEmpty)
         }
-        if ["sweep", "replay"].contains(command) {
+        if ["sweep", "replay", "shrink"].contains(command) {
             #expect(try Self.run([command, "--help"]).out.contains("run options (as keelsim run): --seed S"))
         }
     }
