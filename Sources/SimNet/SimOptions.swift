@@ -24,6 +24,14 @@ public struct SimOptions: Sendable {
     public var trace: Bool = false
     /// Bug switch for the simulator's own tests: run a deliberately broken Core variant (none here).
     public var replica = ReplicaConfig.simulation
+    /// A schedule's faults (`keelsim run --schedule`): the nemesis performs these at their turns and nothing at
+    /// the others. Nil: it performs the faults it draws from the seed.
+    public var faultPlan: [PlannedFault]?
+    /// Test hook (`NemesisPlan.swift`): a check that fails once these faults were performed.
+    public var faultQuota: FaultQuota?
+    /// Fails the run (liveness check `events-max`) past this many events: a shrink's candidates can livelock
+    /// (messages ping-ponging within one instant) where the run it shrinks did not. Nil: no cap.
+    public var eventsMax: Int?
 
     public init(seed: UInt64) { self.seed = seed }
 }
@@ -43,6 +51,8 @@ extension ReplicaConfig {
         config.concurrencyTimeoutTicks = 25  // Below the clients' 3 s: waiters give up and withdraw their keys.
         config.watchProgressTicks = 15
         config.watch.outboxEventsMax = 16  // Small, so slow watchers overflow and are caught up from history.
+        config.corruptCheckTicks = 20  // The leader compares every member's KV hash every 2 s.
+        config.initialCorruptCheck = true
         return config
     }
 }
