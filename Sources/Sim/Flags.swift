@@ -17,6 +17,7 @@ func printErrorRaw(_ text: String) {
 let usage = """
 usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
                       [--clients N] [--keys N] [--workload kv|register|auth] [--history FILE]
+                      [--swarm: the seed turns on a random half of the fault kinds]
                       [--artifacts DIR (/tmp/keelsim-failures): a failure writes seed-S.history, .html, .schedule]
                       [--schedule FILE: replay a schedule, its run options instead of --seed's]
                       [--fail-on-faults KIND,...:N: test hook, check fault-quota fails at the N-th such fault]
@@ -64,6 +65,8 @@ struct SimFlags {
     var budget = 300
     /// Test hook: a check that fails once these faults were performed (`FaultQuota`).
     var faultQuota: FaultQuota?
+    /// Swarm testing: each seed turns on its own random half of the fault kinds.
+    var swarm = false
 
     static func parse(_ arguments: ArraySlice<String>) throws(FlagError) -> SimFlags {
         var flags = SimFlags()
@@ -104,6 +107,7 @@ struct SimFlags {
                 }
                 flags.faults = profile
             case "--trace": flags.trace = true
+            case "--swarm": flags.swarm = true
             case "--require-probes": flags.requireProbes = true
             case "--in-process": flags.inProcess = true
             case "--child-report": flags.childReport = try value(flag)
@@ -140,6 +144,7 @@ struct SimFlags {
         options.trace = trace
         options.workload = workload
         options.faultQuota = faultQuota
+        options.swarm = swarm
         return options
     }
 
@@ -147,14 +152,14 @@ struct SimFlags {
     var runOptionArguments: [String] {
         ["--members", String(members), "--ops", String(ops), "--faults", faults.rawValue, "--clients",
          String(clients), "--keys", String(keys), "--workload", workload.rawValue, "--artifacts", artifactsDir]
-            + (faultQuota.map { ["--fail-on-faults", $0.text] } ?? [])
+            + (faultQuota.map { ["--fail-on-faults", $0.text] } ?? []) + (swarm ? ["--swarm"] : [])
     }
 
     /// The flags that reproduce a run, for failure reports.
     func reproduceArguments(seed: UInt64) -> String {
         "--seed \(seed) --members \(members) --ops \(ops) --faults \(faults.rawValue) "
             + "--clients \(clients) --keys \(keys) --workload \(workload.rawValue)"
-            + (faultQuota.map { " --fail-on-faults \($0.text)" } ?? "")
+            + (faultQuota.map { " --fail-on-faults \($0.text)" } ?? "") + (swarm ? " --swarm" : "")
     }
 }
 

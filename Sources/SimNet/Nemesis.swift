@@ -21,6 +21,10 @@ struct NemesisState {
     var burstSerial: UInt64 = 1 << 60
     /// A Figure-8 schedule under way (Raft §5.4.2): who plays which part, and what the nemesis waits for.
     var figure8 = Figure8.idle
+    /// Slots whose clocks run slow now (`clockSkew`).
+    var skewed: [Int] = []
+    /// The fault kinds of a swarm run, drawn on the nemesis's first turn.
+    var swarmFaults: [NemesisFault]?
 
     enum Figure8: Equatable {
         case idle
@@ -39,7 +43,8 @@ extension Simulator {
         let profile = options.faults
         var actions: [NemesisFault] = []
         if profile.network {
-            actions += [.partition, .isolateLeader, .oneWay, .bridge, .flap, .noise, .deposeLeader]
+            actions += [.partition, .isolateLeader, .oneWay, .bridge, .flap, .noise, .deposeLeader, .clockSkew,
+                        .isolateSlowLeader]
         }
         if profile.network && profile.crash {
             actions += [.bridgeWithoutLeader, .figure8]
@@ -49,6 +54,9 @@ extension Simulator {
         }
         if profile.disk { actions += [.slowDisk, .failWrite, .crash, .corrupt, .powerLoss] }
         if profile.membership { actions += [.churn, .churn, .transferLeader] }
+        if options.swarm {
+            actions.removeAll { !swarmFaults.contains($0) }
+        }
         guard !actions.isEmpty else { return }
         nemesisTurn(actions)
     }
@@ -132,6 +140,54 @@ extension Simulator {
     func isolateLeader() {
         guard let leader = leaderSlot else { return partitionRandom() }
         newPartition([leader], liveSlots.filter { $0 != leader }, oneWay: false, shape: "isolated-leader")
+    }
+
+    // MARK: Clocks
+
+    /// Jepsen's clock nemesis, within what Raft may assume: one member's clock runs 2 to 4 times slow for a
+    /// few seconds (only slow: a fast clock would expire leases early, which no lease-based system survives).
+    func clockSkew() {
+        let live = liveSlots.filter { nodes[$0].state == .up }
+        guard !live.isEmpty else { return }
+        slowClock(live[prng.int(below: live.count)], factor: 2 + UInt64(prng.int(below: 3)),
+                  for: 2 * Time.second + UInt64(prng.int(below: 4000)) * Time.millisecond)
+    }
+
+    /// The leader's clock runs 4 times slow and it is cut off from the others: its CheckQuorum step-down comes
+    /// late, so it still thinks it leads while the others elect and write. Clients still reach it; a read it
+    /// answered without a quorum confirming its leadership would be stale.
+    func isolateSlowLeader() {
+        guard let leader = leaderSlot else { return isolateLeader() }
+        let cutFor = plan.capped(2500 * Time.millisecond + UInt64(prng.int(below: 2500)) * Time.millisecond)
+        slowClock(leader, factor: 4, for: cutFor + Time.second)
+        nemesis.partitionSerial += 1
+        stats.partitions += 1
+        cut([leader], liveSlots.filter { $0 != leader }, oneWay: false, serial: nemesis.partitionSerial)
+        traceLine("nemesis: slow-clock leader partition [n\(nodes[leader].id)] <-/-> the rest")
+        mixTrace(20, nemesis.partitionSerial)
+        schedule(after: cutFor, .heal(.partition(serial: nemesis.partitionSerial)))
+    }
+
+    func slowClock(_ slot: Int, factor: UInt64, for duration: UInt64) {
+        guard !nemesis.skewed.contains(slot) else { return }
+        nemesis.skewed.append(slot)
+        let interval = nodes[slot].tickInterval
+        nodes[slot].tickInterval = interval * factor
+        traceLine("nemesis: n\(nodes[slot].id)'s clock runs \(factor)x slow")
+        mixTrace(40, UInt64(slot))
+        schedule(after: plan.capped(duration), .heal(.clock(slot: slot, interval: interval)))
+    }
+
+    /// The fault kinds a swarm run turns on (`SimOptions.swarm`): each kind with probability one half, from its
+    /// own stream of the seed (so the choice does not depend on anything the run did).
+    var swarmFaults: [NemesisFault] {
+        if let chosen = nemesis.swarmFaults { return chosen }
+        var prng = Prng(seed: options.seed, stream: 0x5357_4152_4D00)
+        var chosen = NemesisFault.allCases.filter { _ in prng.int(below: 2) == 0 }
+        if chosen.isEmpty { chosen = [NemesisFault.allCases[prng.int(below: NemesisFault.allCases.count)]] }
+        nemesis.swarmFaults = chosen
+        traceLine("nemesis: swarm faults " + chosen.map(\.rawValue).joined(separator: ","))
+        return chosen
     }
 
     /// Isolates the leader and has it append a burst of proposals it cannot commit (clients still talking to
@@ -463,6 +519,10 @@ extension Simulator {
         case .partition(let serial):
             network.blocked.removeAll { $0.serial == serial }
             mixTrace(27, serial)
+        case .clock(let slot, let interval):
+            nodes[slot].tickInterval = interval
+            nemesis.skewed.removeAll { $0 == slot }
+            mixTrace(41, UInt64(slot))
         case .flap(let a, let b, let serial):
             guard healedAt == nil else { return }
             cut(a, b, oneWay: false, serial: serial)

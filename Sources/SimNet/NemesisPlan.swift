@@ -4,11 +4,12 @@ public enum NemesisFault: String, CaseIterable, Sendable {
     case deposeLeader = "depose-leader", bridgeWithoutLeader = "bridge-without-leader", figure8
     case crash, pause, crashLeader = "crash-leader", powerLoss = "power-loss", crashAfterVote = "crash-after-vote"
     case slowDisk = "slow-disk", failWrite = "fail-write", corrupt, churn, transferLeader = "transfer-leader"
+    case clockSkew = "clock-skew", isolateSlowLeader = "isolate-slow-leader"
 
     /// A plainer fault of the same family, for a shrink to try in its place (nil: none plainer).
     public var simpler: NemesisFault? {
         switch self {
-        case .figure8, .deposeLeader: .isolateLeader
+        case .figure8, .deposeLeader, .isolateSlowLeader: .isolateLeader
         case .bridgeWithoutLeader: .bridge
         case .isolateLeader, .oneWay, .bridge, .flap: .partition
         case .powerLoss, .crashLeader, .crashAfterVote, .corrupt: .crash
@@ -114,6 +115,8 @@ extension Simulator {
         case .corrupt: corruptMember()
         case .churn: churnStep()
         case .transferLeader: transferLeader()
+        case .clockSkew: clockSkew()
+        case .isolateSlowLeader: isolateSlowLeader()
         }
     }
 }

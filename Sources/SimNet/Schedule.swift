@@ -23,9 +23,9 @@ public struct Schedule: Sendable {
 
     static let header = """
     # keelsim schedule: replay with `keelsim run --schedule FILE`, shrink with `keelsim shrink --schedule FILE`.
-    # Run options, one a line: seed, members, ops, clients, keys, faults (the profile), workload, and the test
-    # hook fail-on-faults KIND,...:N. Then `turn N FAULT [heal-max MS]`: at its N-th turn the nemesis performs
-    # FAULT (one of \(NemesisFault.allCases.map(\.rawValue).joined(separator: ", ")))
+    # Run options, one a line: seed, members, ops, clients, keys, faults (the profile), workload, swarm (alone:
+    # the seed's half of the fault kinds), and the test hook fail-on-faults KIND,...:N. Then
+    # `turn N FAULT [heal-max MS]`: at its N-th turn the nemesis performs FAULT (one of \(NemesisFault.allCases.map(\.rawValue).joined(separator: ", ")))
     # with targets and delays drawn from the seed as recorded, heal and restart delays capped at MS milliseconds;
     # at turns not listed it does nothing. Network, disks and clients draw from the seed. After '#': a comment
     # (what the fault did when recorded).
@@ -41,6 +41,7 @@ public struct Schedule: Sendable {
         if let quota = o.faultQuota {
             text += "fail-on-faults \(quota.text)\n"
         }
+        if o.swarm { text += "swarm\n" }
         for fault in faults {
             text += "turn \(fault.turn) \(fault.fault.rawValue)"
             if let cap = fault.healMaxMilliseconds { text += " heal-max \(cap)" }
@@ -86,6 +87,9 @@ public struct Schedule: Sendable {
                     throw fail("'workload' needs kv, register or auth")
                 }
                 options.workload = kind
+            case "swarm":
+                guard words.count == 1 else { throw fail("'swarm' takes no value") }
+                options.swarm = true
             case "fail-on-faults":
                 guard words.count == 2, let quota = FaultQuota(parsing: words[1]) else {
                     throw fail("'fail-on-faults' needs KIND,...:N")

@@ -97,6 +97,8 @@ enum HealAction {
     case network
     case slowDisk(slot: Int)
     case flap(a: [Int], b: [Int], serial: UInt64)
+    /// A member's clock runs at its own rate again.
+    case clock(slot: Int, interval: UInt64)
 }
 
 extension SimNode {

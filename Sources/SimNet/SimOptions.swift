@@ -27,6 +27,9 @@ public struct SimOptions: Sendable {
     /// A schedule's faults (`keelsim run --schedule`): the nemesis performs these at their turns and nothing at
     /// the others. Nil: it performs the faults it draws from the seed.
     public var faultPlan: [PlannedFault]?
+    /// Swarm testing: the run turns on a random half of the fault kinds its profile allows (chosen from the
+    /// seed), so rare combinations get runs of their own.
+    public var swarm = false
     /// Test hook (`NemesisPlan.swift`): a check that fails once these faults were performed.
     public var faultQuota: FaultQuota?
     /// Fails the run (liveness check `events-max`) past this many events: a shrink's candidates can livelock
