@@ -25,7 +25,8 @@ public struct Schedule: Sendable {
     # keelsim schedule: replay with `keelsim run --schedule FILE`, shrink with `keelsim shrink --schedule FILE`.
     # Run options, one a line: seed, members, ops, clients, keys, faults (the profile), workload, swarm (alone:
     # the seed's half of the fault kinds), and the test hook fail-on-faults KIND,...:N. Then
-    # `turn N FAULT [heal-max MS]`: at its N-th turn the nemesis performs FAULT (one of \(NemesisFault.allCases.map(\.rawValue).joined(separator: ", ")))
+    # `turn N FAULT [heal-max MS]`: at its N-th turn the nemesis performs FAULT (one of
+    # \(NemesisFault.allCases.map(\.rawValue).joined(separator: ", ")))
     # with targets and delays drawn from the seed as recorded, heal and restart delays capped at MS milliseconds;
     # at turns not listed it does nothing. Network, disks and clients draw from the seed. After '#': a comment
     # (what the fault did when recorded).

@@ -94,25 +94,10 @@ public struct LogEvent: Sendable {
         return out
     }
 
-    /// A JSON string literal, escaped as zap escapes.
+    /// A JSON string literal (JSONWriter's escaping: Go's, which any JSON reader takes as zap's).
     public static func jsonString(_ s: String) -> String {
-        var escaped = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    escaped.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return escaped + "\""
+        var writer = JSONWriter(capacity: s.utf8.count + 2)
+        writer.string(s)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

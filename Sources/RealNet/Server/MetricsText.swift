@@ -305,28 +305,20 @@ extension Server {
 
     /// rafthttp's peer bytes and v3rpc's client bytes.
     func writeNetworkMetrics(into w: inout MetricsWriter) {
-        w.family("etcd_network_peer_sent_bytes_total", .counter, "The total number of bytes sent to peers.")
-        for peer in transport.sentBytes.keys.sorted() {
-            w.sample("etcd_network_peer_sent_bytes_total", [("To", String(peer.value, radix: 16))],
-                     "\(transport.sentBytes[peer]!)")
+        func perPeer(_ name: String, _ help: String, _ label: String, _ counts: [MemberID: UInt64]) {
+            w.family(name, .counter, help)
+            for peer in counts.keys.sorted() {
+                w.sample(name, [(label, String(peer.value, radix: 16))], "\(counts[peer]!)")
+            }
         }
-        w.family("etcd_network_peer_received_bytes_total", .counter,
-                 "The total number of bytes received from peers.")
-        for peer in transport.receivedBytes.keys.sorted() {
-            w.sample("etcd_network_peer_received_bytes_total", [("From", String(peer.value, radix: 16))],
-                     "\(transport.receivedBytes[peer]!)")
-        }
-        w.family("etcd_network_peer_sent_failures_total", .counter, "The total number of send failures from peers.")
-        for peer in transport.sentFailures.keys.sorted() {
-            w.sample("etcd_network_peer_sent_failures_total", [("To", String(peer.value, radix: 16))],
-                     "\(transport.sentFailures[peer]!)")
-        }
-        w.family("etcd_network_peer_received_failures_total", .counter,
-                 "The total number of receive failures from peers.")
-        for peer in transport.receivedFailures.keys.sorted() {
-            w.sample("etcd_network_peer_received_failures_total", [("From", String(peer.value, radix: 16))],
-                     "\(transport.receivedFailures[peer]!)")
-        }
+        perPeer("etcd_network_peer_sent_bytes_total", "The total number of bytes sent to peers.", "To",
+                transport.sentBytes)
+        perPeer("etcd_network_peer_received_bytes_total", "The total number of bytes received from peers.", "From",
+                transport.receivedBytes)
+        perPeer("etcd_network_peer_sent_failures_total", "The total number of send failures from peers.", "To",
+                transport.sentFailures)
+        perPeer("etcd_network_peer_received_failures_total", "The total number of receive failures from peers.",
+                "From", transport.receivedFailures)
         w.family("etcd_network_peer_round_trip_time_seconds", .histogram, "Round-Trip-Time histogram between peers")
         for peer in transport.roundTrips.keys.sorted() {
             w.histogram("etcd_network_peer_round_trip_time_seconds", labels: [("To", String(peer.value, radix: 16))],
