@@ -69,7 +69,7 @@ struct ModelStore {
             let attached = versions.keys.filter { live($0)?.lease == id }.sorted { $0.lexicographicallyPrecedes($1) }
             for key in attached { delete(DeleteRangeRequest(key: key), into: &write) }
             return commit(write)
-        case .compact, .memberAttributes, .memberPeerURLs, .alarm, .auth:
+        case .compact, .memberAttributes, .memberPeerURLs, .alarm, .auth, .v2:
             return []
         }
     }

@@ -59,7 +59,7 @@ struct ReferenceStore {
                 revokedAt[id.value] = time
                 revoked = id
             }
-        case .memberAttributes, .memberPeerURLs, .alarm, .auth:
+        case .memberAttributes, .memberPeerURLs, .alarm, .auth, .v2:
             break
         }
         for event in produced { events.append((event, time)) }

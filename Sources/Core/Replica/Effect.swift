@@ -29,6 +29,8 @@ public enum RequestError: Error, Sendable, Equatable, CustomStringConvertible {
     case readFailed
     /// etcd's error for the request itself (bad argument, compacted revision, lease not found, ...).
     case api(APIError)
+    /// A v2 request to a member without `enableV2` (etcd's --enable-v2=false answers 404).
+    case v2Disabled
 
     public var description: String {
         switch self {
@@ -37,6 +39,7 @@ public enum RequestError: Error, Sendable, Equatable, CustomStringConvertible {
         case .timedOut: "request timed out"
         case .readFailed: "read index could not be confirmed"
         case .api(let error): error.description
+        case .v2Disabled: "v2 API is disabled (--enable-v2=false)"
         }
     }
 }
@@ -76,6 +79,8 @@ public enum ReplyResult: Sendable, Equatable {
     case resign(revision: Revision)
     /// An Auth RPC's answer (`AuthReply`).
     case auth(AuthReply)
+    /// A v2 request's event or error, with its header indexes.
+    indirect case v2(V2Reply)
     case failed(RequestError)
 }
 

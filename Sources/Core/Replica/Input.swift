@@ -16,6 +16,9 @@ public enum Input: Sendable {
     case snapshotLoaded(index: LogIndex, data: [UInt8]?)
     /// The driver checked the password a `.checkPassword` effect asked about.
     case passwordChecked(PasswordVerdict)
+    /// The driver's wall clock reads this (the simulator's virtual one): the `now` a leader's v2 expiry carries
+    /// (`Replica+V2.swift`). Drivers give it about every tick; v2 requests carry their own `now` too.
+    case wallClock(V2Time)
 }
 
 /// A client's action on a watch stream (etcd's Watch RPC). Streams are opened by the Replica
@@ -93,6 +96,9 @@ public enum Operation: Sendable, Equatable {
     /// etcd's Authenticate: a linearizable read, the driver's password check (`Effect.checkPassword`), then a
     /// token assigned through the log (`Replica+Auth.swift`). Answers `.auth(.token)`.
     case authenticate(name: [UInt8], password: [UInt8])
+    /// A v2 keys request (`V2Request`; `Replica+V2.swift`). Answers `.v2`, or `v2Disabled` unless
+    /// `ReplicaConfig.enableV2`.
+    indirect case v2(V2Request)
 }
 
 /// A request with the driver's id for it; the reply carries the same id.

@@ -16,6 +16,8 @@ public enum KVCommand: Equatable, Sendable {
     /// MemberUpdate: the member's peer URLs are replaced when applied; its name and client URLs stay (etcd
     /// updates only a member's raft attributes).
     case memberPeerURLs(MemberID, peerURLs: [String])
+    /// A v2 keys change or the leader's v2 expiry (`V2Command`, applied to the v2 store).
+    case v2(V2Command)
 
     /// The entry data: the header, the principal unless anonymous (tag 11 and the user's name and auth
     /// revision, or tag 12 for the member itself), then the tagged command.
@@ -68,6 +70,9 @@ public enum KVCommand: Equatable, Sendable {
             w.u64(member.value)
             w.u32(UInt32(urls.count))
             for url in urls { w.string(url) }
+        case .v2(let command):
+            w.u8(13)
+            V2Codec.encode(command, into: &w)
         }
         return w.bytes
     }
@@ -112,6 +117,7 @@ public enum KVCommand: Equatable, Sendable {
             var urls: [String] = []
             for _ in 0..<(try r.count(itemBytesMin: 4)) { urls.append(try r.string()) }
             command = .memberPeerURLs(member, peerURLs: urls)
+        case 13: command = .v2(try V2Codec.decode(&r))
         case let tag: throw .badTag(offset: at, tag: tag)
         }
         guard r.isAtEnd else { throw .badValue(offset: r.offset, what: "trailing bytes after command") }

@@ -40,7 +40,7 @@ extension Replica {
             var result: ReplyResult
             do throws(AuthError) {
                 try authorize(command, principal)
-                result = execute(command)
+                result = execute(command, at: entry.index)
             } catch {
                 result = .failed(.api(.auth(error)))
             }
@@ -71,7 +71,7 @@ extension Replica {
     }
 
     /// Runs one command against the store and feeds what it wrote to the watchers.
-    mutating func execute(_ command: KVCommand) -> ReplyResult {
+    mutating func execute(_ command: KVCommand, at index: LogIndex) -> ReplyResult {
         do throws(APIError) {
             try checkAlarms(command)
             switch command {
@@ -113,6 +113,8 @@ extension Replica {
                 return .alarms(activate || existed ? [alarm] : [])  // etcd answers with the alarm it touched.
             case .auth(let command):
                 do throws(AuthError) { return .auth(try auth.apply(command)) } catch { throw .auth(error) }
+            case .v2(let command):
+                return applyV2(command, at: index)
             }
         } catch {
             return .failed(.api(error))
@@ -134,8 +136,8 @@ extension Replica {
             if noSpace && Replica.putsSomething(txn) { throw .noSpace }
         case .deleteRange, .compact, .leaseRevoke:
             if corrupt { throw .corrupt }
-        case .memberAttributes, .memberPeerURLs, .alarm, .auth:
-            break  // etcd's capped and corrupt appliers pass auth requests through.
+        case .memberAttributes, .memberPeerURLs, .alarm, .auth, .v2:
+            break  // etcd's capped and corrupt appliers pass auth requests through; its v2 applier checks none.
         }
     }
 
@@ -202,7 +204,7 @@ extension Replica {
     /// A copy of the replicated state (cheap: copy-on-write).
     public var stateMachineState: StateMachineState {
         StateMachineState(clusterID: clusterID, memberContexts: memberContexts, appliedRequests: appliedRequests,
-                          alarms: alarms, store: store, auth: auth)
+                          alarms: alarms, store: store, auth: auth, v2: v2Store)
     }
 
     mutating func restoreStateMachine(_ bytes: [UInt8]) throws(DecodeError) {
@@ -213,6 +215,7 @@ extension Replica {
         alarms = state.alarms
         store = state.store
         auth = state.auth
+        v2Store = state.v2
     }
 
     mutating func restore(from snap: Snapshot) {
@@ -228,6 +231,7 @@ extension Replica {
         // 3.4 keeps them; the auth simulation found such tokens outliving their user's password change.)
         tokens.removeAll()
         watches.storeRestored(store)
+        v2StoreRestored()
         if raft.role == .leader { leaseTimers.promote(store.lessor, currentTick: Int64(ticks), extendBy: 0) }
         // The store jumped: a waiting call's predecessors (or its own key) may be gone.
         concurrencyRecheck = !concurrencyCalls.isEmpty

@@ -82,6 +82,8 @@ extension Replica {
             propose(request, as: principal, .auth(command))
         case .authenticate:
             linearizableRead(request)
+        case .v2(let v2):
+            handleV2(request, v2, as: principal)
         }
     }
 
@@ -215,6 +217,8 @@ extension Replica {
             }
         case .leader(let name):
             complete(key, leader(of: name), into: &effects)
+        case .v2(let v2):
+            complete(key, v2Get(v2), into: &effects)
         default:
             invariant(false, "only ranges, read-only txns, election leaders and authenticate wait for a read index")
         }

@@ -77,6 +77,14 @@ public struct Replica: Sendable {
     /// The corruption check under way, and the start-up check's verdict (`Replica+CorruptCheck.swift`).
     var corruptCheck: CorruptCheck?
     public internal(set) var initialCorruptCheck = InitialCorruptCheck.off
+    /// etcd's v2 keys store (replicated state, `Replica+V2.swift`).
+    public internal(set) var v2Store = V2Store()
+    /// The v2 waits parked on this member (member-local, not in snapshots).
+    var v2Watchers = V2Watchers()
+    /// The client request id of each parked v2 wait, by waiter id. Invariant: exactly the waiters in `v2Watchers`.
+    var v2Waits: [UInt64: UInt64] = [:]
+    /// The latest wall time the driver gave this member (nil before any): the `now` of its v2 syncs.
+    var v2WallClock: V2Time?
 
     public init(id: MemberID, config: ReplicaConfig, seed: UInt64, boot: RaftBoot) {
         raft = Raft(id: id, config: config.raft, seed: seed, boot: boot)
@@ -140,6 +148,7 @@ public struct Replica: Sendable {
             tickCompaction()
             publishAttributesIfNeeded()
             tickCorruptCheck()
+            tickV2Sync()
             if ticks % tokens.ttlTicks == 0 { tokens.expire(now: ticks) }
             if config.watchProgressTicks > 0 && ticks % config.watchProgressTicks == 0 {
                 watches.progressNotify(store: store)
@@ -161,6 +170,8 @@ public struct Replica: Sendable {
             raft.snapshotLoaded(index: index, data: data)
         case .passwordChecked(let verdict):
             passwordChecked(verdict, into: &effects)
+        case .wallClock(let now):
+            noteWallClock(now)
         }
     }
 

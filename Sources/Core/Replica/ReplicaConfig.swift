@@ -46,9 +46,13 @@ public struct ReplicaConfig: Sendable, Equatable {
     public var authTokenTTLSeconds: Int64 = 300
     /// etcd's --auth-token kind: simple tokens are this member's; JWTs the driver signs and verifies.
     public var authTokens = TokenKind.simple
+    /// etcd's --enable-v2 (off by default): serve the v2 keys API. Off, v2 requests are refused (`v2Disabled`).
+    public var enableV2 = false
 
     public init() {}
 
     var ticksPerSecond: Int64 { max(1, 1000 / tickMilliseconds) }
     var authTokenTTLTicks: UInt64 { UInt64(max(1, authTokenTTLSeconds * ticksPerSecond)) }
+    /// Ticks between a leader's v2 expiry syncs (etcd syncs every 500 ms).
+    var v2SyncTicks: UInt64 { UInt64(max(1, 500 / tickMilliseconds)) }
 }

@@ -10,7 +10,7 @@ extension StateMachineState {
 }
 
 extension StateMachineState {
-    /// Reads `serialized()` bytes (versions 3 and 4) back into a state: a Replica installing a snapshot, and
+    /// Reads `serialized()` bytes (versions 3 to 5) back into a state: a Replica installing a snapshot, and
     /// tools that convert one (the etcd-format Snapshot stream, `keelctl snapshot status`).
     /// - Throws: `DecodeError` for truncated, corrupt or inconsistent bytes.
     public static func decode(_ bytes: [UInt8], store config: KVStore.Config = KVStore.Config(),
@@ -36,8 +36,9 @@ extension StateMachineState {
         }
         let store = try KVStore.restore(from: try reader.blob(), config: config)
         let auth = version >= 4 ? try AuthStore.decode(&reader) : AuthStore()
+        let v2 = version >= 5 ? try V2Store.decode(from: &reader) : V2Store()
         guard reader.isAtEnd else { throw .badValue(offset: reader.offset, what: "trailing snapshot bytes") }
         return StateMachineState(clusterID: clusterID, memberContexts: members, appliedRequests: applied,
-                                 alarms: alarms, store: store, auth: auth)
+                                 alarms: alarms, store: store, auth: auth, v2: v2)
     }
 }

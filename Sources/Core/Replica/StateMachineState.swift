@@ -9,13 +9,17 @@ public struct StateMachineState: Sendable {
     public var store: KVStore
     /// Users, roles and the auth flag (version 4 on; a version 3 snapshot restores an empty store).
     public var auth = AuthStore()
+    /// etcd's v2 keys store (version 5 on; an older snapshot restores an empty one).
+    public var v2 = V2Store()
 
-    /// The version `serialized()` writes.
-    static let version: UInt8 = 4
-    /// The versions a Replica restores: 3 (before the auth store) and 4.
-    static let versionsReadable: ClosedRange<UInt8> = 3...4
+    /// The version `serialized()` writes: 5 once the v2 store has changed, else 4, so a cluster that never used
+    /// v2 keeps writing the snapshots it wrote before (and older Keels can read them).
+    var version: UInt8 { v2.index == 0 ? 4 : 5 }
+    /// The versions a Replica restores: 3 (before the auth store), 4 (before the v2 store) and 5.
+    static let versionsReadable: ClosedRange<UInt8> = 3...5
 
-    /// The snapshot bytes: version, cluster id, member contexts, applied-request window, alarms, store, auth.
+    /// The snapshot bytes: version, cluster id, member contexts, applied-request window, alarms, store, auth, and
+    /// from version 5 the v2 store (`V2Store.encode`).
     public func serialized() -> [UInt8] {
         var writer = ByteWriter(capacity: 4096)
         serialized(into: &writer)
@@ -24,7 +28,8 @@ public struct StateMachineState: Sendable {
 
     /// Appends `serialized()`'s bytes to `writer`.
     public func serialized(into writer: inout ByteWriter) {
-        writer.u8(Self.version)
+        let version = self.version
+        writer.u8(version)
         writer.u64(clusterID)
         writer.u32(UInt32(memberContexts.count))
         for member in memberContexts {
@@ -39,6 +44,7 @@ public struct StateMachineState: Sendable {
         }
         writer.blob { store.snapshot(into: &$0) }
         auth.encode(into: &writer)
+        if version >= 5 { v2.encode(into: &writer) }
     }
 }
 

@@ -1,12 +1,13 @@
-// How the v2 store will be wired (the next step of issue 15, not yet done):
+// How the v2 store is wired (issue 15; the Replica side is `Replica+V2.swift`, the HTTP codec is still to come):
 //
-// - Replicated. A v2 write (PUT, POST, DELETE, and a quorum GET) becomes one new `KVCommand` case carrying the
-//   decoded request and the proposing member's `now` (`V2Time`, read by the driver, never by Core). Every member
-//   applies it in log order to its own `V2Store`, so every member holds the same tree, index and history; the
-//   member that proposed it answers its client with the returned event or `V2Error`. TTLs enter as absolute
-//   expirations (`now + ttl`), fixed in the command, so applying the entry again gives the same tree.
+// - Replicated. A v2 write (PUT, POST, DELETE) becomes a `KVCommand.v2` entry carrying the decoded request
+//   (`V2Write`) and the proposing member's `now` (`V2Time`, read by the driver, never by Core); a quorum GET
+//   waits for a ReadIndex round instead. Every member applies it in log order to its own `V2Store`, so every
+//   member holds the same tree, index and history; the member that proposed it answers its client with the
+//   returned event or `V2Error`. TTLs enter as absolute expirations (`now + ttl`), fixed in the command, so
+//   applying the entry again gives the same tree.
 // - Expiry. As etcd's leader proposes `SYNC` every 500 ms, Keel's leader proposes a sync command carrying its
-//   `now` when `hasExpiringNodes` says a node could expire; applying it runs `deleteExpiredKeys(now:)` on every
+//   latest wall time once `nextExpiration` has passed by it; applying it runs `deleteExpiredKeys(now:)` on every
 //   member, which yields the same "expire" events in the same order (expiration, then key bytes) everywhere.
 // - Waits. `wait=true` long polls live on the member the client is connected to, in a `V2Watchers` beside the
 //   replica's state: each applied event is passed to `notify`, and each answer it returns becomes a reply

@@ -86,6 +86,8 @@ extension Server {
         case .members(let r):
             if let added = r.added { return .memberAdd(added, members: r.members, h) }
             return .members(r.members, h.at(.zero))
+        case .v2:  // Only v2 requests answer so, and no v3 call sends one (the v2 HTTP layer is issue 15's next step).
+            return .error(RPCError(code: .internal, message: "etcdserver: unexpected v2 reply"))
         case .failed(let error):
             let rpc = rpcError(error)
             switch call.endpoint {
@@ -104,6 +106,7 @@ extension Server {
         case .timedOut: RPCError(code: .unavailable, message: "etcdserver: request timed out")
         case .notLeader: RPCError(code: .unavailable, message: "etcdserver: no leader")
         case .readFailed: RPCError(code: .unavailable, message: "etcdserver: leader changed")
+        case .v2Disabled: RPCError(code: .unimplemented, message: "v2 API is disabled")
         case .refused(let refusal):
             switch refusal {
             case .notLeader: RPCError(code: .unavailable, message: "etcdserver: no leader")

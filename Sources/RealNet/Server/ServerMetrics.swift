@@ -138,7 +138,7 @@ struct ServerMetrics {
     /// Whether a failed call counts as a failed proposal: the cluster could not take it, not a bad request.
     static func isProposalFailure(_ error: RequestError) -> Bool {
         switch error {
-        case .api: false
+        case .api, .v2Disabled: false
         case .timedOut, .notLeader, .readFailed, .refused: true
         }
     }
