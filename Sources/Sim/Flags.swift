@@ -16,7 +16,7 @@ func printErrorRaw(_ text: String) {
 
 let usage = """
 usage: keelsim run    --seed S [--members 3|5] [--ops N] [--faults none|network|crash|disk|all]
-                      [--clients N] [--keys N] [--workload kv|register|auth] [--history FILE]
+                      [--clients N] [--keys N] [--workload kv|register|auth|v2] [--history FILE]
                       [--swarm: the seed turns on a random half of the fault kinds]
                       [--artifacts DIR (/tmp/keelsim-failures): a failure writes seed-S.history, .html, .schedule]
                       [--schedule FILE: replay a schedule, its run options instead of --seed's]
@@ -114,7 +114,7 @@ struct SimFlags {
             case "--workload":
                 let text = try value(flag)
                 guard let kind = WorkloadKind(rawValue: text) else {
-                    throw FlagError(message: "--workload must be kv, register or auth, got '\(text)'")
+                    throw FlagError(message: "--workload must be kv, register, auth or v2, got '\(text)'")
                 }
                 flags.workload = kind
             case "--history": flags.historyPath = try value(flag)

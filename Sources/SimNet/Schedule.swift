@@ -85,7 +85,7 @@ public struct Schedule: Sendable {
                 options.faults = profile
             case "workload":
                 guard words.count == 2, let kind = WorkloadKind(rawValue: words[1]) else {
-                    throw fail("'workload' needs kv, register or auth")
+                    throw fail("'workload' needs kv, register, auth or v2")
                 }
                 options.workload = kind
             case "swarm":

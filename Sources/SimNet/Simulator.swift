@@ -85,6 +85,12 @@ public struct SimStats: Sendable, Codable {
     public var authDenialsChecked = 0
     public var authTokenRefusalsChecked = 0
     public var authTokensKeptPastSnapshot = 0
+    /// v2 write answers checked against the committed log's replay; of those, CAS/CAD refused (101); wait
+    /// answers checked; TTL keys the leader's syncs expired.
+    public var v2WritesChecked = 0
+    public var v2CompareFailures = 0
+    public var v2WaitsChecked = 0
+    public var v2Expiries = 0
     /// Operations invoked by kind.
     public var opsByKind: [String: Int] = [:]
     /// Core's rare branches (`Probe`) taken by every member incarnation of the run.
@@ -129,6 +135,8 @@ public final class Simulator {
     var network = NetworkState()
     var workload: Workload
     var checks = SafetyChecks()
+    /// The v2 workload's reference replay and checks (`V2Checks.swift`).
+    var v2Checks = V2Checks()
     var nemesis = NemesisState()
     /// The nemesis's turns and the faults performed (`NemesisPlan.swift`).
     var plan = NemesisPlan()
@@ -152,6 +160,7 @@ public final class Simulator {
         }
         // Short-lived tokens: members forget idle ones within a run, and clients authenticate again.
         if options.workload == .auth { options.replica.authTokenTTLSeconds = 10 }
+        if options.workload == .v2 { options.replica.enableV2 = true }
         self.options = options
         prng = Prng(seed: options.seed, stream: 0xC1A5)
         workload = Workload(options: options)
@@ -192,6 +201,7 @@ public final class Simulator {
         stats.authDenialsChecked = checks.auth.counters.denials
         stats.authTokenRefusalsChecked = checks.auth.counters.tokenRefusals
         stats.authTokensKeptPastSnapshot = checks.auth.counters.staleAfterSnapshot
+        stats.v2Expiries = v2Checks.expiries
         var verdict = "not checked"
         if failure == nil { verdict = checkHistory() }
         return SimReport(options: options, digest: digest, failure: failure, stats: stats,
@@ -299,6 +309,7 @@ public final class Simulator {
                   nodes[slot].state != .refused, nodes[slot].state != .retired else { return }
             if nodes[slot].state == .paused { return }  // Resuming reschedules the tick.
             mixTrace(1, UInt64(slot))
+            if options.replica.enableV2 { enqueueInput(slot, .wallClock(v2WallTime(slot, at: now))) }
             enqueueInput(slot, .tick)
             scheduleTick(slot)
         case .deliver(let slot, let message):
@@ -481,6 +492,10 @@ public final class Simulator {
             }
         }
         checks.observeStep(slot: slot, before: before, sim: self)
+        if options.workload == .v2 {
+            checkV2Step(slot: slot, appliedBefore: before.applied)
+            checkV2Expiry()
+        }
         if failure != nil { return }
         if nemesis.figure8 != .idle { figure8Observe(slot) }
         if nodes[slot].replica!.raft.isRemoved {

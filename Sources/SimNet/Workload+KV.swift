@@ -11,6 +11,9 @@ public enum WorkloadKind: String, CaseIterable, Sendable {
     /// Registers under etcd's auth: users with tokens, an admin changing permissions, roles and passwords, each
     /// auth answer checked against a model of the committed log (`Workload+Auth.swift`, `AuthChecks.swift`).
     case auth
+    /// etcd's v2 keys API (`--enable-v2`): sets, creates, updates, CAS and CAD, directories, in-order keys, TTL
+    /// keys and waits, checked against a replay of the committed log (`Workload+V2.swift`, `V2Checks.swift`).
+    case v2
 }
 
 /// What a non-register operation was, to check its answer.
@@ -30,6 +33,8 @@ enum KVPending {
     case cluster(ClusterProbe)
     /// A step of the auth workload (`Workload+Auth.swift`).
     case auth(AuthStep)
+    /// A v2 request outside the checked history (`Workload+V2.swift`).
+    case v2
 }
 
 /// The lease client's state: grant, attach a key, keep it alive a few rounds, then let it expire.

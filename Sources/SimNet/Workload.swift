@@ -57,6 +57,8 @@ struct Workload {
     var holds: [ConcurrencyHold] = []
     /// The auth workload's sessions and setup progress (`Workload+Auth.swift`).
     var auth = AuthWorkloadState()
+    /// The v2 workload's requests in flight (`Workload+V2.swift`).
+    var v2 = V2WorkloadState()
     /// Operations invoked, by kind (sorted when printed).
     var opsByKind: [String: Int] = [:]
     let clientTimeout: UInt64 = 3 * Time.second
@@ -102,6 +104,12 @@ struct Workload {
     func isFinished(_ sim: Simulator) -> Bool {
         guard probing && probesAcked >= probesNeeded && clients.allSatisfy({ $0.pending == nil }) && sim.isConverged()
         else { return false }
+        if options.workload == .v2 {
+            // Every TTL key whose time came must be gone (the leader's syncs), as the checks require.
+            guard let leader = sim.leaderSlot, let next = sim.v2Checks.store.nextExpiration,
+                  sim.v2Checks.store.hasExpiringNodes else { return true }
+            return sim.v2WallTime(leader, at: sim.now) < next
+        }
         guard options.workload == .kv else { return true }
         // Every lease must have expired (nobody keeps them alive after the heal) and every watcher caught up.
         let reference = sim.checks.reference
@@ -132,6 +140,7 @@ struct Workload {
     mutating func next(client k: Int, sim: Simulator) {
         guard clients[k].pending == nil else { return }
         if options.workload == .auth { return nextAuth(client: k, sim: sim) }
+        if options.workload == .v2 { return nextV2(client: k, sim: sim) }
         if probing {
             guard probesAcked < probesNeeded, options.workload == .register || k != 0 else { return }
             invoke(client: k, f: .write, key: "k\(probesAcked % options.keys)", isProbe: true, sim: sim)
@@ -227,6 +236,7 @@ struct Workload {
     mutating func receive(_ reply: ClientReply, client k: Int, sim: Simulator) {
         guard let pending = clients[k].pending, pending.requestID == reply.id else { return }
         owners[reply.id] = nil
+        if options.workload == .v2 { return v2Received(pending, reply, client: k, sim: sim) }
         if options.workload == .auth { authReceived(pending, reply, client: k, sim: sim) }
         if case .history = pending.kind {} else {
             if case .session(let step) = pending.kind { sessionReply(step, pending, reply, client: k, sim: sim) }
@@ -274,6 +284,7 @@ struct Workload {
         guard let pending = clients[k].pending, pending.serial == serial else { return }
         owners[pending.requestID] = nil
         if case .session(let step) = pending.kind { sessionTimedOut(step, client: k) }
+        if options.workload == .v2 { v2TimedOut(client: k, sim: sim) }
         complete(client: k, type: .info, value: pending.value, sim: sim)
     }
 
