@@ -84,7 +84,7 @@ enum EtcdFlags {
         EtcdFlag("initial-cluster-token", .string),
         EtcdFlag("initial-cluster-state", .choice(["new", "existing"])),
         EtcdFlag("strict-reconfig-check", .bool),
-        EtcdFlag("enable-v2", .bool, .ignored("keel has no v2 API; ignored")),
+        EtcdFlag("enable-v2", .bool),
         EtcdFlag("pre-vote", .bool),
         // proxy
         EtcdFlag("proxy", .choice(["off", "readonly", "on"]), proxy),

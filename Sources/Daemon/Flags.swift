@@ -40,6 +40,7 @@ enum Flags {
       --strict-reconfig-check[=true|false] refuse member changes leaving fewer than a quorum of started voters
                                            (default true)
       --force-new-cluster                  restart as the only member of the cluster, keeping the data
+      --enable-v2[=true|false]             serve etcd's v2 keys API on /v2/keys (default false)
       --experimental-initial-corrupt-check compare the KV hash with the members' before serving clients
       --experimental-corrupt-check-time D  the leader compares every member's KV hash this often; a mismatch
                                            raises the CORRUPT alarm (default 0s: off)
@@ -221,6 +222,7 @@ enum Flags {
         if let v = values["pre-vote"] { c.preVote = EtcdFlags.goBool(v) == true }
         if let v = values["strict-reconfig-check"] { c.strictReconfigCheck = EtcdFlags.goBool(v) == true }
         if let v = values["force-new-cluster"] { c.forceNewCluster = EtcdFlags.goBool(v) == true }
+        if let v = values["enable-v2"] { c.enableV2 = EtcdFlags.goBool(v) == true }
         if let v = values["listen-metrics-urls"] { c.listenMetricsURLs = try urls(v, "listen-metrics-urls") }
         if let v = values["metrics"] { c.metricsExtensive = v == "extensive" }  // etcd checks no other word.
         try readTLS(values, into: &c)

@@ -133,6 +133,7 @@ public enum HTTPResponse {
         case 100: "Continue"
         case 101: "Switching Protocols"
         case 200: "OK"
+        case 201: "Created"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 403: "Forbidden"

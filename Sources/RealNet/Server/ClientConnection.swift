@@ -22,6 +22,8 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     var lastActivity: UInt64
     /// On a --listen-metrics-urls listener: only `/metrics` and `/health` are served (HTTP/1.1).
     var metricsOnly = false
+    /// `/v2/keys` requests waiting for the Replica, by slot (`ClientConnection+V2.swift`).
+    var v2Calls: [Int: V2Call] = [:]
 
     init(server: Server, connection: Connection) {
         self.server = server
@@ -119,6 +121,7 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
     }
 
     func closed(_ connection: Connection, error: Errno?) {
+        cancelV2Waits()
         if let stream = mode.watchStream {
             mode = .requests
             server.closeWatchStream(stream)
@@ -131,6 +134,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         let slot = firstSlot + slots.count
         slots.append(nil)
         if !request.keepAlive { closeAfterSlot = slot }
+        if server.config.enableV2, !metricsOnly, request.method != .options, V2HTTP.isKeysPath(request.path) {
+            return serveV2(request, slot: slot)
+        }
         var route = Gateway.route(request)
         if metricsOnly, request.path != "/metrics" {
             if case .health = route {} else { route = .notFound }

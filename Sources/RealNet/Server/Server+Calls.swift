@@ -86,7 +86,7 @@ extension Server {
         case .members(let r):
             if let added = r.added { return .memberAdd(added, members: r.members, h) }
             return .members(r.members, h.at(.zero))
-        case .v2:  // Only v2 requests answer so, and no v3 call sends one (the v2 HTTP layer is issue 15's next step).
+        case .v2:  // Only v2 requests answer so; `Server.answer` hands them to their connection (`answerV2`) first.
             return .error(RPCError(code: .internal, message: "etcdserver: unexpected v2 reply"))
         case .failed(let error):
             let rpc = rpcError(error)

@@ -209,6 +209,7 @@ public final class Server {
 
     func tick() {
         transport.tick += 1
+        if config.enableV2 { enqueue(.wallClock(V2Clock.now())) }  // The v2 leader's expiry time (Replica+V2).
         enqueue(.tick)
         let now = Server.monotonicMilliseconds()
         clients.removeAll { $0.value?.isOpen != true }
@@ -382,6 +383,7 @@ public final class Server {
         metrics.observeLatency(Server.monotonicMilliseconds() - call.startedAt)
         metrics.countAnswer(reply.result, endpoint: call.endpoint)
         guard call.caller.isListening else { return }
+        if answerV2(reply, call) { return }  // A /v2/keys request (ClientConnection+V2.swift).
         call.caller.answer(response(to: reply, for: call), endpoint: call.endpoint, tag: call.tag)
     }
 

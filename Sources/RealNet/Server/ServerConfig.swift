@@ -45,6 +45,8 @@ public struct ServerConfig: Sendable {
     public var preVote = true
     /// etcd's --strict-reconfig-check (default true): Core refuses member changes that leave too few started voters.
     public var strictReconfigCheck = true
+    /// etcd's --enable-v2 (default false): serve the v2 keys API on `/v2/keys` (`Sources/RealNet/V2`).
+    public var enableV2 = false
     /// etcd's --force-new-cluster: on a restart, become the only member of the cluster, keeping the data.
     public var forceNewCluster = false
     /// etcd's --experimental-corrupt-check-time (0: off) and --experimental-initial-corrupt-check.
@@ -79,6 +81,7 @@ public struct ServerConfig: Sendable {
         config.raft.proposalBytesMax = maxRequestBytes + 4096
         config.raft.preVote = preVote
         config.strictReconfigCheck = strictReconfigCheck
+        config.enableV2 = enableV2
         config.corruptCheckTicks = corruptCheckMilliseconds == 0 ? 0
             : max(1, corruptCheckMilliseconds / UInt64(heartbeatMilliseconds))
         config.initialCorruptCheck = initialCorruptCheck
