@@ -134,8 +134,9 @@ final class ClientConnection: ConnectionHandler, ServiceCaller, WatchReceiver, C
         let slot = firstSlot + slots.count
         slots.append(nil)
         if !request.keepAlive { closeAfterSlot = slot }
-        if server.config.enableV2, !metricsOnly, request.method != .options, V2HTTP.isKeysPath(request.path) {
-            return serveV2(request, slot: slot)
+        if server.config.enableV2, !metricsOnly, request.method != .options {
+            if V2HTTP.isKeysPath(request.path) { return serveV2(request, slot: slot) }
+            if V2Members.isClusterPath(request.path) { return serveV2Cluster(request, slot: slot) }  // +V2Cluster
         }
         var route = Gateway.route(request)
         if metricsOnly, request.path != "/metrics" {

@@ -51,6 +51,12 @@ final class PeerTransport {
     /// Heartbeats written more than two heartbeat intervals after the one before to the same peer, in one
     /// term (etcd_server_heartbeat_send_failures_total: the leader is overloaded, or its disk is slow).
     var heartbeatSendFailures: UInt64 = 0
+    /// Append messages written to peers and read from them (etcd's `sendAppendRequestCnt`,
+    /// `recvAppendRequestCnt` in `/v2/stats/self`).
+    var appendsSent: UInt64 = 0
+    var appendsReceived: UInt64 = 0
+    /// Each peer's round trips as `/v2/stats/leader` shows them (the same samples as `roundTrips`).
+    var followerLatency: [MemberID: V2FollowerLatency] = [:]
     /// --heartbeat-interval, in nanoseconds.
     let heartbeatNanoseconds: UInt64
 
@@ -76,6 +82,7 @@ final class PeerTransport {
         messagesSent += 1
         sentBytes[m.to, default: 0] += UInt64(writer.bytes.count)
         if case .heartbeat = m.body { heartbeatWritten(m) }
+        if case .append = m.body { appendsSent += 1 }
     }
 
     /// Times heartbeats: a heartbeat written to a peer when every earlier one has been answered starts a round
@@ -109,6 +116,7 @@ final class PeerTransport {
     /// A message arrived from a peer in a frame of `bytes` bytes: counts it, and ends a timed round trip.
     func received(_ m: Message, bytes: Int) {
         receivedBytes[m.from, default: 0] += UInt64(bytes)
+        if case .append = m.body { appendsReceived += 1 }
         guard case .heartbeatResponse = m.body, let unanswered = heartbeatsUnanswered[m.from], unanswered > 0 else {
             return
         }
@@ -117,6 +125,7 @@ final class PeerTransport {
         let now = UInt64(EventLoop.monotonicNanoseconds())
         roundTrips[m.from, default: Histogram(bounds: Histogram.etcdRoundTripBuckets)]
             .observe(Double(now - sent) / 1e9)
+        followerLatency[m.from, default: V2FollowerLatency()].observe(milliseconds: Double(now - sent) / 1e6)
     }
 
     func connection(to peer: MemberID) -> PeerSender? {

@@ -333,7 +333,10 @@ public final class Server {
         let leader = replica.raft.leader
         if leader != lastLeader {
             logLeaderChange(from: lastLeader, to: leader)
-            if !leader.isNone { metrics.leaderChanges += 1 }  // etcd counts a new leader, not losing one.
+            if !leader.isNone {
+                metrics.leaderChanges += 1  // etcd counts a new leader, not losing one.
+                metrics.leaderSince = V2Clock.now()
+            }
             lastLeader = leader
         }
         if config.initialCorruptCheck && !clientsListening { noticeInitialCorruptCheck() }

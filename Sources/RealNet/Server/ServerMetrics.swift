@@ -9,6 +9,10 @@ struct ServerMetrics {
     var diskGroups: UInt64 = 0
     /// Changes to a new, known leader (etcd does not count losing one).
     var leaderChanges: UInt64 = 0
+    /// When this member last saw a new leader, by the wall clock (`/v2/stats/self` `leaderInfo.startTime`).
+    var leaderSince = V2Time(nanoseconds: 0)
+    /// The v2 store's operation counts for `/v2/stats/store` (`ClientConnection+V2.swift` counts them).
+    var v2Store = V2StoreStats()
     var knownMembers = 0
     /// Client calls handed to the Replica and not yet answered.
     var proposalsPending: Int64 = 0

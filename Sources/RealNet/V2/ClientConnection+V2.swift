@@ -12,6 +12,10 @@ struct V2Call {
     /// A wait's store index and Raft commit index when it began (its answer's `X-Etcd-Index`, `X-Raft-Index`).
     var waitEtcdIndex: UInt64 = 0
     var waitRaftIndex: UInt64 = 0
+    /// The keys request, for `/v2/stats/store`'s counts (nil for a members call).
+    var storeKind: V2Request.Kind?
+    /// A `/v2/members` change waiting for its answer (`V2Members.swift`); nil for a keys request.
+    var member: V2MemberCall?
 }
 
 /// etcd's v2 keys API on the client port (with --enable-v2): requests go to the Replica as `Operation.v2`, and
@@ -40,7 +44,7 @@ extension ClientConnection {
             }
             v2Calls[slot] = V2Call(requestID: server.nextRequestID, noValueOnSuccess: noValueOnSuccess, head: head,
                                    isWait: isWait, waitEtcdIndex: server.replica.v2Store.index,
-                                   waitRaftIndex: server.replica.raft.log.committed.value)
+                                   waitRaftIndex: server.replica.raft.log.committed.value, storeKind: v2.kind)
             server.submit(.v2(v2), caller: self, tag: slot, endpoint: endpoint, auth: nil)
         }
     }
@@ -52,6 +56,11 @@ extension ClientConnection {
     /// "Raft Internal Error" (300, 500) for a request that failed in Raft (timed out, no leader).
     func answerV2(_ reply: ClientReply, slot: Int) {
         guard let call = v2Calls.removeValue(forKey: slot) else { return }
+        if let member = call.member { return answerV2Member(reply, member, slot: slot) }
+        if case .v2(let v2) = reply.result, let kind = call.storeKind {
+            if case .event = v2.result { server.metrics.v2Store.count(kind, succeeded: true) }
+            if case .error = v2.result { server.metrics.v2Store.count(kind, succeeded: false) }
+        }
         var out: [UInt8] = []
         let date = HTTPDate.now()
         let clusterID = server.clusterIDText
