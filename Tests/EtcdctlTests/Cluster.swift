@@ -69,12 +69,12 @@ final class Cluster: @unchecked Sendable {  // Set up once, then used by seriali
 
     /// Starts `count` members and waits until etcdctl sees every one healthy with a leader. Ports taken by
     /// another process make a member exit; the whole cluster is then tried again on new ports. Members that
-    /// run but do not answer etcdctl fail at once.
+    /// run but do not answer etcdctl fail at once. `flags` are added to every member's (e.g. --enable-v2).
     static func start(_ kind: ServerKind, label: String, count: Int, tls: ClusterTLS? = nil,
-                      ready: Set<String>? = nil) throws(SetupError) -> Cluster {
+                      ready: Set<String>? = nil, flags: [String] = []) throws(SetupError) -> Cluster {
         var failure = SetupError(description: "\(label): not started")
         for _ in 0..<3 {
-            let cluster = launch(kind, label: label, count: count, tls: tls)
+            let cluster = launch(kind, label: label, count: count, tls: tls, flags: flags)
             cluster.expectedReady = ready
             switch cluster.awaitReady() {
             case .success: return cluster
@@ -86,7 +86,8 @@ final class Cluster: @unchecked Sendable {  // Set up once, then used by seriali
         throw failure
     }
 
-    private static func launch(_ kind: ServerKind, label: String, count: Int, tls: ClusterTLS?) -> Cluster {
+    private static func launch(_ kind: ServerKind, label: String, count: Int, tls: ClusterTLS?,
+                               flags: [String]) -> Cluster {
         let dir = WorkRoot.directory(label)
         let base = Ports.take(2 * count)
         let names = (1...count).map { "m\($0)" }
@@ -105,7 +106,7 @@ final class Cluster: @unchecked Sendable {  // Set up once, then used by seriali
                         "--initial-advertise-peer-urls", "\(scheme)://127.0.0.1:\(peer)",
                         "--initial-cluster", initial.joined(separator: ","),
                         "--initial-cluster-token", "etcdctl-test-\(label)",
-                        "--initial-cluster-state", "new"] + (tls?.memberFlags(name) ?? [])
+                        "--initial-cluster-state", "new"] + (tls?.memberFlags(name) ?? []) + flags
             let process = (try? spawnGuarded(kind.executable, args, logPath: memberDir + "/server.log")) ?? Process()
             members.append(Member(name: name, clientPort: client, peerPort: peer, dir: memberDir, process: process,
                                   scheme: scheme))
