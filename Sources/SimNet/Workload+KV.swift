@@ -73,8 +73,12 @@ extension Workload {
             sim.prng.shuffle(&keys)
             let picked = Array(keys.prefix(2))
             let values = picked.map { _ in freshValue(client: k) }
-            let compare = Compare.version(Array(picked[0].utf8), sim.prng.chance(Ratio(1, 2)) ? .greater : .less,
+            var compare = Compare.version(Array(picked[0].utf8), sim.prng.chance(Ratio(1, 2)) ? .greater : .less,
                                           Int64(sim.prng.int(below: 4)))
+            if sim.prng.chance(Ratio(1, 3)) {  // Over every key under m: each live one must satisfy it.
+                compare.key = Array("m".utf8)
+                compare.rangeEnd = Array("n".utf8)
+            }
             let success = zip(picked, values).map {
                 RequestOp.put(PutRequest(key: Array($0.utf8), value: Array($1.utf8)))
             }
