@@ -72,19 +72,20 @@ do throws(StartError) {
     if config.forceNewCluster {
         let removed = try DataDir.forceNewCluster(&opened, path: config.dataDir)
         Log.write(LogEvent(.info, "etcdserver", "forcing restart member",
-                           ["local-member-id": .string(hex64(id.value)),
-                            "removed-member-ids": .strings(removed.map { hex64($0.value) })],
-                           text: "forcing restart of member \(hex64(id.value)) as a one-member cluster; removed "
-                               + (removed.isEmpty ? "none" : removed.map { hex64($0.value) }.joined(separator: ","))))
+                           ["local-member-id": .string(Server.idText(id)),
+                            "removed-member-ids": .strings(removed.map { Server.idText($0) })],
+                           text: "forcing restart of member \(Server.idText(id)) as a one-member cluster; removed "
+                               + (removed.isEmpty ? "none" : removed.map { Server.idText($0) }.joined(separator: ","))))
     }
     if opened.restarted {
         Log.write(LogEvent(.info, "etcdserver", "restarting local member",
-                           ["local-member-id": .string(hex64(id.value))],
-                           text: "restarting member \(hex64(id.value)) from \(config.dataDir) "
+                           ["local-member-id": .string(Server.idText(id))],
+                           text: "restarting member \(Server.idText(id)) from \(config.dataDir) "
                                + "(--initial-* flags ignored)"))
     } else {
-        Log.write(LogEvent(.info, "etcdserver", "starting local member", ["local-member-id": .string(hex64(id.value))],
-                           text: "new member \(hex64(id.value)) in cluster token \(opened.identity.token), state "
+        Log.write(LogEvent(.info, "etcdserver", "starting local member",
+                           ["local-member-id": .string(Server.idText(id))],
+                           text: "new member \(Server.idText(id)) in cluster token \(opened.identity.token), state "
                            + config.initialClusterState))
     }
     if opened.recovered.tornBytesTruncated > 0 {

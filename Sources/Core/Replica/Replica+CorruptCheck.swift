@@ -152,7 +152,7 @@ extension Replica {
             if differing.isEmpty {
                 initialCorruptCheck = .passed
             } else {
-                initialCorruptCheck = .failed("\(hex64(id.value)) found data inconsistency with peers")
+                initialCorruptCheck = .failed("\(String(id.value, radix: 16)) found data inconsistency with peers")
             }
         case .periodic:
             guard raft.role == .leader else { return }

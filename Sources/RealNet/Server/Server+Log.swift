@@ -15,7 +15,10 @@ struct LoggedState {
 extension Server {
     func log(_ event: LogEvent) { emit(event) }
 
-    var memberIDText: String { hex64(identity.id.value) }
+    var memberIDText: String { Server.idText(identity.id) }
+
+    /// etcd's `types.ID` in logs: lower-case hex without leading zeros (Go's `%x`).
+    public static func idText(_ id: MemberID) -> String { String(id.value, radix: 16) }
     var clusterIDText: String { String(replica.clusterID, radix: 16) }
 
     /// Logs what changed since the last step: Raft role and term (etcd's raft package lines), members added,
@@ -33,9 +36,9 @@ extension Server {
             for member in logged.members {
                 log(LogEvent(.info, "membership", "recovered/added member from store",
                              ["cluster-id": .string(clusterIDText), "local-member-id": .string(me),
-                              "recovered-remote-peer-id": .string(hex64(member.id.value)),
+                              "recovered-remote-peer-id": .string(Server.idText(member.id)),
                               "recovered-remote-peer-urls": .strings(member.peerURLs)],
-                             text: "added member \(hex64(member.id.value)) \(goList(member.peerURLs)) to cluster "
+                             text: "added member \(Server.idText(member.id)) \(goList(member.peerURLs)) to cluster "
                                 + "\(clusterIDText) from store"))
             }
             log(LogEvent(.info, "raft", "\(me) became follower at term \(raft.term)"))
@@ -69,7 +72,7 @@ extension Server {
             for id in logged.learners where !raft.conf.learners.contains(id) && raft.conf.voters.contains(id) {
                 log(LogEvent(.info, "membership", "promote member",
                              ["cluster-id": .string(clusterIDText), "local-member-id": .string(me)],
-                             text: "promote member \(hex64(id.value)) in cluster \(clusterIDText)"))
+                             text: "promote member \(Server.idText(id)) in cluster \(clusterIDText)"))
             }
             logged.learners = raft.conf.learners
         }
@@ -90,7 +93,7 @@ extension Server {
                                       to new: [(id: MemberID, peerURLs: [String])]) {
         let cluster = clusterIDText, me = memberIDText
         for member in new {
-            let id = hex64(member.id.value)
+            let id = Server.idText(member.id)
             if let before = old.first(where: { $0.id == member.id }) {
                 guard before.peerURLs != member.peerURLs else { continue }
                 log(LogEvent(.info, "membership", "updated member",
@@ -106,7 +109,7 @@ extension Server {
             }
         }
         for member in old where !new.contains(where: { $0.id == member.id }) {
-            let id = hex64(member.id.value)
+            let id = Server.idText(member.id)
             log(LogEvent(.info, "membership", "removed member",
                          ["cluster-id": .string(cluster), "local-member-id": .string(me),
                           "removed-remote-peer-id": .string(id), "removed-remote-peer-urls": .strings(member.peerURLs)],
@@ -122,9 +125,9 @@ extension Server {
         let term = replica.raft.term
         if !new.isNone {
             log(LogEvent(.info, "raft",
-                         "raft.node: \(memberIDText) elected leader \(hex64(new.value)) at term \(term)"))
+                         "raft.node: \(memberIDText) elected leader \(Server.idText(new)) at term \(term)"))
         } else {
-            log(LogEvent(.info, "raft", "raft.node: \(memberIDText) lost leader \(hex64(old.value)) at term \(term)"))
+            log(LogEvent(.info, "raft", "raft.node: \(memberIDText) lost leader \(Server.idText(old)) at term \(term)"))
         }
     }
 
