@@ -12,12 +12,12 @@ struct ReferenceStore {
     var grantedTTL: [Int64: Int64] = [:]
     /// Highest compaction committed.
     var compactRevision = Revision.zero
-    var appliedIndex = LogIndex.zero
+    /// The committed log as replayed here (in order, duplicates filtered as the members filter them).
+    var log = CommittedLog()
+    var appliedIndex: LogIndex { log.appliedIndex }
     /// Set if an entry could not be replayed in order (the checks that use the reference stop).
-    var broken = false
+    var broken: Bool { log.broken }
     var eventsChecked = 0
-    /// The same duplicate filter the members apply.
-    var appliedRequests = AppliedRequests()
     /// The independent model replaying the same entries; set when its events and `store`'s differ.
     var model = ModelStore()
     var disagreement: String?
@@ -25,20 +25,7 @@ struct ReferenceStore {
 
     /// Replays one committed entry. - Returns: the lease it revoked, if it revoked one.
     mutating func apply(_ entry: Entry, time: UInt64) -> LeaseID? {
-        guard !broken else { return nil }
-        guard entry.index == appliedIndex.next else {
-            broken = true
-            return nil
-        }
-        appliedIndex = entry.index
-        if entry.kind == .confChange, entry.data.count >= EntryHeader.size {
-            var reader = ByteReader(entry.data)
-            if let header = try? EntryHeader.decode(&reader) { _ = appliedRequests.firstApplication(of: header) }
-            return nil
-        }
-        guard entry.kind == .normal, !entry.data.isEmpty,
-              let (header, command) = try? KVCommand.decode(entryData: entry.data),
-              appliedRequests.firstApplication(of: header) else { return nil }
+        guard let (_, command) = log.next(entry) else { return nil }
         var revoked: LeaseID?
         var produced: [KVEvent] = []
         var granted: LeaseID?

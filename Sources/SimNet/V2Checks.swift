@@ -6,11 +6,11 @@ import Core
 struct V2Checks {
     /// The committed v2 commands replayed in log order (never restored from a snapshot).
     var store = V2Store(historyCapacity: 1 << 20)
-    var appliedIndex = LogIndex.zero
-    /// The same duplicate filter the members apply.
-    var appliedRequests = AppliedRequests()
+    /// The committed log as replayed here (in order, duplicates filtered as the members filter them).
+    var log = CommittedLog()
+    var appliedIndex: LogIndex { log.appliedIndex }
     /// Set if an entry could not be replayed in order (the checks that use the reference stop).
-    var broken = false
+    var broken: Bool { log.broken }
     /// Every committed v2 event by its etcd index.
     var events: [UInt64: V2Event] = [:]
     /// The result of each committed v2 write, by raft index.
@@ -23,20 +23,7 @@ struct V2Checks {
 
     /// Replays committed entry `entry` (the next index). - Returns: a failure detail, if any.
     mutating func replay(_ entry: Entry) -> String? {
-        guard !broken else { return nil }
-        guard entry.index == appliedIndex.next else {
-            broken = true
-            return nil
-        }
-        appliedIndex = entry.index
-        if entry.kind == .confChange, entry.data.count >= EntryHeader.size {
-            var reader = ByteReader(entry.data)
-            if let header = try? EntryHeader.decode(&reader) { _ = appliedRequests.firstApplication(of: header) }
-            return nil
-        }
-        guard entry.kind == .normal, !entry.data.isEmpty,
-              let (header, command) = try? KVCommand.decode(entryData: entry.data),
-              appliedRequests.firstApplication(of: header), case .v2(let v2) = command else { return nil }
+        guard let (_, command) = log.next(entry), case .v2(let v2) = command else { return nil }
         switch v2 {
         case .write(let write, let now):
             do throws(V2Error) {
