@@ -182,9 +182,7 @@ extension Simulator {
     /// own stream of the seed (so the choice does not depend on anything the run did).
     var swarmFaults: [NemesisFault] {
         if let chosen = nemesis.swarmFaults { return chosen }
-        var prng = Prng(seed: options.seed, stream: 0x5357_4152_4D00)
-        var chosen = NemesisFault.allCases.filter { _ in prng.int(below: 2) == 0 }
-        if chosen.isEmpty { chosen = [NemesisFault.allCases[prng.int(below: NemesisFault.allCases.count)]] }
+        let chosen = NemesisFault.swarm(seed: options.seed)
         nemesis.swarmFaults = chosen
         traceLine("nemesis: swarm faults " + chosen.map(\.rawValue).joined(separator: ","))
         return chosen

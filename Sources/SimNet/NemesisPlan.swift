@@ -1,3 +1,5 @@
+import Core
+
 /// The nemesis's faults by name: what a schedule lists and a shrink simplifies (`Schedule.swift`).
 public enum NemesisFault: String, CaseIterable, Sendable {
     case partition, isolateLeader = "isolate-leader", oneWay = "one-way", bridge, flap, noise
@@ -5,6 +7,14 @@ public enum NemesisFault: String, CaseIterable, Sendable {
     case crash, pause, crashLeader = "crash-leader", powerLoss = "power-loss", crashAfterVote = "crash-after-vote"
     case slowDisk = "slow-disk", failWrite = "fail-write", corrupt, churn, transferLeader = "transfer-leader"
     case clockSkew = "clock-skew", isolateSlowLeader = "isolate-slow-leader"
+
+    /// The kinds a swarm run of `seed` turns on: each with probability one half, from a stream of the seed's
+    /// own (at least one).
+    public static func swarm(seed: UInt64) -> [NemesisFault] {
+        var prng = Prng(seed: seed, stream: 0x5357_4152_4D00)
+        let chosen = allCases.filter { _ in prng.int(below: 2) == 0 }
+        return chosen.isEmpty ? [allCases[prng.int(below: allCases.count)]] : chosen
+    }
 
     /// A plainer fault of the same family, for a shrink to try in its place (nil: none plainer).
     public var simpler: NemesisFault? {
