@@ -12,10 +12,10 @@ extension Replica {
         guard !raft.leader.isNone, !raft.isRemoved, ticks >= publishRetryTick,
               !config.memberName.isEmpty || !config.memberClientURLs.isEmpty,
               let current = memberContexts.first(where: { $0.id == id }) else { return }
+        publishRetryTick = ticks + Replica.publishRetryTicks  // Looked at (decoded) once per period, not per tick.
         let info = MemberInfo.decode(current.context)
         let wanted = MemberInfo(name: config.memberName, peerURLs: info.peerURLs, clientURLs: config.memberClientURLs)
         guard wanted != info else { return }
-        publishRetryTick = ticks + Replica.publishRetryTicks
         let requestID = nextRequestID()
         let data = KVCommand.memberAttributes(id, context: wanted.encoded())
             .entryData(header: EntryHeader(proposer: id, requestID: requestID), principal: .system)

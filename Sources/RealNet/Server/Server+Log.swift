@@ -7,6 +7,8 @@ struct LoggedState {
     var term = Term(0)
     /// Members by id with their peer URLs, and which of them are learners.
     var members: [(id: MemberID, peerURLs: [String])] = []
+    /// The member contexts `members` was decoded from.
+    var contexts: [(id: MemberID, context: [UInt8])] = []
     var learners: [MemberID] = []
     var compactRevision = Revision.zero
     var started = false
@@ -25,53 +27,57 @@ extension Server {
     /// removed or promoted (etcd's membership lines), and a compaction applied (mvcc's).
     func logStateChanges() {
         let raft = replica.raft
-        let me = memberIDText
         if !logged.started {
             logged.started = true
             logged.role = raft.role
             logged.term = raft.term
+            logged.contexts = replica.memberContexts
             logged.members = currentMembers()
             logged.learners = raft.conf.learners
             logged.compactRevision = replica.store.compactRevision
             for member in logged.members {
                 log(LogEvent(.info, "membership", "recovered/added member from store",
-                             ["cluster-id": .string(clusterIDText), "local-member-id": .string(me),
+                             ["cluster-id": .string(clusterIDText), "local-member-id": .string(memberIDText),
                               "recovered-remote-peer-id": .string(Server.idText(member.id)),
                               "recovered-remote-peer-urls": .strings(member.peerURLs)],
                              text: "added member \(Server.idText(member.id)) \(goList(member.peerURLs)) to cluster "
                                 + "\(clusterIDText) from store"))
             }
-            log(LogEvent(.info, "raft", "\(me) became follower at term \(raft.term)"))
+            log(LogEvent(.info, "raft", "\(memberIDText) became follower at term \(raft.term)"))
             return
         }
         if raft.role != logged.role || raft.term != logged.term {
             let term = raft.term
             switch raft.role {
             case .follower:
-                log(LogEvent(.info, "raft", "\(me) became follower at term \(term)"))
+                log(LogEvent(.info, "raft", "\(memberIDText) became follower at term \(term)"))
             case .preCandidate:
-                log(LogEvent(.info, "raft", "\(me) is starting a new election at term \(logged.term)"))
-                log(LogEvent(.info, "raft", "\(me) became pre-candidate at term \(term)"))
+                log(LogEvent(.info, "raft", "\(memberIDText) is starting a new election at term \(logged.term)"))
+                log(LogEvent(.info, "raft", "\(memberIDText) became pre-candidate at term \(term)"))
             case .candidate:
                 if logged.role != .preCandidate {
-                    log(LogEvent(.info, "raft", "\(me) is starting a new election at term \(logged.term)"))
+                    log(LogEvent(.info, "raft", "\(memberIDText) is starting a new election at term \(logged.term)"))
                 }
-                log(LogEvent(.info, "raft", "\(me) became candidate at term \(term)"))
+                log(LogEvent(.info, "raft", "\(memberIDText) became candidate at term \(term)"))
             case .leader:
-                log(LogEvent(.info, "raft", "\(me) became leader at term \(term)"))
+                log(LogEvent(.info, "raft", "\(memberIDText) became leader at term \(term)"))
             }
             logged.role = raft.role
             logged.term = term
         }
-        let members = currentMembers()
-        if !members.elementsEqual(logged.members, by: { $0.id == $1.id && $0.peerURLs == $1.peerURLs }) {
-            logMembershipChanges(from: logged.members, to: members)
-            logged.members = members
+        // Called after every step: the contexts are compared as bytes, and decoded only when they changed.
+        if !replica.memberContexts.elementsEqual(logged.contexts, by: { $0.id == $1.id && $0.context == $1.context }) {
+            logged.contexts = replica.memberContexts
+            let members = currentMembers()
+            if !members.elementsEqual(logged.members, by: { $0.id == $1.id && $0.peerURLs == $1.peerURLs }) {
+                logMembershipChanges(from: logged.members, to: members)
+                logged.members = members
+            }
         }
         if raft.conf.learners != logged.learners {
             for id in logged.learners where !raft.conf.learners.contains(id) && raft.conf.voters.contains(id) {
                 log(LogEvent(.info, "membership", "promote member",
-                             ["cluster-id": .string(clusterIDText), "local-member-id": .string(me)],
+                             ["cluster-id": .string(clusterIDText), "local-member-id": .string(memberIDText)],
                              text: "promote member \(Server.idText(id)) in cluster \(clusterIDText)"))
             }
             logged.learners = raft.conf.learners
@@ -91,19 +97,19 @@ extension Server {
 
     private func logMembershipChanges(from old: [(id: MemberID, peerURLs: [String])],
                                       to new: [(id: MemberID, peerURLs: [String])]) {
-        let cluster = clusterIDText, me = memberIDText
+        let cluster = clusterIDText
         for member in new {
             let id = Server.idText(member.id)
             if let before = old.first(where: { $0.id == member.id }) {
                 guard before.peerURLs != member.peerURLs else { continue }
                 log(LogEvent(.info, "membership", "updated member",
-                             ["cluster-id": .string(cluster), "local-member-id": .string(me),
+                             ["cluster-id": .string(cluster), "local-member-id": .string(memberIDText),
                               "updated-remote-peer-id": .string(id),
                               "updated-remote-peer-urls": .strings(member.peerURLs)],
                              text: "updated member \(id) \(goList(member.peerURLs)) in cluster \(cluster)"))
             } else {
                 log(LogEvent(.info, "membership", "added member",
-                             ["cluster-id": .string(cluster), "local-member-id": .string(me),
+                             ["cluster-id": .string(cluster), "local-member-id": .string(memberIDText),
                               "added-peer-id": .string(id), "added-peer-peer-urls": .strings(member.peerURLs)],
                              text: "added member \(id) \(goList(member.peerURLs)) to cluster \(cluster)"))
             }
@@ -111,7 +117,7 @@ extension Server {
         for member in old where !new.contains(where: { $0.id == member.id }) {
             let id = Server.idText(member.id)
             log(LogEvent(.info, "membership", "removed member",
-                         ["cluster-id": .string(cluster), "local-member-id": .string(me),
+                         ["cluster-id": .string(cluster), "local-member-id": .string(memberIDText),
                           "removed-remote-peer-id": .string(id), "removed-remote-peer-urls": .strings(member.peerURLs)],
                          text: "removed member \(id) from cluster \(cluster)"))
         }
