@@ -23,7 +23,7 @@ func summary(_ report: SimReport, wall: Double) -> String {
     kinds: \(s.opsByKind.keys.sorted().map { "\($0) \(s.opsByKind[$0]!)" }.joined(separator: ", "))
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
     \(s.watchCompactions) compacted watches, \(s.watchSlowdowns) slow-watcher episodes, \
-    \(s.leaseRevokesChecked) lease revokes, \(s.locksChecked) lock \
+    \(s.leaseRevokesChecked) lease revokes (\(s.leaseFailoverRevokesChecked) after a failover), \(s.locksChecked) lock \
     acquisitions (\(s.locksAfterWaiting) after waiting), \(s.electionAnswersChecked) election answers, \
     \(s.authAnswersChecked) auth answers (\(s.authDenialsChecked) refused), \(s.authTokenRefusalsChecked) token \
     refusals, \(s.authTokensKeptPastSnapshot) stale tokens dropped at a snapshot
@@ -169,7 +169,7 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
     print("checked: \(totals.modelEntriesChecked) entries against the independent model, "
           + "\(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
-          + "\(totals.leaseRevokesChecked) lease revokes, "
+          + "\(totals.leaseRevokesChecked) lease revokes (\(totals.leaseFailoverRevokesChecked) after a failover), "
           + "\(totals.locksChecked) lock acquisitions (\(totals.locksAfterWaiting) after waiting), "
           + "\(totals.electionAnswersChecked) election answers, \(totals.authAnswersChecked) auth answers "
           + "(\(totals.authDenialsChecked) refused), \(totals.authTokenRefusalsChecked) token refusals, "
@@ -211,6 +211,7 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.watchCompactions += s.watchCompactions
     t.watchSlowdowns += s.watchSlowdowns
     t.leaseRevokesChecked += s.leaseRevokesChecked
+    t.leaseFailoverRevokesChecked += s.leaseFailoverRevokesChecked
     t.locksChecked += s.locksChecked
     t.locksAfterWaiting += s.locksAfterWaiting
     t.electionAnswersChecked += s.electionAnswersChecked

@@ -10,6 +10,8 @@ struct ReferenceStore {
     /// First-applied index of each revoke of a lease, by lease id, with its time.
     var revokedAt: [Int64: UInt64] = [:]
     var grantedTTL: [Int64: Int64] = [:]
+    /// The log index of each lease's grant.
+    var grantedIndex: [Int64: LogIndex] = [:]
     /// Highest compaction committed.
     var compactRevision = Revision.zero
     /// The committed log as replayed here (in order, duplicates filtered as the members filter them).
@@ -38,6 +40,7 @@ struct ReferenceStore {
         case .leaseGrant(let r):
             if let response = try? store.leaseGrant(r) {
                 grantedTTL[response.id.value] = response.ttlSeconds
+                grantedIndex[response.id.value] = entry.index
                 granted = response.id
             }
         case .leaseRevoke(let id):

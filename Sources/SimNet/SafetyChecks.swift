@@ -21,6 +21,8 @@ struct SafetyChecks {
     var reference = ReferenceStore()
     /// Auth decisions and tokens, checked against a model of the committed log (auth workload only).
     var auth = AuthChecks()
+    /// Leases revoked by expiry after a failover waited TTL plus an election timeout.
+    var leaseFailover = LeaseFailoverCheck()
 
     func snapshotBefore(_ replica: Replica) -> Before {
         Before(role: replica.raft.role, term: replica.raft.term, applied: replica.applied)
@@ -52,6 +54,7 @@ struct SafetyChecks {
             if before.role != .leader || before.term != raft.term {
                 sim.stats.leaderElections += 1
                 sim.traceLine("n\(id) becomes leader of term \(raft.term)")
+                leaseFailover.promoted(term: raft.term, at: sim.now, appliedBefore: before.applied)
                 checkLeaderCompleteness(raft, sim: sim)
             }
         }
@@ -123,6 +126,7 @@ struct SafetyChecks {
                     if let revoked = reference.apply(entry, time: sim.now) {
                         sim.stats.leaseRevokesChecked += 1
                         sim.workload.checkRevoke(lease: revoked.value, at: sim.now, sim: sim)
+                        checkFailoverRevoke(revoked, entry: entry, replica: replica, sim: sim)
                     }
                     if let disagreement = reference.disagreement {
                         return sim.fail(.correctness, "independent-model", disagreement)
@@ -148,6 +152,18 @@ struct SafetyChecks {
         } else {
             digestAt[applied.value] = (digest, replica.id)
         }
+    }
+
+    mutating func checkFailoverRevoke(_ lease: LeaseID, entry: Entry, replica: Replica, sim: Simulator) {
+        guard let ttl = reference.grantedTTL[lease.value], let granted = reference.grantedIndex[lease.value] else {
+            return
+        }
+        let checkedBefore = leaseFailover.checked
+        let violation = leaseFailover.violation(
+            lease: lease.value, ttlSeconds: ttl, grantIndex: granted, term: entry.term, time: sim.now,
+            electionTicks: replica.config.raft.electionTicks, ticksPerSecond: replica.leaseTimers.ticksPerSecond)
+        sim.stats.leaseFailoverRevokesChecked += leaseFailover.checked - checkedBefore
+        if let violation { sim.fail(.correctness, "lease-failover", violation) }
     }
 }
 

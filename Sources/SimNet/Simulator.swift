@@ -69,6 +69,8 @@ public struct SimStats: Sendable, Codable {
     public var watchCompactions = 0
     public var watchSlowdowns = 0
     public var leaseRevokesChecked = 0
+    /// Of those, expiries after a failover checked to have waited TTL plus an election timeout.
+    public var leaseFailoverRevokesChecked = 0
     /// Lock acquisitions checked against the committed history and the other holders.
     public var locksChecked = 0
     /// Of those, the ones that waited for an older key to go (answered after their key's creation).
@@ -473,6 +475,7 @@ public final class Simulator {
             if checks.auth.isOn { authRequestArrives(request, slot: slot) }
             if workload.isClusterProbe(request.id) { probeBefore = (request.id, nodes[slot].replica!) }
         }
+        for case .request(let request) in inputs { checks.leaseFailover.requestArrived(request.operation) }
         effects.removeAll()
         if inputs.count > 1 { stats.batchedSteps += 1 }
         nodes[slot].replica!.step(contentsOf: inputs, into: &effects)
@@ -510,11 +513,13 @@ public final class Simulator {
             switch effect {
             case .send(let message):
                 if case .snapshot(let chunk) = message.body, chunk.offset == 0 { stats.snapshotTransfers += 1 }
+                checks.leaseFailover.sent(message, at: now)
                 route(message, from: slot)
             case .persist(let batch):
                 persist(batch, slot: slot)
                 if nodes[slot].state != .up { return }
             case .reply(let reply):
+                checks.leaseFailover.replied(reply.result, at: now)
                 workload.replyFromMember(reply, slot: slot, sim: self)
             case .watch(let stream, let responses):
                 if let w = watcherIndex(slot: slot, stream: stream) {
