@@ -14,8 +14,10 @@ let package = Package(
         .target(name: "Core"),
         // Linearizability checker: stdlib only, imports nothing of ours.
         .target(name: "Checker"),
-        // Deterministic simulator driving Core.
-        .target(name: "SimNet", dependencies: ["Core", "Checker"]),
+        // The service layer between decoded etcd RPCs and the Replica, shared by the daemon and the simulator: pure.
+        .target(name: "Service", dependencies: ["Core"]),
+        // Deterministic simulator driving Core, through the service layer.
+        .target(name: "SimNet", dependencies: ["Core", "Service", "Checker"]),
         // Our own C shim for epoll, eventfd, timerfd, fdatasync.
         .target(name: "CKeelLinux", linkerSettings: [.linkedLibrary("crypt")]),  // libxcrypt: bcrypt.
         // Our own C shim over OpenSSL's libcrypto (Debian's libssl-dev): JWT signatures.
@@ -23,7 +25,7 @@ let package = Package(
         // Our own C shim over OpenSSL's libssl: TLS sessions on memory buffers, for the loop and blocking clients.
         .target(name: "CKeelTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // Real network and disk driver of Core.
-        .target(name: "RealNet", dependencies: ["Core", "CKeelLinux", "CKeelCrypto", "CKeelTLS"]),
+        .target(name: "RealNet", dependencies: ["Core", "Service", "CKeelLinux", "CKeelCrypto", "CKeelTLS"]),
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
         .executableTarget(name: "keelctl", dependencies: ["Core", "RealNet"], path: "Sources/Ctl"),
         // Crash and hang capture for keelsim fuzz (signal handlers, a watchdog thread).
@@ -33,7 +35,7 @@ let package = Package(
         .executableTarget(name: "keelsim", dependencies: ["Core", "SimNet", "Checker", "RealNet", "Fuzz"],
                           path: "Sources/Sim"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "SimNet"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Core", "SimNet", "Checker"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Core", "Service", "SimNet", "Checker"]),
         // Fixtures/porcupine: Porcupine's test histories, read by path.
         .testTarget(name: "LinearizabilityTests", dependencies: ["Checker"], exclude: ["Fixtures"]),
         .testTarget(name: "TidyTests"),

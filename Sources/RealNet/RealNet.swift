@@ -1,5 +1,8 @@
 import CKeelLinux
 import Core
+// The service layer's types (requests, responses, errors) are RealNet's API too: the daemon, keelctl and tests
+// use them as RealNet's.
+@_exported import Service
 
 /// The real-network driver of Core (DESIGN.md, The daemon). The pieces the daemon wires:
 /// - `EventLoop` (one thread: epoll, listeners with a `ConnectionHandler` per connection, timers, `onWake`);

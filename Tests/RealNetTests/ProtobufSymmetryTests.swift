@@ -135,25 +135,7 @@ struct RequestGenerator {
                 type: PermissionType(rawValue: Int32(truncatingIfNeeded: int())), key: bytes(), rangeEnd: bytes()))
         default: .roleRevokePermission(role: bytes(), key: bytes(), rangeEnd: bytes())
         }
-        let method: GatewayEndpoint.AuthMethod = switch request {
-        case .authEnable: .authEnable
-        case .authDisable: .authDisable
-        case .authenticate: .authenticate
-        case .userAdd: .userAdd
-        case .userGet: .userGet
-        case .userList: .userList
-        case .userDelete: .userDelete
-        case .userChangePassword: .userChangePassword
-        case .userGrantRole: .userGrantRole
-        case .userRevokeRole: .userRevokeRole
-        case .roleAdd: .roleAdd
-        case .roleGet: .roleGet
-        case .roleList: .roleList
-        case .roleDelete: .roleDelete
-        case .roleGrantPermission: .roleGrantPermission
-        case .roleRevokePermission: .roleRevokePermission
-        }
-        return (.auth(method), .auth(request))
+        return (.auth(GatewayEndpoint.AuthMethod(request)), .auth(request))
     }
 
     mutating func watchRequest() -> WatchStreamRequest {

@@ -78,7 +78,7 @@ public struct ServerConfig: Sendable {
         config.tickMilliseconds = Int64(heartbeatMilliseconds)
         config.raft.heartbeatTicks = 1
         config.raft.electionTicks = electionMilliseconds / heartbeatMilliseconds
-        config.raft.proposalBytesMax = maxRequestBytes + 4096
+        config.raft.proposalBytesMax = maxRequestBytes + ServiceLayer.proposalHeaderBytes
         config.raft.preVote = preVote
         config.strictReconfigCheck = strictReconfigCheck
         config.enableV2 = enableV2

@@ -80,7 +80,7 @@ extension ClientConnection {
                                   writer: &writer, into: &out)
             }
         case .failed(let error):
-            V2HTTP.writeError(V2Error(.raftInternal, cause: server.rpcError(error).message, index: 0),
+            V2HTTP.writeError(V2Error(.raftInternal, cause: ServiceLayer.rpcError(error).message, index: 0),
                               clusterID: clusterID, head: call.head, close: false, date: date, writer: &writer,
                               into: &out)
         default:

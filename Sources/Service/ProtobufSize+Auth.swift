@@ -3,7 +3,7 @@ import Core
 /// Protobuf-encoded sizes of Auth requests (rpc.proto field numbers), for `GatewayRequest.protobufSize`.
 /// `options` counts only when `no_password` is set, `perm` whenever it is present (even empty).
 extension ProtobufSize {
-    static func auth(_ request: AuthRequest) -> Int {
+    public static func auth(_ request: AuthRequest) -> Int {
         switch request {
         case .authEnable, .authDisable, .userList, .roleList: 0
         case .authenticate(let name, let password), .userChangePassword(let name, let password):
@@ -23,7 +23,7 @@ extension ProtobufSize {
     }
 
     /// An `authpb.Permission` body: 1 `permType`, 2 `key`, 3 `range_end`.
-    static func permission(_ p: Permission) -> Int {
+    public static func permission(_ p: Permission) -> Int {
         int(1, Int64(p.type.rawValue)) + bytes(2, p.key.count) + bytes(3, p.rangeEnd.count)
     }
 }

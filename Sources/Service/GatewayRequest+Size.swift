@@ -4,8 +4,8 @@ import Core
 /// (`--max-request-bytes` + 512 KiB, 2 MiB by default) answers `grpc: received message larger than max
 /// (N vs. 2097152)`, code 8 (#371, #129). etcd's own `request is too large` (code 3, #370) is checked later,
 /// on the raft request (this size plus a small header), by the server: `protobufSize` serves that check too.
-enum ProtobufSize {
-    static func varint(_ value: UInt64) -> Int {
+public enum ProtobufSize {
+    public static func varint(_ value: UInt64) -> Int {
         var count = 1
         var rest = value >> 7
         while rest != 0 {
@@ -15,26 +15,26 @@ enum ProtobufSize {
         return count
     }
 
-    static func tag(_ field: Int) -> Int { varint(UInt64(field) << 3) }
+    public static func tag(_ field: Int) -> Int { varint(UInt64(field) << 3) }
 
     /// A length-delimited field that is present (a set message, a repeated element).
-    static func delimited(_ field: Int, _ length: Int) -> Int { tag(field) + varint(UInt64(length)) + length }
+    public static func delimited(_ field: Int, _ length: Int) -> Int { tag(field) + varint(UInt64(length)) + length }
 
     /// A `bytes` or `string` field (omitted when empty).
-    static func bytes(_ field: Int, _ count: Int) -> Int { count == 0 ? 0 : delimited(field, count) }
+    public static func bytes(_ field: Int, _ count: Int) -> Int { count == 0 ? 0 : delimited(field, count) }
 
     /// An `int64`/`uint64`/enum field (omitted when zero; negatives take ten bytes).
-    static func int(_ field: Int, _ value: Int64) -> Int {
+    public static func int(_ field: Int, _ value: Int64) -> Int {
         value == 0 ? 0 : tag(field) + varint(UInt64(bitPattern: value))
     }
 
-    static func uint(_ field: Int, _ value: UInt64) -> Int { value == 0 ? 0 : tag(field) + varint(value) }
+    public static func uint(_ field: Int, _ value: UInt64) -> Int { value == 0 ? 0 : tag(field) + varint(value) }
 
-    static func bool(_ field: Int, _ value: Bool) -> Int { value ? tag(field) + 1 : 0 }
+    public static func bool(_ field: Int, _ value: Bool) -> Int { value ? tag(field) + 1 : 0 }
 
     // MARK: Messages
 
-    static func range(_ r: RangeRequest) -> Int {
+    public static func range(_ r: RangeRequest) -> Int {
         bytes(1, r.key.count) + bytes(2, r.rangeEnd.count) + int(3, r.limit) + int(4, r.revision.value)
             + int(5, Int64(r.sortOrder.rawValue)) + int(6, Int64(r.sortTarget.rawValue)) + bool(7, r.serializable)
             + bool(8, r.keysOnly) + bool(9, r.countOnly) + int(10, r.minModRevision.value)
@@ -42,16 +42,16 @@ enum ProtobufSize {
             + int(13, r.maxCreateRevision.value)
     }
 
-    static func put(_ p: PutRequest) -> Int {
+    public static func put(_ p: PutRequest) -> Int {
         bytes(1, p.key.count) + bytes(2, p.value.count) + int(3, p.lease.value) + bool(4, p.prevKV)
             + bool(5, p.ignoreValue) + bool(6, p.ignoreLease)
     }
 
-    static func deleteRange(_ d: DeleteRangeRequest) -> Int {
+    public static func deleteRange(_ d: DeleteRangeRequest) -> Int {
         bytes(1, d.key.count) + bytes(2, d.rangeEnd.count) + bool(3, d.prevKV)
     }
 
-    static func compare(_ c: Compare) -> Int {
+    public static func compare(_ c: Compare) -> Int {
         var size = int(1, Int64(c.result.rawValue)) + int(2, Int64(c.target.rawValue)) + bytes(3, c.key.count)
             + bytes(64, c.rangeEnd.count)
         // A set oneof member is sent even when zero.
@@ -66,7 +66,7 @@ enum ProtobufSize {
         return size
     }
 
-    static func requestOp(_ op: RequestOp) -> Int {
+    public static func requestOp(_ op: RequestOp) -> Int {
         switch op {
         case .range(let r): delimited(1, range(r))
         case .put(let p): delimited(2, put(p))
@@ -76,24 +76,24 @@ enum ProtobufSize {
         }
     }
 
-    static func txn(_ t: TxnRequest) -> Int {
+    public static func txn(_ t: TxnRequest) -> Int {
         t.compare.reduce(0) { $0 + delimited(1, compare($1)) }
             + t.success.reduce(0) { $0 + delimited(2, requestOp($1)) }
             + t.failure.reduce(0) { $0 + delimited(3, requestOp($1)) }
     }
 
-    static func watchCreate(_ w: WatchCreateRequest) -> Int {
+    public static func watchCreate(_ w: WatchCreateRequest) -> Int {
         let filters = w.filters.reduce(0) { $0 + varint(UInt64($1.rawValue)) }
         return bytes(1, w.key.count) + bytes(2, w.rangeEnd.count) + int(3, w.startRevision.value)
             + bool(4, w.progressNotify) + bytes(5, filters) + bool(6, w.prevKV) + int(7, w.watchID.value)
             + bool(8, w.fragment)
     }
 
-    static func strings(_ field: Int, _ values: [String]) -> Int {
+    public static func strings(_ field: Int, _ values: [String]) -> Int {
         values.reduce(0) { $0 + delimited(field, $1.utf8.count) }
     }
 
-    static func leaderKey(_ k: LeaderKey) -> Int {
+    public static func leaderKey(_ k: LeaderKey) -> Int {
         bytes(1, k.name.count) + bytes(2, k.key.count) + int(3, k.revision.value) + int(4, k.lease.value)
     }
 }

@@ -77,7 +77,7 @@ public struct AlarmType: RawRepresentable, Hashable, Sendable {
     public static let none = AlarmType(rawValue: 0)
     public static let noSpace = AlarmType(rawValue: 1)
     public static let corrupt = AlarmType(rawValue: 2)
-    static let names = ["NONE", "NOSPACE", "CORRUPT"]
+    public static let names = ["NONE", "NOSPACE", "CORRUPT"]
 }
 
 /// etcd's `AlarmRequest.AlarmAction`; an unknown number is kept as is.
@@ -87,7 +87,7 @@ public struct AlarmAction: RawRepresentable, Hashable, Sendable {
     public static let get = AlarmAction(rawValue: 0)
     public static let activate = AlarmAction(rawValue: 1)
     public static let deactivate = AlarmAction(rawValue: 2)
-    static let names = ["GET", "ACTIVATE", "DEACTIVATE"]
+    public static let names = ["GET", "ACTIVATE", "DEACTIVATE"]
 }
 
 /// etcd's `AlarmRequest`.
