@@ -23,6 +23,7 @@ func summary(_ report: SimReport, wall: Double) -> String {
     kinds: \(s.opsByKind.keys.sorted().map { "\($0) \(s.opsByKind[$0]!)" }.joined(separator: ", "))
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
     \(s.watchCompactions) compacted watches, \(s.watchSlowdowns) slow-watcher episodes, \
+    \(s.serviceResponsesChecked) service responses (\(s.serviceRefusals) refused by the service layer), \
     \(s.leaseRevokesChecked) lease revokes (\(s.leaseFailoverRevokesChecked) after a failover), \(s.locksChecked) lock \
     acquisitions (\(s.locksAfterWaiting) after waiting), \(s.electionAnswersChecked) election answers, \
     \(s.authAnswersChecked) auth answers (\(s.authDenialsChecked) refused), \(s.authTokenRefusalsChecked) token \
@@ -169,7 +170,9 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
     print("checked: \(totals.modelEntriesChecked) entries against the independent model, "
           + "\(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
-          + "\(totals.leaseRevokesChecked) lease revokes (\(totals.leaseFailoverRevokesChecked) after a failover), "
+          + "\(totals.serviceResponsesChecked) service responses (\(totals.serviceRefusals) refused by the service "
+          + "layer), \(totals.leaseRevokesChecked) lease revokes "
+          + "(\(totals.leaseFailoverRevokesChecked) after a failover), "
           + "\(totals.locksChecked) lock acquisitions (\(totals.locksAfterWaiting) after waiting), "
           + "\(totals.electionAnswersChecked) election answers, \(totals.authAnswersChecked) auth answers "
           + "(\(totals.authDenialsChecked) refused), \(totals.authTokenRefusalsChecked) token refusals, "
@@ -212,6 +215,8 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.watchSlowdowns += s.watchSlowdowns
     t.leaseRevokesChecked += s.leaseRevokesChecked
     t.leaseFailoverRevokesChecked += s.leaseFailoverRevokesChecked
+    t.serviceRefusals += s.serviceRefusals
+    t.serviceResponsesChecked += s.serviceResponsesChecked
     t.locksChecked += s.locksChecked
     t.locksAfterWaiting += s.locksAfterWaiting
     t.electionAnswersChecked += s.electionAnswersChecked

@@ -1,5 +1,6 @@
 import Checker
 import Core
+import Service
 
 /// What broke, where, and when.
 public struct SimFailure: Sendable, Codable, CustomStringConvertible {
@@ -69,6 +70,9 @@ public struct SimStats: Sendable, Codable {
     public var watchCompactions = 0
     public var watchSlowdowns = 0
     public var leaseRevokesChecked = 0
+    /// Unary calls refused by the service layer before the Replica (a learner's), and typed responses checked.
+    public var serviceRefusals = 0
+    public var serviceResponsesChecked = 0
     /// Of those, expiries after a failover checked to have waited TTL plus an election timeout.
     public var leaseFailoverRevokesChecked = 0
     /// Lock acquisitions checked against the committed history and the other holders.
@@ -150,6 +154,8 @@ public final class Simulator {
     /// A member's state before the step that handles a cluster probe: an answer made at once is checked
     /// against it (`Workload+Cluster.swift`).
     var probeBefore: (requestID: UInt64, replica: Replica)?
+    /// Calls that came through the service layer and await their answer: their RPCs.
+    var serviceCalls: [UInt64: GatewayEndpoint] = [:]
 
     public init(options: SimOptions) {
         var options = options
@@ -331,7 +337,7 @@ public final class Simulator {
             if deferIfPaused(slot, event) { return }
             guard nodes[slot].state == .up else { return }  // maybe: lost with the crashed process.
             mixTrace(4, UInt64(slot), request.id)
-            step(slot, .request(request))
+            serve(request, at: slot)
         case .reply(let client, let reply):
             mixTrace(5, UInt64(client), reply.id)
             workload.receive(reply, client: client, sim: self)
@@ -520,6 +526,8 @@ public final class Simulator {
                 if nodes[slot].state != .up { return }
             case .reply(let reply):
                 checks.leaseFailover.replied(reply.result, at: now)
+                serviceAnswer(reply, slot: slot)
+                if failure != nil { return }
                 workload.replyFromMember(reply, slot: slot, sim: self)
             case .watch(let stream, let responses):
                 if let w = watcherIndex(slot: slot, stream: stream) {

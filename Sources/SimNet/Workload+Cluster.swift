@@ -84,6 +84,10 @@ extension Workload {
                      + detail)
         }
         if result == .failed(.refused(.tooLarge)) { return }  // maybe: the member holds too many requests.
+        if let before, before.clusterID == 0 {  // A member still catching up to its cluster refuses everything.
+            if result != .failed(.notLeader(leader: .none)) { fail("a member that knows no cluster answered") }
+            return
+        }
         if let before {
             checkAtOnce(probe, result, reply, before: before, sim: sim, fail: fail)
         } else {

@@ -10,6 +10,11 @@ extension Replica {
         do throws(AuthError) { principal = try admit(request) } catch {
             return refuse(request, .api(.auth(error)))
         }
+        // A member that has applied neither its cluster's first entries nor a snapshot (one just added, catching
+        // up) does not know its cluster: its answers would name cluster 0 (the simulator's service check found a
+        // Status so answered). etcd learns the cluster from its peers before it serves; until Keel's member has
+        // caught up that far, it refuses as a member without a leader does, and clients go elsewhere.
+        if clusterID == 0 { return refuse(request, .notLeader(leader: .none)) }
         switch request.operation {
         case .range(let range):
             if range.serializable {
