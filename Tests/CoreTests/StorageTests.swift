@@ -98,6 +98,32 @@ import Testing
         #expect(torn > 0)
     }
 
+    @Test("no crash keeps a commit without the entries it covers: a stale entry is never under the commit")
+    func commitAfterItsEntries() throws {
+        // A follower holds entry 5 of a deposed leader (term 2); the new leader's entries 5...6 (term 3) come
+        // with commit 6 in one batch (fuzz-seeds/13343.txt). Whatever prefix of that batch a power loss keeps,
+        // the recovered commit covers only entries of the new log.
+        var (disk, wal) = bootstrapped()
+        try wal.write(PersistBatch(seq: 1, hardState: HardState(term: 2, commit: 4), snapshot: nil,
+                                   entries: entries(3...5, term: 2)), to: &disk)
+        disk.completeSync()
+        try wal.write(PersistBatch(seq: 2, hardState: HardState(term: 3, commit: 6), snapshot: nil,
+                                   entries: entries(5...6, term: 3)), to: &disk)
+        var outcomes = Set<[UInt64]>()
+        for seed in 0..<400 {
+            var copy = disk
+            var prng = Prng(seed: UInt64(seed))
+            _ = copy.crash(prng: &prng, tornWrites: true)
+            let boot = try Recovery.recover(from: &copy).boot
+            let committed = boot.entries.filter { $0.index <= boot.hardState.commit }
+            #expect(committed.allSatisfy { $0.index.value < 5 || $0.term == Term(3) },
+                    "seed \(seed): commit \(boot.hardState.commit) over \(boot.entries.map { "\($0.index)@\($0.term)" })")
+            #expect(boot.entries.allSatisfy { $0.term <= boot.hardState.term })
+            outcomes.insert([boot.hardState.commit.value, boot.entries.last!.term.value, UInt64(boot.entries.count)])
+        }
+        #expect(outcomes.count >= 3, "crashes kept too few different prefixes: \(outcomes)")
+    }
+
     @Test("a flipped bit before the tail refuses to start, naming the file and offset")
     func corruptionRefuses() throws {
         var (disk, wal) = bootstrapped()

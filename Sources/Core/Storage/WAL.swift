@@ -33,8 +33,20 @@ public struct WAL: Sendable {
             WALRecord.snapshotMarker(index: snap.meta.index, term: snap.meta.term, resetsLog: batch.snapshotResetsLog)
                 .encode(into: &writer)
         }
-        WALRecord.hardState(batch.hardState).encode(into: &writer)
-        for entry in batch.entries { WALRecord.entry(entry).encode(into: &writer) }
+        // A crash keeps a prefix of what was written since the last sync, so order decides what can survive
+        // alone. The term and vote go before the entries (an entry never outlives the term it was written in);
+        // a commit that covers this batch's entries goes after them: were it kept without them, the stale entry
+        // they replace would be applied at restart (a 5-member simulation found it, fuzz-seeds/13343.txt).
+        let hard = batch.hardState
+        if let first = batch.entries.first, hard.commit >= first.index {
+            WALRecord.hardState(HardState(term: hard.term, vote: hard.vote, commit: first.index.previous))
+                .encode(into: &writer)
+            for entry in batch.entries { WALRecord.entry(entry).encode(into: &writer) }
+            WALRecord.hardState(hard).encode(into: &writer)
+        } else {
+            WALRecord.hardState(hard).encode(into: &writer)
+            for entry in batch.entries { WALRecord.entry(entry).encode(into: &writer) }
+        }
         if let last = batch.entries.last, last.index > segments[segments.count - 1].maxIndex {
             segments[segments.count - 1].maxIndex = last.index
         }
@@ -66,13 +78,14 @@ public struct WAL: Sendable {
         let sorted = members.sorted { $0.id < $1.id }
         var writer = ByteWriter()
         let count = UInt64(sorted.count)
-        WALRecord.hardState(HardState(term: 1, vote: .none, commit: LogIndex(count))).encode(into: &writer)
         for (k, member) in sorted.enumerated() {
             let change = ConfChange(kind: .addVoter, member: member.id, context: member.context)
             let data = change.entryData(header: EntryHeader(proposer: .none, requestID: 0))
             let entry = Entry(term: 1, index: LogIndex(UInt64(k + 1)), kind: .confChange, data: data)
             WALRecord.entry(entry).encode(into: &writer)
         }
+        // After the entries, as in `write`: a torn first write never commits part of the initial membership.
+        WALRecord.hardState(HardState(term: 1, vote: .none, commit: LogIndex(count))).encode(into: &writer)
         let name = segmentName(0)
         try disk.append(name, writer.bytes)
         try disk.sync(name)
