@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -39,6 +40,11 @@ def check(catalog):
 
 def scratch_copy():
     os.makedirs(SCRATCH, exist_ok=True)
+    # Everything but the build directory goes, so files the tree no longer has cannot linger in the build.
+    for name in os.listdir(SCRATCH):
+        if name != ".build":
+            path = os.path.join(SCRATCH, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
     archive = subprocess.run(["git", "-C", ROOT, "archive", "HEAD"], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", SCRATCH], input=archive, check=True)
 
