@@ -24,6 +24,7 @@ func summary(_ report: SimReport, wall: Double) -> String {
     checked: \(s.watchEventsChecked) watch events, \(s.watchProgressChecked) progress notifications, \
     \(s.watchCompactions) compacted watches, \(s.watchSlowdowns) slow-watcher episodes, \
     \(s.serviceResponsesChecked) service responses (\(s.serviceRefusals) refused by the service layer), \
+    \(s.staleReadsChecked) linearizable reads at their leader, \
     \(s.leaseRevokesChecked) lease revokes (\(s.leaseFailoverRevokesChecked) after a failover), \(s.locksChecked) lock \
     acquisitions (\(s.locksAfterWaiting) after waiting), \(s.electionAnswersChecked) election answers, \
     \(s.authAnswersChecked) auth answers (\(s.authDenialsChecked) refused), \(s.authTokenRefusalsChecked) token \
@@ -171,7 +172,8 @@ func sweepCommand(_ arguments: ArraySlice<String>) throws(FlagError) -> Int32 {
           + "\(totals.watchEventsChecked) watch events, \(totals.watchProgressChecked) progress notifications, "
           + "\(totals.watchCompactions) compacted watches, \(totals.watchSlowdowns) slow watchers, "
           + "\(totals.serviceResponsesChecked) service responses (\(totals.serviceRefusals) refused by the service "
-          + "layer), \(totals.leaseRevokesChecked) lease revokes "
+          + "layer), \(totals.staleReadsChecked) linearizable reads at their leader, "
+          + "\(totals.leaseRevokesChecked) lease revokes "
           + "(\(totals.leaseFailoverRevokesChecked) after a failover), "
           + "\(totals.locksChecked) lock acquisitions (\(totals.locksAfterWaiting) after waiting), "
           + "\(totals.electionAnswersChecked) election answers, \(totals.authAnswersChecked) auth answers "
@@ -217,6 +219,7 @@ func add(_ s: SimStats, to t: inout SimStats) {
     t.leaseFailoverRevokesChecked += s.leaseFailoverRevokesChecked
     t.serviceRefusals += s.serviceRefusals
     t.serviceResponsesChecked += s.serviceResponsesChecked
+    t.staleReadsChecked += s.staleReadsChecked
     t.locksChecked += s.locksChecked
     t.locksAfterWaiting += s.locksAfterWaiting
     t.electionAnswersChecked += s.electionAnswersChecked

@@ -155,15 +155,21 @@ extension Simulator {
 
     /// The leader's clock runs 4 times slow and it is cut off from the others: its CheckQuorum step-down comes
     /// late, so it still thinks it leads while the others elect and write. Clients still reach it; a read it
-    /// answered without a quorum confirming its leadership would be stale.
+    /// answered without a quorum confirming its leadership would be stale. With five members or more, half the
+    /// time one follower stays on its side: that follower's acknowledgements are then a minority's, which must
+    /// not confirm a read.
     func isolateSlowLeader() {
         guard let leader = leaderSlot else { return isolateLeader() }
         let cutFor = plan.capped(2500 * Time.millisecond + UInt64(prng.int(below: 2500)) * Time.millisecond)
         slowClock(leader, factor: 4, for: cutFor + Time.second)
         nemesis.partitionSerial += 1
         stats.partitions += 1
-        cut([leader], liveSlots.filter { $0 != leader }, oneWay: false, serial: nemesis.partitionSerial)
-        traceLine("nemesis: slow-clock leader partition [n\(nodes[leader].id)] <-/-> the rest")
+        var side = [leader]
+        let others = liveSlots.filter { $0 != leader }
+        if others.count >= 4 && prng.chance(Ratio(1, 2)) { side.append(others[prng.int(below: others.count)]) }
+        cut(side, others.filter { !side.contains($0) }, oneWay: false, serial: nemesis.partitionSerial)
+        traceLine("nemesis: slow-clock leader partition [\(side.map { "n\(nodes[$0].id)" }.joined(separator: ","))] "
+                  + "<-/-> the rest")
         mixTrace(20, nemesis.partitionSerial)
         schedule(after: cutFor, .heal(.partition(serial: nemesis.partitionSerial)))
     }

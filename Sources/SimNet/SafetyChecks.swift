@@ -23,6 +23,8 @@ struct SafetyChecks {
     var auth = AuthChecks()
     /// Leases revoked by expiry after a failover waited TTL plus an election timeout.
     var leaseFailover = LeaseFailoverCheck()
+    /// Linearizable reads a leader answered after a later term had applied an entry.
+    var staleReads = StaleReadCheck()
 
     func snapshotBefore(_ replica: Replica) -> Before {
         Before(role: replica.raft.role, term: replica.raft.term, applied: replica.applied)
@@ -122,6 +124,7 @@ struct SafetyChecks {
                 while committed.count < slot { committed.append((.zero, 0, sim.now)) }
                 if committed.count == slot {
                     committed.append((entry.term, print, sim.now))
+                    staleReads.applied(term: entry.term, at: sim.now)
                     if let violation = auth.firstApplied(entry) { return sim.fail(.correctness, "auth", violation) }
                     if let revoked = reference.apply(entry, time: sim.now) {
                         sim.stats.leaseRevokesChecked += 1

@@ -73,6 +73,8 @@ public struct SimStats: Sendable, Codable {
     /// Unary calls refused by the service layer before the Replica (a learner's), and typed responses checked.
     public var serviceRefusals = 0
     public var serviceResponsesChecked = 0
+    /// Linearizable reads answered by the leader they reached, checked against later terms' commits.
+    public var staleReadsChecked = 0
     /// Of those, expiries after a failover checked to have waited TTL plus an election timeout.
     public var leaseFailoverRevokesChecked = 0
     /// Lock acquisitions checked against the committed history and the other holders.
@@ -481,7 +483,10 @@ public final class Simulator {
             if checks.auth.isOn { authRequestArrives(request, slot: slot) }
             if workload.isClusterProbe(request.id) { probeBefore = (request.id, nodes[slot].replica!) }
         }
-        for case .request(let request) in inputs { checks.leaseFailover.requestArrived(request.operation) }
+        for case .request(let request) in inputs {
+            checks.leaseFailover.requestArrived(request.operation)
+            checks.staleReads.arrived(request, at: nodes[slot].replica!, time: now)
+        }
         effects.removeAll()
         if inputs.count > 1 { stats.batchedSteps += 1 }
         nodes[slot].replica!.step(contentsOf: inputs, into: &effects)
@@ -526,6 +531,9 @@ public final class Simulator {
                 if nodes[slot].state != .up { return }
             case .reply(let reply):
                 checks.leaseFailover.replied(reply.result, at: now)
+                let stale = checks.staleReads.violation(reply)
+                stats.staleReadsChecked = checks.staleReads.checked
+                if let stale { return fail(.correctness, "stale-read", stale) }
                 serviceAnswer(reply, slot: slot)
                 if failure != nil { return }
                 workload.replyFromMember(reply, slot: slot, sim: self)

@@ -263,7 +263,7 @@ extension Replica {
     }
 
     /// Whether a txn only reads, in every branch (etcd serves those without the log).
-    static func isReadOnly(_ txn: TxnRequest) -> Bool {
+    public static func isReadOnly(_ txn: TxnRequest) -> Bool {
         for op in txn.success + txn.failure {
             switch op {
             case .range, .unset: continue
