@@ -14,13 +14,22 @@ public enum ServiceLayer {
     /// `proposalBytesMax` is the request limit plus this.
     public static let proposalHeaderBytes = 4096
 
-    /// Why a unary `request` is refused before it reaches the Replica, nil when it goes on. As etcd 3.4: a
-    /// learner answers Status and serializable Range only (its gRPC interceptor, reached by the gateway too), and
-    /// the raft request's size is checked against `--max-request-bytes` before proposing.
+    /// Why a unary `request` is refused before it reaches the Replica, nil when it goes on: the learner check,
+    /// then the size check. The daemon's codecs make the learner check right after decoding (before etcd's API
+    /// checks, where etcd's interceptor runs) and `Server.serve` the size check; the simulator makes both here.
     public static func refusal(_ request: GatewayRequest, isLearner: Bool, maxRequestBytes: Int) -> RPCError? {
-        if isLearner && !learnerServes(request) { return notSupportedForLearner }
-        if request.protobufSize > maxRequestBytes { return requestTooLarge }
-        return nil
+        learnerRefusal(request, isLearner: isLearner) ?? sizeRefusal(request, maxRequestBytes: maxRequestBytes)
+    }
+
+    /// A learner answers Status and serializable Range only (etcd 3.4's gRPC interceptor, reached by the gateway
+    /// too).
+    public static func learnerRefusal(_ request: GatewayRequest, isLearner: Bool) -> RPCError? {
+        isLearner && !learnerServes(request) ? notSupportedForLearner : nil
+    }
+
+    /// etcd checks the raft request's size against `--max-request-bytes` before proposing.
+    public static func sizeRefusal(_ request: GatewayRequest, maxRequestBytes: Int) -> RPCError? {
+        request.protobufSize > maxRequestBytes ? requestTooLarge : nil
     }
 
     /// etcd 3.4's `isRPCSupportedForLearner`: Status, and Range when serializable.

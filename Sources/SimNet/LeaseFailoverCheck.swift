@@ -45,10 +45,9 @@ struct LeaseFailoverCheck {
         switch message.body {
         case .leaseForward(let f) where !f.timeToLive:
             forwards[ForwardKey(member: message.from, context: f.context)] = f.lease
-        case .leaseForwardResponse(let r) where !r.failed:
-            if let lease = forwards.removeValue(forKey: ForwardKey(member: message.to, context: r.context)) {
-                lastRenewal[lease] = time
-            }
+        case .leaseForwardResponse(let r):
+            let lease = forwards.removeValue(forKey: ForwardKey(member: message.to, context: r.context))
+            if let lease, !r.failed { lastRenewal[lease] = time }
         default:
             break
         }

@@ -36,4 +36,20 @@ import Testing
         #expect(!StaleReadCheck.isLinearizableRead(.txn(write)))
         #expect(!StaleReadCheck.isLinearizableRead(.put(PutRequest(key: [1], value: []))))
     }
+
+    @Test("slow-clock isolated leaders of 5 members, some with a follower on their side, answer no stale read")
+    func isolatedLeaders() {
+        var checked = 0, partitions = 0
+        for seed in UInt64(1)...6 {
+            var options = SimOptions(seed: seed)
+            options.members = 5
+            options.faultPlan = [2, 4, 6, 8].map { PlannedFault(turn: $0, fault: .isolateSlowLeader) }
+            let report = Simulator(options: options).run()
+            #expect(report.failure == nil, "seed \(seed): \(report.failure!)")
+            checked += report.stats.staleReadsChecked
+            partitions += report.stats.partitions
+        }
+        #expect(partitions >= 12, "the slow-clock leader was cut off only \(partitions) times")
+        #expect(checked > 20, "only \(checked) linearizable reads were checked at their leader")
+    }
 }

@@ -8,7 +8,8 @@ extension Server {
     /// `token` is the auth token the client sent with the call, if any.
     func serve(_ request: GatewayRequest, endpoint: GatewayEndpoint, caller: any ServiceCaller, tag: Int,
                auth: CallAuth?) {
-        if let refusal = ServiceLayer.refusal(request, isLearner: isLearner, maxRequestBytes: config.maxRequestBytes) {
+        // The codec already made the learner check (`learnerRefusal`), before etcd's API checks.
+        if let refusal = ServiceLayer.sizeRefusal(request, maxRequestBytes: config.maxRequestBytes) {
             return caller.answer(.error(refusal), endpoint: endpoint, tag: tag)
         }
         if case .auth(let r) = request { return serveAuth(r, endpoint: endpoint, caller: caller, tag: tag, auth: auth) }
@@ -30,9 +31,9 @@ extension Server {
     var isLearner: Bool { replica.raft.conf.isLearner(identity.id) }
 
     /// The refusal of a unary `request` on a learner, nil when it may be served. The codecs ask right after
-    /// decoding, before etcd's API checks, as etcd's interceptor runs; `serve` asks again through the layer.
+    /// decoding, before etcd's API checks, as etcd's interceptor runs.
     func learnerRefusal(_ request: GatewayRequest) -> RPCError? {
-        isLearner && !ServiceLayer.learnerServes(request) ? ServiceLayer.notSupportedForLearner : nil
+        ServiceLayer.learnerRefusal(request, isLearner: isLearner)
     }
 
     /// The refusal of a stream on a learner, nil when it may be opened.
