@@ -2,6 +2,10 @@
 // Keel: an etcd-compatible key-value store. No package dependencies (see README).
 import PackageDescription
 
+/// Release builds skip the runtime exclusivity checks (swift_beginAccess on every class property and global
+/// access was about 3 % of the daemon's loop on the put path); debug builds, which the tests run, keep them.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "Keel",
     products: [
@@ -11,11 +15,11 @@ let package = Package(
     ],
     targets: [
         // Pure, deterministic, stdlib only.
-        .target(name: "Core"),
+        .target(name: "Core", swiftSettings: hotPath),
         // Linearizability checker: stdlib only, imports nothing of ours.
         .target(name: "Checker"),
         // The service layer between decoded etcd RPCs and the Replica, shared by the daemon and the simulator: pure.
-        .target(name: "Service", dependencies: ["Core"]),
+        .target(name: "Service", dependencies: ["Core"], swiftSettings: hotPath),
         // Deterministic simulator driving Core, through the service layer.
         .target(name: "SimNet", dependencies: ["Core", "Service", "Checker"]),
         // Our own C shim for epoll, eventfd, timerfd, fdatasync.
@@ -25,7 +29,8 @@ let package = Package(
         // Our own C shim over OpenSSL's libssl: TLS sessions on memory buffers, for the loop and blocking clients.
         .target(name: "CKeelTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // Real network and disk driver of Core.
-        .target(name: "RealNet", dependencies: ["Core", "Service", "CKeelLinux", "CKeelCrypto", "CKeelTLS"]),
+        .target(name: "RealNet", dependencies: ["Core", "Service", "CKeelLinux", "CKeelCrypto", "CKeelTLS"],
+                swiftSettings: hotPath),
         .executableTarget(name: "keel", dependencies: ["Core", "RealNet"], path: "Sources/Daemon"),
         .executableTarget(name: "keelctl", dependencies: ["Core", "RealNet"], path: "Sources/Ctl"),
         // Crash and hang capture for keelsim fuzz (signal handlers, a watchdog thread).

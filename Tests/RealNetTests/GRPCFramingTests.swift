@@ -87,16 +87,19 @@ import Testing
 
     @Test("methods by path; unknown services and methods as grpc-go words them")
     func methods() {
-        #expect(GRPCMethod.at("/etcdserverpb.KV/Range") == .success(.etcd(.range)))
-        #expect(GRPCMethod.at("/etcdserverpb.Maintenance/HashKV") == .success(.etcd(.hashKV)))
-        #expect(GRPCMethod.at("/etcdserverpb.Auth/UserAdd") == .success(.etcd(.auth(.userAdd))))
-        #expect(GRPCMethod.at("/v3lockpb.Lock/Unlock") == .success(.etcd(.unlock)))
-        #expect(GRPCMethod.at("/grpc.health.v1.Health/Check") == .success(.healthCheck))
+        #expect(GRPCMethod.at("/etcdserverpb.KV/Range").map(\.method) == .success(.etcd(.range)))
+        #expect(GRPCMethod.at("/etcdserverpb.Maintenance/HashKV").map(\.method) == .success(.etcd(.hashKV)))
+        #expect(GRPCMethod.at("/etcdserverpb.Auth/UserAdd").map(\.method) == .success(.etcd(.auth(.userAdd))))
+        #expect(GRPCMethod.at("/v3lockpb.Lock/Unlock").map(\.method) == .success(.etcd(.unlock)))
+        #expect(GRPCMethod.at("/grpc.health.v1.Health/Check").map(\.method) == .success(.healthCheck))
         #expect(GRPCMethod.at("/etcdserverpb.KV/Frobnicate")
                 == .failure(RPCError(code: .unimplemented, message: "unknown method Frobnicate for service etcdserverpb.KV")))
         #expect(GRPCMethod.at("/no.Such/Method")
                 == .failure(RPCError(code: .unimplemented, message: "unknown service no.Such")))
         #expect(GRPCMethod.etcdEndpoints.count == 30 + 16)
+        for (index, path) in GRPCMethod.paths.enumerated() {  // Each method's counters are its own.
+            #expect(GRPCMethod.at(path).map(\.index) == .success(index))
+        }
         #expect(Set(GRPCMethod.etcdEndpoints.map(\.grpcMethod)).count == GRPCMethod.etcdEndpoints.count)
     }
 }

@@ -63,12 +63,20 @@ public struct KeyRange: Equatable, Sendable {
 /// Byte-string ordering: lexicographic on unsigned bytes, as etcd orders keys.
 public enum Bytes {
     /// Whether `a` sorts before `b`.
+    /// Eight bytes at a time (as big-endian words, whose order is the bytes' order), then byte by byte: keys
+    /// in one keyspace share long prefixes, and the index's binary searches compare them on every write.
     @inlinable
     public static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
+        a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
                 let n = min(pa.count, pb.count)
                 var i = 0
+                while i + 8 <= n {
+                    let x = UInt64(bigEndian: pa.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let y = UInt64(bigEndian: pb.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    if x != y { return x < y }
+                    i += 8
+                }
                 while i < n {
                     if pa[i] != pb[i] { return pa[i] < pb[i] }
                     i += 1

@@ -3,7 +3,7 @@ import Core
 /// What one HTTP/2 stream of the client port is doing, as a type: each case carries only its live data.
 enum GRPCCall {
     /// Waiting for the single request message of a unary or server-streaming call.
-    case awaitingRequest(GRPCMethod, GRPCMessageReader)
+    case awaitingRequest(GRPCMethod.Found, GRPCMessageReader)
     /// The request is with the service layer; its answer ends the call.
     case unary(GatewayEndpoint)
     /// Watch: requests keep arriving; responses come from a Replica watch stream.
@@ -51,8 +51,9 @@ struct GRPCStreamState {
     var headersSent = false
     /// The auth token in the call's metadata (`token`, else `authorization`, as etcd reads them).
     var auth: CallAuth?
-    /// The method path the call was counted under in grpc_server_started_total, until counted as handled.
-    var started: String?
+    /// The method (its index in `GRPCMethod.paths`) the call was counted under in grpc_server_started_total,
+    /// until counted as handled.
+    var started: Int?
     /// When the call was counted as started (monotonic nanoseconds), for grpc_server_handling_seconds.
     var startedAt: Int64 = 0
 }

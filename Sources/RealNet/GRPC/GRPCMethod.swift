@@ -25,14 +25,27 @@ enum GRPCMethod: Equatable, Sendable {
         return table
     }()
 
+    /// Every method's path, sorted: a method's place here is its index in `GRPCCounters`.
+    static let paths: [String] = byPath.keys.sorted()
+    /// Each method with its index in `paths`, by path.
+    static let found: [String: Found] = Dictionary(uniqueKeysWithValues: paths.enumerated().map { index, path in
+        (path, Found(method: byPath[path]!, index: index))
+    })
+
+    /// A method found by its path, with its index in `paths` (the call's counters).
+    struct Found: Equatable, Sendable {
+        let method: GRPCMethod
+        let index: Int
+    }
+
     /// The services registered on etcd's gRPC server (plus health), for grpc-go's "unknown" messages.
     static let services: Set<String> = Set(byPath.keys.compactMap { path in
         path.split(separator: "/").first.map(String.init)
     })
 
     /// The method at `path`, or grpc-go's UNIMPLEMENTED error for an unknown service or method.
-    static func at(_ path: String) -> Result<GRPCMethod, RPCError> {
-        if let method = byPath[path] { return .success(method) }
+    static func at(_ path: String) -> Result<Found, RPCError> {
+        if let method = found[path] { return .success(method) }
         // grpc-go splits at the last "/": "/pkg.Service/Method" → service "pkg.Service", method "Method".
         var trimmed = Substring(path)
         if trimmed.first == "/" { trimmed = trimmed.dropFirst() }

@@ -119,16 +119,22 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         var path = "", method = "", contentType = "", timeout: String?, encoding: String?
         var token: String?, authorization: String?, fromGateway = false
         for header in headers {
-            switch header.name {
-            case "grpcgateway-accept": fromGateway = true
-            case "token": token = token ?? header.value
-            case "authorization": authorization = authorization ?? header.value
-            case ":path": path = header.value
-            case ":method": method = header.value
-            case "content-type": contentType = header.value
-            case "grpc-timeout": timeout = header.value
-            case "grpc-encoding": encoding = header.value
-            default: break
+            let name = header.name
+            switch name.utf8.count {  // By length first: unequal strings compare slowly, and most fields are unused.
+            case 5:
+                if name == ":path" { path = header.value } else if name == "token" { token = token ?? header.value }
+            case 7:
+                if name == ":method" { method = header.value }
+            case 12:
+                if name == "content-type" { contentType = header.value }
+                else if name == "grpc-timeout" { timeout = header.value }
+            case 13:
+                if name == "authorization" { authorization = authorization ?? header.value }
+                else if name == "grpc-encoding" { encoding = header.value }
+            case 18:
+                if name == "grpcgateway-accept" { fromGateway = true }
+            default:
+                break
             }
         }
         guard contentType.utf8.starts(with: "application/grpc".utf8) else {
@@ -213,20 +219,21 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     }
 
     /// The first request message of a call: unary calls go to the service layer; streams start.
-    func start(_ method: GRPCMethod, request: ArraySlice<UInt8>, reader: GRPCMessageReader, on id: UInt32) {
+    func start(_ found: GRPCMethod.Found, request: ArraySlice<UInt8>, reader: GRPCMessageReader, on id: UInt32) {
         server.metrics.grpcReceivedBytes += UInt64(request.count)
+        let method = found.method
         let isStream: Bool
         switch method {
         case .healthCheck: isStream = false
         case .healthWatch: isStream = true
         case .etcd(let endpoint): isStream = endpoint.isServerStream
         }
-        if isStream { countStarted(method, on: id) }  // grpc-go: a unary call starts once its request decodes.
+        if isStream { countStarted(found.index, on: id) }  // grpc-go: a unary call starts once its request decodes.
         switch method {
         case .healthCheck, .healthWatch:
             // etcd's interceptors guard every service on its gRPC server, health included.
             if let refusal = server.learnerStreamRefusal { return finish(id, refusal) }
-            if !isStream { countStarted(method, on: id) }
+            if !isStream { countStarted(found.index, on: id) }
             return startHealth(method, request: request, on: id)
         case .etcd(let endpoint):
             if endpoint.isServerStream, let refusal = server.learnerStreamRefusal { return finish(id, refusal) }
@@ -246,7 +253,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             } catch {
                 return finish(id, Self.unmarshalError(error))
             }
-            if !isStream { countStarted(method, on: id) }
+            if !isStream { countStarted(found.index, on: id) }
             if let refusal = server.learnerRefusal(decoded) { return finish(id, refusal) }
             do throws(GatewayError) {
                 try GatewayDecoder.validate(decoded, txnOpsMax: server.decoder.txnOpsMax)
@@ -269,30 +276,23 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     }
 
     /// Counts the call on stream `id` in grpc_server_started_total; `finish` or `endStream` counts it handled.
-    func countStarted(_ method: GRPCMethod, on id: UInt32) {
-        guard let path = GRPCMethod.byPath.first(where: { $0.value == method })?.key else { return }
-        server.metrics.grpcStarted(path)
-        server.metrics.grpcMessagesReceived[path, default: 0] += 1  // The request that started it.
-        streams[id]?.started = path
+    /// `method` is its index in `GRPCMethod.paths`.
+    func countStarted(_ method: Int, on id: UInt32) {
+        server.metrics.grpc.start(method)
+        streams[id]?.started = method
         if server.config.metricsExtensive { streams[id]?.startedAt = EventLoop.monotonicNanoseconds() }
     }
 
     /// --metrics extensive: the call's time from start to its status, in grpc_server_handling_seconds.
-    func observeHandling(_ path: String, since startedAt: Int64) {
+    func observeHandling(_ method: Int, since startedAt: Int64) {
         guard server.config.metricsExtensive, startedAt > 0 else { return }
-        let seconds = Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9
-        server.metrics.grpcHandling[path, default: Histogram(bounds: Histogram.prometheusDefaultBuckets)]
-            .observe(seconds)
+        server.metrics.grpc.observe(method, seconds: Double(EventLoop.monotonicNanoseconds() - startedAt) / 1e9)
     }
 
     /// Counts a message sent (or received) on stream `id`'s counted call, for grpc_server_msg_*_total.
     func countMessage(sent: Bool, on id: UInt32, count: UInt64 = 1) {
-        guard count > 0, let path = streams[id]?.started else { return }
-        if sent {
-            server.metrics.grpcMessagesSent[path, default: 0] += count
-        } else {
-            server.metrics.grpcMessagesReceived[path, default: 0] += count
-        }
+        guard count > 0, let method = streams[id]?.started else { return }
+        server.metrics.grpc.message(method, sent: sent, count: count)
     }
 
     /// grpc-go's answer to bytes that are not the method's message: INTERNAL, as etcd 3.4 answers (its
@@ -312,8 +312,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         switch state.call {
         case .unary:
             if case .error(let error) = response { return finish(id, error) }
-            sendMessage(response, on: id)
-            finish(id, nil)
+            sendUnaryAnswer(response, on: id, state: state)
         case .keepAlive(var keepAlive):
             keepAlive.outstanding -= 1
             streams[id]?.call = .keepAlive(keepAlive)
@@ -343,6 +342,26 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         http2.sendData(message, stream: id, endStream: false)
     }
 
+    /// A unary call's answer and its OK status at once (what sendMessage then finish would send), and the call
+    /// is over.
+    func sendUnaryAnswer(_ response: ServiceResponse, on id: UInt32, state: GRPCStreamState) {
+        writer.reset()
+        GRPCResponses.encode(response, into: &writer)
+        message.removeAll(keepingCapacity: true)
+        GRPCMessageReader.frame(writer.bytes, into: &message)
+        server.metrics.grpcSentBytes += UInt64(writer.bytes.count)
+        if let method = state.started {
+            server.metrics.grpc.message(method, sent: true, count: 1)
+            server.metrics.grpc.handle(method, code: .ok)
+            observeHandling(method, since: state.startedAt)
+        }
+        http2.sendResponse(headers: state.headersSent ? nil : Self.responseHeaders, data: message,
+                           trailers: Self.okTrailers, stream: id)
+        streams.removeValue(forKey: id)  // A unary call holds no watch stream to close.
+    }
+
+    static let okTrailers = [HPACKHeader("grpc-status", "0")]
+
     func sendResponseHeadersIfNeeded(_ id: UInt32) {
         guard streams[id]?.headersSent == false else { return }
         streams[id]?.headersSent = true
@@ -355,9 +374,9 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// sent. The stream's state is gone afterwards; its Replica watch stream, if any, is closed.
     func finish(_ id: UInt32, _ error: RPCError?) {
         guard let state = streams[id] else { return }
-        if let path = state.started {
-            server.metrics.grpcHandled(path, code: error?.code ?? .ok)
-            observeHandling(path, since: state.startedAt)
+        if let method = state.started {
+            server.metrics.grpc.handle(method, code: error?.code ?? .ok)
+            observeHandling(method, since: state.startedAt)
             streams[id]?.started = nil
         }
         var trailers: [HPACKHeader] = []
@@ -382,9 +401,9 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// Forgets a stream (finished, reset by the client or the connection closed).
     func endStream(_ id: UInt32) {
         guard let state = streams.removeValue(forKey: id) else { return }
-        if let path = state.started {  // Reset or closed.
-            server.metrics.grpcHandled(path, code: .cancelled)
-            observeHandling(path, since: state.startedAt)
+        if let method = state.started {  // Reset or closed.
+            server.metrics.grpc.handle(method, code: .cancelled)
+            observeHandling(method, since: state.startedAt)
         }
         switch state.call {
         case .watch(let watch): server.closeWatchStream(watch.stream)

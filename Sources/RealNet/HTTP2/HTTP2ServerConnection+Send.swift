@@ -54,6 +54,36 @@ extension HTTP2ServerConnection {
         finishIfDrained()
     }
 
+    /// A small unary answer in one go: response headers (nil when already sent), one DATA payload, trailers.
+    /// With nothing queued on the stream and the windows and frame size taking `data`, the frames go straight
+    /// to the output (no queue, no turn in the round-robin); otherwise as sendHeaders, sendData, sendTrailers.
+    public mutating func sendResponse(
+        headers: [HPACKHeader]?, data: [UInt8], trailers: [HPACKHeader], stream id: UInt32
+    ) {
+        guard canSend, let (queued, window, headersSent, end) = responseState(id) else { return }
+        invariant(headersSent == (headers == nil), "stream \(id): response headers sent twice or missing")
+        invariant(end == .none, "stream \(id): a response after the end was queued")
+        guard queued == 0, data.count <= window, data.count <= connectionSendWindow.available,
+              data.count <= Int(peer.maxFrameSize) else {
+            if let headers { sendHeaders(headers, stream: id, endStream: false) }
+            sendData(data, stream: id, endStream: false)
+            sendTrailers(trailers, stream: id)
+            return
+        }
+        if let headers { writeHeaderBlock(headers, stream: id, endStream: false) }
+        data.withUnsafeBytes { FrameWriter.appendData(stream: id, bytes: $0, endStream: false, into: &output) }
+        try? connectionSendWindow.consume(data.count)  // Cannot fail: checked above.
+        writeHeaderBlock(trailers, stream: id, endStream: true)
+        endLocally(id)
+        finishIfDrained()
+    }
+
+    /// What `sendResponse` needs to know of a stream's sending half.
+    private func responseState(_ id: UInt32) -> (queued: Int, window: Int, headersSent: Bool, end: OutboundEnd)? {
+        guard let outbound = streams[id]?.outbound else { return nil }
+        return (outbound.queuedBytes, outbound.window.available, outbound.headersSent, outbound.end)
+    }
+
     /// Resets a stream: RST_STREAM now, queued DATA dropped, frames the client already sent ignored.
     public mutating func resetStream(_ id: UInt32, code: HTTP2ErrorCode) {
         guard canSend, streams[id] != nil else { return }

@@ -89,36 +89,50 @@ enum HeaderValidation {
 
     /// Checks one field's name and value bytes (section 8.2.1); returns whether it is a pseudo-header.
     static func validateField(_ header: HPACKHeader) throws(HeaderViolation) -> Bool {
-        var pseudo = false
-        var index = 0
-        for byte in header.name.utf8 {
-            if byte == UInt8(ascii: ":") && index == 0 {
-                pseudo = true
-            } else if byte <= 0x20 || (byte >= 0x41 && byte <= 0x5a) || byte >= 0x7f || byte == UInt8(ascii: ":") {
-                throw .invalidName(header.name)
-            }
-            index += 1
-        }
-        if index == 0 || (pseudo && index == 1) { throw .invalidName(header.name) }
-        var last: UInt8 = 0
-        var first = true
-        for byte in header.value.utf8 {
-            if byte == 0x00 || byte == 0x0a || byte == 0x0d { throw .invalidValue(name: header.name) }
-            if first && (byte == 0x20 || byte == 0x09) { throw .invalidValue(name: header.name) }
-            first = false
-            last = byte
-        }
-        if last == 0x20 || last == 0x09 { throw .invalidValue(name: header.name) }
+        var name = header.name
+        var value = header.value
+        guard let pseudo = name.withUTF8(nameKind) else { throw .invalidName(header.name) }
+        guard value.withUTF8(isValidValue) else { throw .invalidValue(name: header.name) }
         return pseudo
+    }
+
+    /// Whether a field name is a pseudo-header's, nil when it is not a valid name: no controls, spaces,
+    /// uppercase, DEL or non-ASCII, and no colon but a pseudo-header's first byte.
+    private static func nameKind(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard let first = bytes.first else { return nil }
+        let pseudo = first == UInt8(ascii: ":")
+        if pseudo && bytes.count == 1 { return nil }
+        for index in (pseudo ? 1 : 0)..<bytes.count {
+            let byte = bytes[index]
+            if byte <= 0x20 || (byte >= 0x41 && byte <= 0x5a) || byte >= 0x7f || byte == UInt8(ascii: ":") {
+                return nil
+            }
+        }
+        return pseudo
+    }
+
+    /// Whether a field value is valid: no NUL, CR or LF, and no leading or trailing space or tab.
+    private static func isValidValue(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, let last = bytes.last else { return true }
+        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return false }
+        for byte in bytes where byte == 0x00 || byte == 0x0a || byte == 0x0d { return false }
+        return true
     }
 
     /// Section 8.2.2: connection-specific fields are malformed in HTTP/2; TE may only say "trailers".
     private static func checkNotConnectionSpecific(_ header: HPACKHeader) throws(HeaderViolation) {
-        switch header.name {
-        case "connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade":
-            throw .connectionSpecific(header.name)
-        case "te":
-            if header.value != "trailers" { throw .connectionSpecific(header.name) }
+        let name = header.name
+        switch name.utf8.count {  // By length first: most fields are none of these, and unequal strings compare slowly.
+        case 2:
+            if name == "te" && header.value != "trailers" { throw .connectionSpecific(name) }
+        case 7:
+            if name == "upgrade" { throw .connectionSpecific(name) }
+        case 10:
+            if name == "connection" || name == "keep-alive" { throw .connectionSpecific(name) }
+        case 16:
+            if name == "proxy-connection" { throw .connectionSpecific(name) }
+        case 17:
+            if name == "transfer-encoding" { throw .connectionSpecific(name) }
         default:
             break
         }

@@ -332,42 +332,45 @@ extension Server {
 
     /// go-grpc-prometheus's, every method (and code) listed from zero as it initialises them.
     func writeGRPCMetrics(into w: inout MetricsWriter) {
-        let paths = GRPCMethod.byPath.keys.sorted {  // As Prometheus's Go client orders them: method, service.
-            ($0.split(separator: "/").last ?? "", $0) < ($1.split(separator: "/").last ?? "", $1)
+        let order = GRPCMethod.paths.indices.sorted {  // As Prometheus's Go client orders them: method, service.
+            let (a, b) = (GRPCMethod.paths[$0], GRPCMethod.paths[$1])
+            return (a.split(separator: "/").last ?? "", a) < (b.split(separator: "/").last ?? "", b)
         }
-        func labels(_ path: String) -> [(String, String)] {
+        func labels(_ method: Int) -> [(String, String)] {
+            let path = GRPCMethod.paths[method]
             let parts = path.split(separator: "/").map(String.init)
             return [("grpc_method", parts.last ?? ""), ("grpc_service", parts.first ?? ""),
                     ("grpc_type", GRPCMethod.byPath[path]!.prometheusType)]
         }
+        let counters = metrics.grpc
         w.family("grpc_server_handled_total", .counter,
                  "Total number of RPCs completed on the server, regardless of success or failure.")
         for code in RPCCode.allCases.sorted(by: { $0.grpcName < $1.grpcName }) {
-            for path in paths {
-                w.sample("grpc_server_handled_total", [("grpc_code", code.grpcName)] + labels(path),
-                         "\(metrics.grpcHandled[path]?[code.rawValue] ?? 0)")
+            for method in order {
+                w.sample("grpc_server_handled_total", [("grpc_code", code.grpcName)] + labels(method),
+                         "\(counters.handled(method, code: code))")
             }
         }
         w.family("grpc_server_msg_received_total", .counter,
                  "Total number of RPC stream messages received on the server.")
-        for path in paths {
-            w.sample("grpc_server_msg_received_total", labels(path), "\(metrics.grpcMessagesReceived[path] ?? 0)")
+        for method in order {
+            w.sample("grpc_server_msg_received_total", labels(method), "\(counters.received[method])")
         }
         w.family("grpc_server_msg_sent_total", .counter, "Total number of gRPC stream messages sent by the server.")
-        for path in paths {
-            w.sample("grpc_server_msg_sent_total", labels(path), "\(metrics.grpcMessagesSent[path] ?? 0)")
+        for method in order {
+            w.sample("grpc_server_msg_sent_total", labels(method), "\(counters.sent[method])")
         }
         w.family("grpc_server_started_total", .counter, "Total number of RPCs started on the server.")
-        for path in paths {
-            w.sample("grpc_server_started_total", labels(path), "\(metrics.grpcStarted[path] ?? 0)")
+        for method in order {
+            w.sample("grpc_server_started_total", labels(method), "\(counters.started[method])")
         }
         guard config.metricsExtensive else { return }
         w.family("grpc_server_handling_seconds", .histogram,
                  "Histogram of response latency (seconds) of gRPC that had been application-level handled by the "
                  + "server.")
         let empty = Histogram(bounds: Histogram.prometheusDefaultBuckets)
-        for path in paths {
-            w.histogram("grpc_server_handling_seconds", labels: labels(path), metrics.grpcHandling[path] ?? empty)
+        for method in order {
+            w.histogram("grpc_server_handling_seconds", labels: labels(method), counters.handling[method] ?? empty)
         }
     }
 

@@ -27,14 +27,9 @@ struct ServerMetrics {
     /// gRPC message bytes (protobuf, before framing) received from and sent to clients.
     var grpcReceivedBytes: UInt64 = 0
     var grpcSentBytes: UInt64 = 0
-    /// gRPC calls started, and handled by status code (index: `RPCCode.rawValue`), by method path.
-    var grpcStarted: [String: UInt64] = [:]
-    var grpcHandled: [String: [UInt64]] = [:]
-    /// --metrics extensive: gRPC call durations by method path (go-grpc-prometheus's handling histogram).
-    var grpcHandling: [String: Histogram] = [:]
-    /// gRPC messages received and sent on counted calls, by method path.
-    var grpcMessagesReceived: [String: UInt64] = [:]
-    var grpcMessagesSent: [String: UInt64] = [:]
+    /// gRPC calls started and handled (by status code), their messages and, with --metrics extensive, their
+    /// durations, by method.
+    var grpc = GRPCCounters()
     /// Client request latency, milliseconds buckets (le).
     static let bucketsMs: [UInt64] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
     var latencyCounts = [UInt64](repeating: 0, count: 12)
@@ -145,14 +140,6 @@ struct ServerMetrics {
         case .api, .v2Disabled: false
         case .timedOut, .notLeader, .readFailed, .refused: true
         }
-    }
-
-    mutating func grpcStarted(_ path: String) {
-        grpcStarted[path, default: 0] += 1
-    }
-
-    mutating func grpcHandled(_ path: String, code: RPCCode) {
-        grpcHandled[path, default: [UInt64](repeating: 0, count: RPCCode.allCases.count)][code.rawValue] += 1
     }
 }
 
