@@ -97,6 +97,30 @@ import Testing
         #expect(client.takeSummaries() == ["DATA s1 3", "HEADERS s1 END_STREAM END_HEADERS", "RST_STREAM s1 NO_ERROR"])
     }
 
+    @Test("a whole response in one go: straight out when the windows take it, queued like sendData when not")
+    func wholeResponse() {
+        var client = H2Client()
+        client.handshake(settings: [(4, 100)])
+        client.open(1)
+        client.open(3)
+        _ = client.takeFrames()
+        client.server.sendResponse(headers: H2.response, data: [UInt8](repeating: 1, count: 100),
+                                   trailers: H2.trailers, stream: 1)
+        #expect(client.takeSummaries() == [
+            "HEADERS s1 END_HEADERS", "DATA s1 100", "HEADERS s1 END_STREAM END_HEADERS", "RST_STREAM s1 NO_ERROR",
+        ])
+        #expect(client.server.openStreamCount == 1)
+        client.server.sendResponse(headers: H2.response, data: [UInt8](repeating: 3, count: 150),
+                                   trailers: H2.trailers, stream: 3)  // Beyond the stream's window.
+        #expect(client.takeSummaries() == ["HEADERS s3 END_HEADERS", "DATA s3 100"])
+        #expect(client.server.queuedBytes(stream: 3) == 50)
+        client.send(H2.windowUpdate(stream: 3, 50))
+        #expect(client.takeSummaries() == [
+            "DATA s3 50", "HEADERS s3 END_STREAM END_HEADERS", "RST_STREAM s3 NO_ERROR",
+        ])
+        #expect(client.server.openStreamCount == 0)
+    }
+
     @Test("once the response's end is queued, the rest of the request is not reported")
     func requestAfterResponseEnd() {
         var client = responding([1], settings: [(4, 0)])
