@@ -5,7 +5,7 @@
 /// because this window is part of the replicated state: it changes only when entries are applied and it
 /// travels in snapshots. Invariant: `order` and `members` hold the same keys; at most `capacity` of them.
 public struct AppliedRequests: Sendable, Equatable {
-    struct Key: Hashable, Sendable {
+    struct Key: Equatable, Sendable {
         var proposer: UInt64
         var requestID: UInt64
     }
@@ -14,28 +14,83 @@ public struct AppliedRequests: Sendable, Equatable {
     /// Oldest first, for eviction in a defined order.
     private var order: [Key] = []
     private var head = 0
-    private var members: Set<Key> = []
+    /// The same keys in an open-addressing table (linear probing, deletion by backward shift), a power of two
+    /// at least twice `capacity` long: a member check hashes two words, where a `Set` ran SipHash on every
+    /// applied entry twice (insert and evict). Never iterated, so its layout decides nothing.
+    private var slots: [Key?]
+    private var members = 0
 
     public init(capacity: Int = 16_384) {
         invariant(capacity > 0, "the window needs room")
         self.capacity = capacity
+        var size = 16
+        while size < 2 * capacity { size *= 2 }
+        slots = [Key?](repeating: nil, count: size)
     }
 
-    public var count: Int { members.count }
+    public var count: Int { members }
+
+    /// Equal windows hold the same keys in the same order (the table's layout is not compared).
+    public static func == (a: AppliedRequests, b: AppliedRequests) -> Bool {
+        a.capacity == b.capacity && a.count == b.count && a.oldestFirst.elementsEqual(b.oldestFirst)
+    }
+
+    private var oldestFirst: LazyMapSequence<Range<Int>, Key> {
+        let order = self.order, head = self.head
+        return (0..<order.count).lazy.map { order[(head + $0) % order.count] }
+    }
 
     /// Records a request as applied. - Returns: false if it was already applied (skip it).
     public mutating func insert(proposer: MemberID, requestID: UInt64) -> Bool {
         let key = Key(proposer: proposer.value, requestID: requestID)
-        guard members.insert(key).inserted else { return false }
+        guard add(key) else { return false }
         if order.count < capacity {
             order.append(key)
         } else {
-            members.remove(order[head])
+            remove(order[head])
             order[head] = key
             head = (head + 1) % capacity
         }
-        invariant(members.count == order.count, "applied-request window out of step")
+        invariant(members == order.count, "applied-request window out of step")
         return true
+    }
+
+    private func home(_ key: Key) -> Int {
+        var hash = key.proposer &* 0x9E37_79B9_7F4A_7C15 ^ key.requestID &* 0xC2B2_AE3D_27D4_EB4F
+        hash ^= hash >> 29
+        return Int(truncatingIfNeeded: hash) & (slots.count - 1)
+    }
+
+    /// Adds `key` unless present. - Returns: whether it was added.
+    private mutating func add(_ key: Key) -> Bool {
+        let mask = slots.count - 1
+        var slot = home(key)
+        while let held = slots[slot] {
+            if held == key { return false }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = key
+        members += 1
+        return true
+    }
+
+    /// Removes `key` (present), shifting back the entries of its probe run so no lookup stops short.
+    private mutating func remove(_ key: Key) {
+        let mask = slots.count - 1
+        var hole = home(key)
+        while slots[hole] != key { hole = (hole + 1) & mask }
+        var next = (hole + 1) & mask
+        while let held = slots[next] {
+            let wanted = home(held)
+            // `held` may move to the hole if the hole lies on its probe path (cyclically in [wanted, next)).
+            if (next - wanted) & mask >= (next - hole) & mask {
+                slots[hole] = held
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        slots[hole] = nil
+        members -= 1
     }
 
     /// Whether an entry with this header is applied for the first time (internal proposals, with request
