@@ -240,7 +240,8 @@ public final class EventLoop {
     /// Waits once (at most `timeoutMilliseconds`, -1 for ever, shortened by lingering deadlines) and
     /// handles what is ready.
     public func runOnce(timeoutMilliseconds: Int32) throws(Errno) {
-        var timeout = timeoutMilliseconds
+        var timeout = pollNext ? 0 : timeoutMilliseconds
+        pollNext = false
         var nextDeadline = lingering.lazy.map(\.lingerDeadline).min()
         if let handshake = handshaking.lazy.map(\.handshakeDeadline).min() {
             nextDeadline = min(nextDeadline ?? handshake, handshake)
@@ -259,6 +260,9 @@ public final class EventLoop {
         expireLingering()
         expireHandshakes()
     }
+
+    /// The next iteration only polls (waits for nothing): the owner has work of its own for `onIterationEnd`.
+    public var pollNext = false
 
     /// Ends `run()` after the current iteration (loop thread).
     public func stop() { stopping = true }

@@ -446,11 +446,11 @@ public final class Simulator {
     /// iteration brings: inputs arriving within a window drawn from the seed (often none: the same instant)
     /// share one Replica step, so the simulator runs the daemon's path — several messages, ticks and durable
     /// batches in one `step(contentsOf:)`, one persist batch and one append per follower for all of them.
-    func enqueueInput(_ slot: Int, _ input: Input) {
+    func enqueueInput(_ slot: Int, _ input: Input, window chosen: UInt64? = nil) {
         nodes[slot].batch.append(input)
         guard !nodes[slot].batchScheduled else { return }
         nodes[slot].batchScheduled = true
-        let window: UInt64 = prng.chance(Ratio(1, 2)) ? 0 : UInt64(1 + prng.int(below: 300))
+        let window: UInt64 = chosen ?? (prng.chance(Ratio(1, 2)) ? 0 : UInt64(1 + prng.int(below: 300)))
         schedule(after: window, .drainBatch(slot: slot, incarnation: nodes[slot].incarnation))
     }
 
@@ -567,6 +567,9 @@ public final class Simulator {
                 }
             }
         }
+        // As the daemon: watchers left behind by the outbox limit take their next batch on the member's next
+        // loop iteration, not at its next tick (the same instant; no draw from the seed's stream).
+        if nodes[slot].replica?.hasPendingWatchWork == true { enqueueInput(slot, .watch(.sendPending), window: 0) }
     }
 
     func persist(_ batch: PersistBatch, slot: Int) {

@@ -23,6 +23,7 @@ extension WatchHub {
 
     /// `notify` for one stream's synced watchers, in watch ID order.
     mutating func notify(_ stream: inout Stream, _ shared: inout SharedEvents, revision: Revision) {
+        var joins = JoinMemo()
         for k in stream.watchers.indices {
             guard stream.watchers[k].synced && stream.watchers[k].nextRevision <= revision else { continue }
             invariant(stream.watchers[k].nextRevision == revision, "a synced watcher missed a revision")
@@ -36,7 +37,7 @@ extension WatchHub {
                 // The watcher's few fields, not a copy of it: `stream` is being changed meanwhile.
                 let target = EventTarget(id: stream.watchers[k].id, fragment: stream.watchers[k].fragment,
                                          nextRevision: revision)
-                queueEvents(wanted, revision: revision, for: target, on: &stream)
+                queueEvents(wanted, revision: revision, for: target, on: &stream, joins: &joins)
             }
             stream.watchers[k].nextRevision = revision.next
         }
@@ -65,7 +66,8 @@ extension WatchHub {
     /// or, when the watcher asked and the response is too large, as fragments.
     mutating func queueEvents(_ events: [KVEvent], revision: Revision, for watcher: Watcher, on stream: WatchStreamID) {
         let target = EventTarget(id: watcher.id, fragment: watcher.fragment, nextRevision: watcher.nextRevision)
-        queueEvents(events, revision: revision, for: target, on: &streams[stream]!)
+        var joins = JoinMemo()
+        queueEvents(events, revision: revision, for: target, on: &streams[stream]!, joins: &joins)
     }
 
     /// What queueing needs of a watcher.
@@ -75,13 +77,16 @@ extension WatchHub {
         var nextRevision: Revision
     }
 
-    func queueEvents(_ events: [KVEvent], revision: Revision, for watcher: EventTarget, on stream: inout Stream) {
+    func queueEvents(
+        _ events: [KVEvent], revision: Revision, for watcher: EventTarget, on stream: inout Stream,
+        joins: inout JoinMemo
+    ) {
         invariant(!events.isEmpty, "no empty event responses")
         invariant(events.first!.kv.modRevision >= watcher.nextRevision, "event before the watcher's next revision")
         invariant(events.last!.kv.modRevision <= revision, "event after the response revision")
         let whole = WatchResponse(revision: revision, watchID: watcher.id, events: events)
         guard watcher.fragment && events.count > 1 && whole.size >= config.fragmentBytesMax else {
-            stream.queue(whole, config: config)
+            stream.queue(whole, config: config, joins: &joins)
             return
         }
         var piece = WatchResponse(revision: revision, watchID: watcher.id, fragment: true)
@@ -103,13 +108,14 @@ extension WatchHub {
     /// `streamsWithWork` lists the stream). Cancels watchers whose history was compacted away.
     public mutating func take(from stream: WatchStreamID, store: KVStore) -> [WatchResponse] {
         guard streams[stream] != nil else { return [] }
+        var reads = HistoryReads()
         for id in streams[stream]!.sortedWatchIDs {
             // Catch up until synced, out of room, or stuck behind a full outbox (a window without events for
             // this watcher costs no room, so several windows may pass in one call). A watcher whose history is
             // compacted away is cancelled even when the outbox is full.
             while let watcher = streams[stream]![watcher: id], !watcher.synced,
                   hasRoom(on: stream) || watcher.nextRevision < store.compactRevision {
-                catchUp(id, on: stream, store: store)
+                catchUp(id, on: stream, store: store, reads: &reads)
                 if streams[stream]![watcher: id]?.nextRevision == watcher.nextRevision { break }
             }
         }
@@ -129,7 +135,7 @@ extension WatchHub {
 
     /// Reads one unsynced watcher's missed events from history into the outbox: whole revisions, at most
     /// `syncRevisionsMax` of them and as many as fit (at least one revision when the outbox is empty).
-    mutating func catchUp(_ id: WatchID, on stream: WatchStreamID, store: KVStore) {
+    mutating func catchUp(_ id: WatchID, on stream: WatchStreamID, store: KVStore, reads: inout HistoryReads) {
         var watcher = streams[stream]![watcher: id]!
         invariant(!watcher.synced, "catching up a synced watcher")
         if watcher.nextRevision < store.compactRevision {
@@ -140,8 +146,7 @@ extension WatchHub {
             return
         }
         let through = min(store.currentRevision, Revision(watcher.nextRevision.value + config.syncRevisionsMax - 1))
-        let history = Self.select(store.events(in: watcher.range, from: watcher.nextRevision, through: through),
-                                  for: watcher)
+        let history = reads.events(for: watcher, through: through, store: store)
         if !history.isEmpty { probes.hit(.watcherCaughtUpFromHistory) }
         var taken = 0
         var covered = through
@@ -166,7 +171,10 @@ extension WatchHub {
             bytes += revisionBytes
             taken = end
         }
-        if taken > 0 { queueEvents(Array(history[0..<taken]), revision: covered, for: watcher, on: stream) }
+        if taken > 0 {  // All of it as the very array other watchers hold too (encoded once by the driver).
+            let events = taken == history.count ? history : Array(history[0..<taken])
+            queueEvents(events, revision: covered, for: watcher, on: stream)
+        }
         watcher.nextRevision = covered.next
         watcher.synced = covered == store.currentRevision
         streams[stream]![watcher: id] = watcher
@@ -206,5 +214,69 @@ struct SharedEvents {
             }
         }
         return withoutPrevious!
+    }
+}
+
+/// One `take`'s reads of history, shared by the watchers that need the same revisions of the same range (a
+/// stream's watchers fall behind together): one read of the store instead of one per watcher, and one events
+/// array that every such watcher's response holds, so the driver encodes it once. A watcher catches up in
+/// windows of `syncRevisionsMax` revisions, so the last few reads are kept: the next watcher walks the same
+/// windows.
+struct HistoryReads {
+    private struct Read {
+        let range: KeyRange
+        let from: Revision
+        let through: Revision
+        let events: [KVEvent]
+        var withoutPrevious: [KVEvent]?
+    }
+
+    private var reads: [Read] = []
+    private static let kept = 16
+
+    /// The events `watcher` wants from its next revision through `through`, as `WatchHub.select` would give.
+    mutating func events(for watcher: WatchHub.Watcher, through: Revision, store: KVStore) -> [KVEvent] {
+        let k: Int
+        if let found = reads.firstIndex(where: {
+            $0.from == watcher.nextRevision && $0.through == through && $0.range == watcher.range
+        }) {
+            k = found
+        } else {
+            if reads.count == Self.kept { reads.removeFirst() }
+            reads.append(Read(range: watcher.range, from: watcher.nextRevision, through: through,
+                              events: store.events(in: watcher.range, from: watcher.nextRevision, through: through)))
+            k = reads.count - 1
+        }
+        // Every event read is in the watcher's range; a watcher that filters none out shares the read.
+        guard !watcher.noPut && !watcher.noDelete else { return WatchHub.select(reads[k].events, for: watcher) }
+        if watcher.prevKV { return reads[k].events }
+        if reads[k].withoutPrevious == nil { reads[k].withoutPrevious = WatchHub.select(reads[k].events, for: watcher) }
+        return reads[k].withoutPrevious!
+    }
+}
+
+/// The joins made while one revision is queued on one stream (`Stream.queue`): watchers whose waiting
+/// responses hold the same events array and who want the same new events get the same joined array, one
+/// allocation and one encoding in the driver, instead of a copy each (a backed-up stream's watchers of one key
+/// move in lock-step). Keeps the last two joins: lock-step watchers are neighbours in watch ID order.
+struct JoinMemo {
+    private var recent: [(before: [KVEvent], added: [KVEvent], after: [KVEvent])] = []
+
+    /// `before + added`, the very array made for an earlier identical join if there was one.
+    mutating func joined(_ before: [KVEvent], _ added: [KVEvent]) -> [KVEvent] {
+        for entry in recent where Self.same(entry.before, before) && Self.same(entry.added, added) {
+            return entry.after
+        }
+        let after = before + added
+        if recent.count == 2 { recent.removeFirst() }
+        recent.append((before, added, after))  // Holding `before` alive keeps its address unique meanwhile.
+        return after
+    }
+
+    /// The same storage (not just equal contents).
+    private static func same(_ a: [KVEvent], _ b: [KVEvent]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress }
+        }
     }
 }

@@ -31,7 +31,7 @@ public struct WatchHub: Equatable, Sendable {
         public var joinResponsesAfter: Int
 
         public init(
-            outboxEventsMax: Int = 4096, outboxBytesMax: Int = 8 << 20, fragmentBytesMax: Int = 1_572_864,
+            outboxEventsMax: Int = 65_536, outboxBytesMax: Int = 8 << 20, fragmentBytesMax: Int = 1_572_864,
             syncRevisionsMax: Int64 = 1000, joinResponsesAfter: Int = 64
         ) {
             invariant(outboxEventsMax > 0 && outboxBytesMax > 0, "outbox limits must be positive")
@@ -163,6 +163,11 @@ public struct WatchHub: Equatable, Sendable {
         }
     }
 
+    /// Whether a stream has watchers behind, to be caught up from history by `take`.
+    public func hasUnsyncedWatchers(on stream: WatchStreamID) -> Bool {
+        streams[stream]?.watchers.contains { !$0.synced } ?? false
+    }
+
     /// How many watchers a stream has.
     public func watcherCount(on stream: WatchStreamID) -> Int { streams[stream]?.watchers.count ?? 0 }
 
@@ -265,6 +270,12 @@ extension WatchHub.Stream {
     /// Appends `response` to the outbox, or, on a backed-up stream, joins its events to the watcher's
     /// response still waiting there (`Config.joinResponsesAfter`).
     mutating func queue(_ response: WatchResponse, config: WatchHub.Config) {
+        var joins = JoinMemo()
+        queue(response, config: config, joins: &joins)
+    }
+
+    /// `queue(_:config:)`, joining through `joins` (watchers in lock-step share their joined events).
+    mutating func queue(_ response: WatchResponse, config: WatchHub.Config, joins: inout JoinMemo) {
         outboxEvents += response.events.count
         let isPlainEvents = !response.events.isEmpty && !response.created && !response.canceled && !response.fragment
         guard isPlainEvents else {
@@ -280,7 +291,7 @@ extension WatchHub.Stream {
            open.bytes + bytes - 48 < config.fragmentBytesMax {
             invariant(outbox[open.index].revision < response.events.first!.kv.modRevision,
                       "events joined out of revision order")
-            outbox[open.index].events.append(contentsOf: response.events)
+            outbox[open.index].events = joins.joined(outbox[open.index].events, response.events)
             outbox[open.index].revision = response.revision
             openResponse[response.watchID]!.bytes += bytes - 48
             outboxBytes += bytes - 48

@@ -31,6 +31,10 @@ public enum WatchInput: Sendable, Equatable {
     /// The client's connection is backed up (`blocked`) or drained again: a blocked stream's responses
     /// stay in the hub, which bounds them and later catches the watchers up from history.
     case flowControl(WatchStreamID, blocked: Bool)
+    /// The driver's next loop iteration after a step that left `Replica.hasPendingWatchWork`: every stream
+    /// not blocked takes its next batch (watchers behind the outbox limit catch up from history), without
+    /// waiting for a client's or a tick's input.
+    case sendPending
 }
 
 /// What a client asks: etcd's KV, lease, cluster, v3lock and v3election calls.

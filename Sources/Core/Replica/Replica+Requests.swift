@@ -287,6 +287,8 @@ extension Replica {
             blockedStreams.remove(stream)
         case .flowControl(let stream, let blocked):
             if blocked { blockedStreams.insert(stream) } else { blockedStreams.remove(stream) }
+        case .sendPending:
+            break  // Every step ends by taking each unblocked stream's batch (`finishStep`).
         }
     }
 }

@@ -68,6 +68,10 @@ public struct Replica: Sendable {
     var lastSnapshotBytes = 0
     /// Watch streams whose client is backed up: not drained until it catches up (membership only).
     var blockedStreams: Set<WatchStreamID> = []
+    /// After a step: a stream not blocked still has watchers to catch up (its batch stopped at the outbox
+    /// limit). The driver then gives `.watch(.sendPending)` on its next loop iteration, so a backlog drains
+    /// at the pace the connections take it, not one batch per tick.
+    public internal(set) var hasPendingWatchWork = false
     /// A NOSPACE alarm proposal from this member is on its way.
     var raisingNoSpace = false
     /// Auto-compaction (periodic mode): the revision seen at the last period boundary.
@@ -197,9 +201,11 @@ public struct Replica: Sendable {
         raft.takeMessages(into: &messageBuffer)
         for m in messageBuffer { effects.append(.send(m)) }
         messageBuffer.removeAll(keepingCapacity: true)
+        hasPendingWatchWork = false
         for stream in watches.streamsWithWork where !blockedStreams.contains(stream) {
             let responses = watches.take(from: stream, store: store)
             if !responses.isEmpty { effects.append(.watch(stream, responses)) }
+            if watches.hasUnsyncedWatchers(on: stream) { hasPendingWatchWork = true }  // Past the outbox limit.
         }
         if let through = raft.takeReleasable() { effects.append(.releaseStorage(through: through)) }
     }

@@ -10,6 +10,9 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
     /// DATA queued on one stream beyond which a watch stream stops taking events from the Replica.
     static let watchQueuedBytesHigh = 1 << 20
+    /// A stalled stream is writable again below this: a blocked watch takes its next batch from the Replica
+    /// while the last quarter MiB is still going out, so the connection does not idle between batches.
+    static let writableBelowBytes = 1 << 18
 
     unowned let server: Server
     weak var connection: Connection?
@@ -28,6 +31,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         self.server = server
         self.connection = connection
         http2 = HTTP2ServerConnection(settings: server.config.http2Settings, keepalive: server.config.grpcKeepalive)
+        http2.writableBelowBytes = Self.writableBelowBytes
         messageBytesMax = server.config.maxRequestBytes + 524_288
         server.clients.append(WeakClient(self))
     }

@@ -40,7 +40,8 @@ extension HTTP2ServerConnection {
         markReady(id)
         flushData()
         // Whatever is still queued waits for a window; `.writable` will say when it has all gone out.
-        streams[id]?.withOutbound { if $0.queuedBytes > 0 { $0.stalled = true } }
+        let lowWater = writableBelowBytes
+        streams[id]?.withOutbound { if $0.queuedBytes > lowWater { $0.stalled = true } }
         finishIfDrained()
     }
 
@@ -166,15 +167,13 @@ extension HTTP2ServerConnection {
                 return .wrote(keep: false)
             }
             if count < queued {
+                if stalled && queued - count <= writableBelowBytes { reportWritable(id) }
                 return .wrote(keep: (streams[id]?.outbound.window.available ?? 0) > 0)
             }
         }
         switch streams[id]?.outbound.end ?? .none {
         case .none:
-            if stalled {
-                drainedStreams.append(id)
-                streams[id]?.withOutbound { $0.stalled = false }
-            }
+            if stalled { reportWritable(id) }
             return .wrote(keep: false)
         case .afterData:
             FrameWriter.appendData(stream: id, bytes: UnsafeRawBufferPointer(start: nil, count: 0), endStream: true,
@@ -184,6 +183,12 @@ extension HTTP2ServerConnection {
         }
         endLocally(id)
         return .wrote(keep: false)
+    }
+
+    /// A stalled stream's queue is down to `writableBelowBytes`: `.writable` on the next `receive`.
+    private mutating func reportWritable(_ id: UInt32) {
+        drainedStreams.append(id)
+        streams[id]?.withOutbound { $0.stalled = false }
     }
 
     /// What the scheduler needs to know of a stream's sending half.

@@ -59,6 +59,9 @@ public struct HTTP2ServerConnection: Sendable {
     var readyHead = 0
     /// Streams whose queue drained after a stall; reported as `.writable` by the next `receive`.
     var drainedStreams: [UInt32] = []
+    /// A stalled stream is reported `.writable` once its queue is down to this many bytes: 0 waits until it is
+    /// empty; more lets a streaming owner queue its next batch while the last is still going out (no gap).
+    public var writableBelowBytes = 0
     var connectionSendWindow = FlowWindow(size: FlowWindow.defaultSize)
     var connectionReceiveWindow: ReceiveWindow
     /// The highest client stream id seen in a HEADERS frame (opened, refused or reset).

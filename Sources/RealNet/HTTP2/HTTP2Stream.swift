@@ -29,7 +29,8 @@ struct StreamOutbound: Sendable {
     var end = OutboundEnd.none
     /// Whether the stream's id is in the connection's round-robin list.
     var inReadyList = false
-    /// DATA stayed queued after a `sendData` (windows closed): report `.writable` once the queue drains.
+    /// DATA stayed queued (over `writableBelowBytes`) after a `sendData`: report `.writable` once the queue is down
+    /// to that.
     var stalled = false
 
     init(window: UInt32) {

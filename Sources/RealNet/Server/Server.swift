@@ -182,6 +182,10 @@ public final class Server {
         loop.onIterationEnd = { [unowned self] in
             self.drain()
             self.flushClients()
+            if self.replica.hasPendingWatchWork {  // Watchers behind: their next batch after one more poll.
+                self.enqueue(.watch(.sendPending))
+                self.loop.pollNext = true
+            }
         }
         transport.onTokenRejected = { [unowned self] peer in
             self.fatal("peer \(hex64(peer.value)) rejected us: --initial-cluster-token '\(self.identity.token)' "
