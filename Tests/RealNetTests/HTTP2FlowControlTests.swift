@@ -46,6 +46,23 @@ import Testing
         #expect(client.takeEvents().isEmpty)  // The stream ended; nothing more to write.
     }
 
+    @Test("with a low-water mark, a stalled stream is writable once its queue is down to it, not empty")
+    func writableBelowLowWater() {
+        var client = responding([1], settings: [(4, 0)])
+        client.server.writableBelowBytes = 100
+        client.server.sendData([UInt8](repeating: 1, count: 300), stream: 1, endStream: false)
+        client.send(H2.windowUpdate(stream: 1, 150))
+        #expect(client.takeSummaries() == ["DATA s1 150"])
+        #expect(client.takeEvents().isEmpty)  // 150 still queued.
+        client.send(H2.windowUpdate(stream: 1, 60))
+        #expect(client.takeSummaries() == ["DATA s1 60"])
+        #expect(client.takeEvents() == [.writable(stream: 1)])  // 90 left: the owner may queue its next batch.
+        client.server.sendData([UInt8](repeating: 2, count: 5), stream: 1, endStream: false)
+        client.send(H2.windowUpdate(stream: 1, 1000))
+        #expect(client.takeSummaries() == ["DATA s1 95"])
+        #expect(client.takeEvents().isEmpty)  // 95 queued is under the mark: the owner was not held up.
+    }
+
     @Test("streams blocked on the connection window are served round-robin, one frame each per turn")
     func roundRobin() {
         var client = responding([1, 3, 5], settings: [(4, 1 << 20)])
