@@ -295,7 +295,9 @@ import Testing
         let start = Self.threadCPUNanoseconds()
         let events = store.deleteExpiredKeys(now: Self.now.adding(seconds: 10))
         let elapsed = Self.threadCPUNanoseconds() - start
-        #expect(elapsed < 1_000_000_000, "expiring \(count) keys took \(elapsed / 1_000_000) ms of CPU")
+        // A guard against a pass per expired key (quadratic: minutes), not a speed figure: the whole test takes
+        // 3 s alone in a debug build, and this call once passed 1 s of CPU while the full suite ran beside it.
+        #expect(elapsed < 5_000_000_000, "expiring \(count) keys took \(elapsed / 1_000_000) ms of CPU")
         #expect(events.count == count)
         #expect(events.first?.node.key == "/jobs/0/0" && events.first?.index == UInt64(count) + 1)
         var ordered = true
