@@ -93,8 +93,10 @@ import Testing
                 }
                 // Responses of one window share the array the first watcher got for it.
                 for response in responses {
-                    let twin = responses.first { $0.events.first?.kv.modRevision == response.events.first?.kv.modRevision
-                        && $0.events.count == response.events.count }!
+                    let first = response.events.first?.kv.modRevision
+                    let twin = responses.first {
+                        $0.events.first?.kv.modRevision == first && $0.events.count == response.events.count
+                    }!
                     #expect(Self.same(response.events, twin.events))
                 }
             }

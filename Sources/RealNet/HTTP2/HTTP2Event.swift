@@ -11,7 +11,8 @@ public enum HTTP2Event: Sendable, Equatable {
     case data(stream: UInt32, bytes: [UInt8], endStream: Bool)
     /// The stream is gone: reset by the peer, or by us for a stream error (we already queued RST_STREAM).
     case reset(stream: UInt32, code: HTTP2ErrorCode)
-    /// All DATA queued on this stream has been written out (windows opened): a streaming writer may produce more.
+    /// The DATA queued on this stream is down to `writableBelowBytes` (all of it with the default 0) after it
+    /// stalled: a streaming writer may produce more.
     case writable(stream: UInt32)
     /// The peer sent GOAWAY.
     case goAway(lastStreamID: UInt32, code: HTTP2ErrorCode)
