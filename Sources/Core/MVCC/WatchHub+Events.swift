@@ -181,19 +181,23 @@ extension WatchHub {
     }
 }
 
-/// One write's events as `notify` hands them out: a watcher that wants all of them gets the same array (shared,
-/// copy-on-write: one allocation per write, not per watcher), or the one copy without previous values; only a
-/// watcher that wants some of them gets its own selection.
+/// Events handed to several watchers: one write's (`notify`) or one read of history (`HistoryReads`). A watcher
+/// that wants all of them gets the same array (shared, copy-on-write: one allocation, and one encoding in the
+/// driver, not one per watcher), or the one copy without previous values; only a watcher that wants some of
+/// them gets its own selection.
 struct SharedEvents {
     let events: [KVEvent]
     let hasPut: Bool
     let hasDelete: Bool
     let hasPrevious: Bool
+    /// A range every event is known to be in (a read of history), so a watcher of it needs no per-event check.
+    let within: KeyRange?
     /// `events` without previous values, made the first time a watcher needs it.
     private var withoutPrevious: [KVEvent]?
 
-    init(_ events: [KVEvent]) {
+    init(_ events: [KVEvent], within: KeyRange? = nil) {
         self.events = events
+        self.within = within
         hasPut = events.contains { $0.type == .put }
         hasDelete = events.contains { $0.type == .delete }
         hasPrevious = events.contains { $0.prevKV != nil }
@@ -202,7 +206,7 @@ struct SharedEvents {
     /// What `WatchHub.select(events, for: watcher)` returns, shared when it is every event.
     mutating func wanted(by watcher: WatchHub.Watcher) -> [KVEvent] {
         let filtered = (watcher.noPut && hasPut) || (watcher.noDelete && hasDelete)
-        guard !filtered, events.allSatisfy({ watcher.range.contains($0.kv.key) }) else {
+        guard !filtered, watcher.range == within || events.allSatisfy({ watcher.range.contains($0.kv.key) }) else {
             return WatchHub.select(events, for: watcher)
         }
         if watcher.prevKV || !hasPrevious { return events }
@@ -218,40 +222,24 @@ struct SharedEvents {
 }
 
 /// One `take`'s reads of history, shared by the watchers that need the same revisions of the same range (a
-/// stream's watchers fall behind together): one read of the store instead of one per watcher, and one events
-/// array that every such watcher's response holds, so the driver encodes it once. A watcher catches up in
-/// windows of `syncRevisionsMax` revisions, so the last few reads are kept: the next watcher walks the same
-/// windows.
+/// stream's watchers fall behind together): one read of the store instead of one per watcher, handed out as
+/// `SharedEvents`. A watcher catches up in windows of `syncRevisionsMax` revisions, so the last few reads are
+/// kept: the next watcher walks the same windows.
 struct HistoryReads {
-    private struct Read {
-        let range: KeyRange
-        let from: Revision
-        let through: Revision
-        let events: [KVEvent]
-        var withoutPrevious: [KVEvent]?
-    }
-
-    private var reads: [Read] = []
+    private var reads: [(from: Revision, through: Revision, events: SharedEvents)] = []
     private static let kept = 16
 
     /// The events `watcher` wants from its next revision through `through`, as `WatchHub.select` would give.
     mutating func events(for watcher: WatchHub.Watcher, through: Revision, store: KVStore) -> [KVEvent] {
-        let k: Int
-        if let found = reads.firstIndex(where: {
-            $0.from == watcher.nextRevision && $0.through == through && $0.range == watcher.range
+        if let k = reads.firstIndex(where: {
+            $0.from == watcher.nextRevision && $0.through == through && $0.events.within == watcher.range
         }) {
-            k = found
-        } else {
-            if reads.count == Self.kept { reads.removeFirst() }
-            reads.append(Read(range: watcher.range, from: watcher.nextRevision, through: through,
-                              events: store.events(in: watcher.range, from: watcher.nextRevision, through: through)))
-            k = reads.count - 1
+            return reads[k].events.wanted(by: watcher)
         }
-        // Every event read is in the watcher's range; a watcher that filters none out shares the read.
-        guard !watcher.noPut && !watcher.noDelete else { return WatchHub.select(reads[k].events, for: watcher) }
-        if watcher.prevKV { return reads[k].events }
-        if reads[k].withoutPrevious == nil { reads[k].withoutPrevious = WatchHub.select(reads[k].events, for: watcher) }
-        return reads[k].withoutPrevious!
+        if reads.count == Self.kept { reads.removeFirst() }
+        let read = store.events(in: watcher.range, from: watcher.nextRevision, through: through)
+        reads.append((watcher.nextRevision, through, SharedEvents(read, within: watcher.range)))
+        return reads[reads.count - 1].events.wanted(by: watcher)
     }
 }
 

@@ -339,11 +339,16 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// Sends `writer`'s bytes as one gRPC message.
     func sendEncodedMessage(on id: UInt32) {
         sendResponseHeadersIfNeeded(id)
+        frameMessage(on: id)
+        http2.sendData(message, stream: id, endStream: false)
+    }
+
+    /// Frames `writer`'s bytes as one gRPC message into `message`, counted as sent on stream `id`.
+    func frameMessage(on id: UInt32) {
         message.removeAll(keepingCapacity: true)
         GRPCMessageReader.frame(writer.bytes, into: &message)
         server.metrics.grpcSentBytes += UInt64(writer.bytes.count)
         countMessage(sent: true, on: id)
-        http2.sendData(message, stream: id, endStream: false)
     }
 
     /// A unary call's answer and its OK status at once (what sendMessage then finish would send), and the call
@@ -351,17 +356,18 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     func sendUnaryAnswer(_ response: ServiceResponse, on id: UInt32, state: GRPCStreamState) {
         writer.reset()
         GRPCResponses.encode(response, into: &writer)
-        message.removeAll(keepingCapacity: true)
-        GRPCMessageReader.frame(writer.bytes, into: &message)
-        server.metrics.grpcSentBytes += UInt64(writer.bytes.count)
-        if let method = state.started {
-            server.metrics.grpc.message(method, sent: true, count: 1)
-            server.metrics.grpc.handle(method, code: .ok)
-            observeHandling(method, since: state.startedAt)
-        }
+        frameMessage(on: id)
         http2.sendResponse(headers: state.headersSent ? nil : Self.responseHeaders, data: message,
                            trailers: Self.okTrailers, stream: id)
+        countHandled(state, code: .ok)
         streams.removeValue(forKey: id)  // A unary call holds no watch stream to close.
+    }
+
+    /// Counts a call that was counted as started as handled with `code` (its state before it ends).
+    func countHandled(_ state: GRPCStreamState, code: RPCCode) {
+        guard let method = state.started else { return }
+        server.metrics.grpc.handle(method, code: code)
+        observeHandling(method, since: state.startedAt)
     }
 
     static let okTrailers = [HPACKHeader("grpc-status", "0")]
@@ -378,11 +384,8 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// sent. The stream's state is gone afterwards; its Replica watch stream, if any, is closed.
     func finish(_ id: UInt32, _ error: RPCError?) {
         guard let state = streams[id] else { return }
-        if let method = state.started {
-            server.metrics.grpc.handle(method, code: error?.code ?? .ok)
-            observeHandling(method, since: state.startedAt)
-            streams[id]?.started = nil
-        }
+        countHandled(state, code: error?.code ?? .ok)
+        streams[id]?.started = nil
         var trailers: [HPACKHeader] = []
         if state.headersSent {
             trailers.reserveCapacity(2)
@@ -405,10 +408,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// Forgets a stream (finished, reset by the client or the connection closed).
     func endStream(_ id: UInt32) {
         guard let state = streams.removeValue(forKey: id) else { return }
-        if let method = state.started {  // Reset or closed.
-            server.metrics.grpc.handle(method, code: .cancelled)
-            observeHandling(method, since: state.startedAt)
-        }
+        countHandled(state, code: .cancelled)  // Reset or closed; finished calls were counted already.
         switch state.call {
         case .watch(let watch): server.closeWatchStream(watch.stream)
         case .observe(let observe): server.closeWatchStream(observe.stream)
