@@ -15,6 +15,9 @@ public struct SimDisk: Disk, Sendable {
     private var syncMarks: [Int] = []
     /// When set, the next append fails (an injected write error).
     public var failNextWrite = false
+    /// Whether the newest WAL segment has zeros past its end, as `FileDisk` writes them ahead of use: drawn
+    /// at the first crash and kept, so a tail torn in one crash is read in the same world after the next.
+    private var preallocates: Bool?
 
     enum Operation: Sendable {
         case append(String, [UInt8])
@@ -71,29 +74,67 @@ public struct SimDisk: Disk, Sendable {
     }
 
     /// Power loss: keeps the durable state and a random prefix of the volatile writes; the last kept
-    /// append may be cut short (a torn write). - Returns: bytes lost or torn, for the trace.
+    /// append may be torn: cut short, or kept whole with some of its sectors never written (zeros, as when
+    /// writing into preallocated space). On a disk that `preallocates`, a cut falls on a sector boundary and
+    /// the newest WAL segment may end in zeros. - Returns: bytes lost or torn, for the trace.
     public mutating func crash(prng: inout Prng, tornWrites: Bool) -> Int {
         // Half the time every unsynced write is gone; otherwise a random prefix of them reached the platter.
         let keep = volatile.isEmpty || prng.chance(Ratio(1, 2)) ? 0 : prng.int(below: volatile.count + 1)
+        if preallocates == nil { preallocates = prng.chance(Ratio(1, 2)) }
+        // Into preallocated space a write tears by whole sectors (each holds old zeros or new bytes).
+        let zeroTail = preallocates! && prng.chance(Ratio(3, 4))
         var lost = 0
         for k in 0..<volatile.count {
             if k < keep {
                 SimDisk.apply(volatile[k], to: &durable)
             } else if case .append(let name, let bytes) = volatile[k] {
                 if k == keep && tornWrites && !bytes.isEmpty && prng.chance(Ratio(1, 2)) {
-                    let cut = prng.int(below: bytes.count)
-                    SimDisk.apply(.append(name, Array(bytes[..<cut])), to: &durable)
-                    lost += bytes.count - cut
+                    if prng.chance(Ratio(1, 2)) {
+                        var cut = prng.int(below: bytes.count)
+                        if preallocates! {
+                            let start = durable[name]?.count ?? 0
+                            cut = max(0, (start + cut) / WALRecord.sectorSize * WALRecord.sectorSize - start)
+                        }
+                        SimDisk.apply(.append(name, Array(bytes[..<cut])), to: &durable)
+                        lost += bytes.count - cut
+                    } else {
+                        let start = durable[name]?.count ?? 0
+                        let torn = SimDisk.unwrittenSectors(bytes, at: start, prng: &prng)
+                        SimDisk.apply(.append(name, torn), to: &durable)
+                        lost += bytes.count
+                    }
                 } else {
                     lost += bytes.count
                 }
             }
+        }
+        if zeroTail, let newest = durable.keys.filter({ WAL.segmentSeq(ofFile: $0) != nil }).max() {
+            durable[newest]!.append(contentsOf: repeatElement(0, count: 1 + prng.int(below: 4096)))
         }
         volatile.removeAll()
         syncMarks.removeAll()
         current = durable
         failNextWrite = false
         return lost
+    }
+
+    /// `bytes` written at file offset `start` with at least one of the disk sectors it touches left unwritten:
+    /// that sector's part of the write reads as zeros.
+    static func unwrittenSectors(_ bytes: [UInt8], at start: Int, prng: inout Prng) -> [UInt8] {
+        let sector = WALRecord.sectorSize
+        var torn = bytes
+        var sectors: [Range<Int>] = []
+        var from = 0
+        while from < bytes.count {
+            let to = min(bytes.count, ((start + from) / sector + 1) * sector - start)
+            sectors.append(from..<to)
+            from = to
+        }
+        let lostOne = prng.int(below: sectors.count)
+        for (k, range) in sectors.enumerated() where k == lostOne || prng.chance(Ratio(1, 4)) {
+            for i in range { torn[i] = 0 }
+        }
+        return torn
     }
 
     /// Flips one bit of a durable byte in a WAL segment or snapshot file (bit rot).

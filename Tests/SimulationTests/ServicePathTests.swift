@@ -9,7 +9,9 @@ import Testing
     @Test("under all faults with 5 members every unary call goes through the service layer and its answer is checked")
     func sweep() {
         var stats = SimStats()
-        for seed in UInt64(100)...103 {  // 101 once found a joining member answering with cluster ID 0.
+        // 101 once found a joining member answering with cluster ID 0. Seeds after 103 run only until a learner
+        // has refused a call (one in eight runs or so has membership steps that leave one serving).
+        for seed in UInt64(100)...160 where seed <= 103 || stats.serviceRefusals == 0 {
             var options = SimOptions(seed: seed)
             options.members = 5
             let report = Simulator(options: options).run()

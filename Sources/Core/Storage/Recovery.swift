@@ -19,15 +19,16 @@ public struct Recovered: Sendable {
     public var wal: WAL
     /// Nothing was on disk: a member about to join an existing cluster, or a data dir never bootstrapped.
     public var isEmpty: Bool
-    /// Bytes cut off a torn final write, if any.
+    /// Bytes cut off a torn final write, if any (unused preallocated space cut off the end is not counted).
     public var tornBytesTruncated: Int
 }
 
 /// Rebuilds a member's durable state from its data directory (DESIGN.md, Storage).
 ///
 /// Rules: the newest snapshot must be valid; segments replay in order, a later entry at an index replacing
-/// the suffix from there; a torn tail of the last segment is truncated; any other checksum failure refuses
-/// to start, naming the file and offset. A committed record is never skipped silently.
+/// the suffix from there; a torn tail of the last segment, or unused preallocated space at its end, is
+/// truncated (`WALRecord.scan`); any other checksum failure refuses to start, naming the file and offset.
+/// A committed record is never skipped silently.
 public enum Recovery {
     public static func recover<D: Disk>(from disk: inout D) throws(RecoveryError) -> Recovered {
         let names = disk.fileNames()
@@ -55,12 +56,13 @@ public enum Recovery {
         var replay = Replay(compactedIndex: snapshot.meta.index, compactedTerm: snapshot.meta.term)
         var segments: [(seq: UInt64, maxIndex: LogIndex)] = []
         var torn = 0
+        var lastBytes = 0
         for (k, (name, seq)) in segmentNames.enumerated() {
             let bytes: [UInt8]
             do { bytes = try disk.read(name) } catch { throw .disk(error) }
             let scan = try WALRecord.scan(bytes, file: name, isLast: k == segmentNames.count - 1)
-            if scan.tornTail {
-                torn = bytes.count - scan.validBytes
+            if scan.tail != .none {
+                if scan.tail == .torn { torn = bytes.count - scan.validBytes }
                 do { try disk.truncate(name, size: scan.validBytes) } catch { throw .disk(error) }
             }
             var maxIndex = LogIndex.zero
@@ -69,9 +71,11 @@ public enum Recovery {
                 try replay.apply(record, file: name)
             }
             segments.append((seq, maxIndex))
+            lastBytes = scan.validBytes
         }
         let boot = try replay.finish(snapshot: snapshot)
-        return Recovered(boot: boot, wal: WAL(segments: segments), isEmpty: false, tornBytesTruncated: torn)
+        return Recovered(boot: boot, wal: WAL(segments: segments, currentBytes: lastBytes), isEmpty: false,
+                         tornBytesTruncated: torn)
     }
 }
 
@@ -103,6 +107,8 @@ struct Replay {
                 throw .inconsistent(reason: "\(file): snapshot \(index) is recorded but its file is missing")
             }
             entries.removeAll()  // Everything before an installed snapshot's marker is superseded by it.
+        case .padding:
+            break
         }
     }
 

@@ -2,16 +2,21 @@
 ///
 /// Layout in the data directory: `wal-<seq>.log` segments (a new one is cut at every snapshot, starting
 /// with a snapshot marker and the hard state) and `snap-<index>.snap` files. A segment is deleted once a
-/// durable snapshot covers every entry it holds.
+/// durable snapshot covers every entry it holds. Each batch ends on a 512-byte sector boundary (a padding
+/// record), which is what lets recovery tell a torn write from corruption (`WALRecord.scan`).
 public struct WAL: Sendable {
     /// Segments oldest first, with the highest entry index written to each. The last one is appended to.
     public private(set) var segments: [(seq: UInt64, maxIndex: LogIndex)]
+    /// Bytes written to the current segment.
+    public private(set) var currentBytes: Int
     private var writer = ByteWriter(capacity: 1 << 16)
     /// Batches written, for metrics.
     public private(set) var batchesWritten: UInt64 = 0
 
-    public init(segments: [(seq: UInt64, maxIndex: LogIndex)]) {
+    /// `currentBytes`: the last segment's size (its valid records, `Recovery` having cut any tail).
+    public init(segments: [(seq: UInt64, maxIndex: LogIndex)], currentBytes: Int = 0) {
         self.segments = segments.isEmpty ? [(0, .zero)] : segments
+        self.currentBytes = segments.isEmpty ? 0 : currentBytes
     }
 
     public static func segmentName(_ seq: UInt64) -> String { "wal-\(hex64(seq)).log" }
@@ -24,12 +29,16 @@ public struct WAL: Sendable {
     var currentName: String { WAL.segmentName(segments[segments.count - 1].seq) }
 
     /// Writes one batch and makes it durable: the snapshot file first (atomically, unless already written),
-    /// then the records.
+    /// then the records, padded to a sector boundary (`WALRecord.scan` reads a torn batch by its sectors).
+    /// A segment that does not end on one (written before padding, or by a restore) is left for a new one.
     public mutating func write<D: Disk>(_ batch: PersistBatch, to disk: inout D) throws(DiskError) {
         writer.reset()
+        if batch.snapshot != nil || currentBytes % WALRecord.sectorSize != 0 {
+            segments.append((segments[segments.count - 1].seq + 1, .zero))
+            currentBytes = 0
+        }
         if let snap = batch.snapshot {
             if !batch.snapshotFileWritten { try SnapshotCodec.save(snap, to: &disk) }
-            segments.append((segments[segments.count - 1].seq + 1, .zero))
             WALRecord.snapshotMarker(index: snap.meta.index, term: snap.meta.term, resetsLog: batch.snapshotResetsLog)
                 .encode(into: &writer)
         }
@@ -50,10 +59,22 @@ public struct WAL: Sendable {
         if let last = batch.entries.last, last.index > segments[segments.count - 1].maxIndex {
             segments[segments.count - 1].maxIndex = last.index
         }
+        WAL.pad(&writer, from: currentBytes)
         let name = currentName
         try disk.append(name, writer.bytes)
+        currentBytes += writer.count
         try disk.sync(name)
         batchesWritten += 1
+    }
+
+    /// Appends a padding record so that `start + writer.count` falls on a sector boundary.
+    static func pad(_ writer: inout ByteWriter, from start: Int) {
+        let sector = WALRecord.sectorSize
+        var fill = (sector - (start + writer.count) % sector) % sector
+        if fill == 0 { return }
+        if fill <= WALRecord.headerSize { fill += sector }
+        WALRecord.padding(payloadBytes: fill - WALRecord.headerSize).encode(into: &writer)
+        invariant((start + writer.count) % sector == 0, "a padded batch ends on a sector boundary")
     }
 
     /// Deletes segments and snapshot files made redundant by the durable snapshot at `index`.
@@ -86,6 +107,7 @@ public struct WAL: Sendable {
         }
         // After the entries, as in `write`: a torn first write never commits part of the initial membership.
         WALRecord.hardState(HardState(term: 1, vote: .none, commit: LogIndex(count))).encode(into: &writer)
+        pad(&writer, from: 0)
         let name = segmentName(0)
         try disk.append(name, writer.bytes)
         try disk.sync(name)

@@ -8,6 +8,9 @@ public enum WALRecord: Equatable, Sendable {
     case entry(Entry)
     /// A snapshot saved at (index, term). `resetsLog`: it came from the leader and replaces every entry.
     case snapshotMarker(index: LogIndex, term: Term, resetsLog: Bool)
+    /// Fill that ends a batch on a sector boundary (`WAL.write`): this many payload bytes (a tag, then 0xFF),
+    /// so a sector is never shared by two batches and never ends in zeros.
+    case padding(payloadBytes: Int)
 
     static let headerSize = 12
     /// Largest record payload we will read back (bounds allocation on a corrupt length).
@@ -36,6 +39,10 @@ public enum WALRecord: Equatable, Sendable {
             writer.u64(index.value)
             writer.u64(term.value)
             writer.bool(resetsLog)
+        case .padding(let payloadBytes):
+            invariant(payloadBytes >= 1, "padding holds at least its tag")
+            writer.u8(4)
+            for _ in 1..<payloadBytes { writer.u8(0xFF) }
         }
         let payloadStart = start + WALRecord.headerSize
         let length = writer.count - payloadStart
@@ -64,6 +71,9 @@ public enum WALRecord: Equatable, Sendable {
         case 3:
             record = .snapshotMarker(index: LogIndex(try reader.u64()), term: Term(try reader.u64()),
                                      resetsLog: try reader.bool())
+        case 4:
+            while !reader.isAtEnd { _ = try reader.u8() }
+            record = .padding(payloadBytes: payload.count)
         default:
             throw .badTag(offset: offset, tag: tag)
         }
@@ -74,25 +84,59 @@ public enum WALRecord: Equatable, Sendable {
 
 /// What scanning one segment found.
 struct SegmentScan {
+    /// How the segment ends after its last valid record.
+    enum Tail: Equatable {
+        /// The file ends with that record.
+        case none
+        /// Only zeros follow: space preallocated and never written (`FileDisk` grows segments ahead of use).
+        case zeros
+        /// A write a crash cut short or left with unwritten sectors.
+        case torn
+    }
+
     var records: [WALRecord] = []
-    /// Bytes of valid records; a torn tail starts here.
+    /// Bytes of valid records; whatever tail there is starts here.
     var validBytes = 0
-    var tornTail = false
+    var tail = Tail.none
 }
 
 extension WALRecord {
-    /// Reads every record of a segment. A record that runs past the end, or an all-zero tail, is a torn
-    /// tail when `isLast`; anything else that fails its checksum is corruption.
+    /// The unit a disk writes whole: a crash leaves each one old or new, never mixed.
+    public static let sectorSize = 512
+
+    /// Reads every record of a segment. On the last segment (`isLast`), a tail that is only zeros is unused
+    /// preallocated space, and a record that runs past the end, or fails a check while a whole sector it
+    /// touches is zeros, is a torn write; both are cut. Anything else that fails a check is corruption.
+    ///
+    /// The zero-sector rule is what a torn write into preallocated space looks like: writeback reaches the
+    /// disk a sector at a time in any order, so a crash can keep the end of a write and lose its start.
+    /// `WAL.write` pads every batch to a sector boundary with non-zero fill, so a lost sector of a batch reads
+    /// as a whole sector of zeros, while an intact record shows one only when it holds 512 zero bytes
+    /// itself. A record of the last segment that does, with a flipped bit, is taken for torn (etcd's WAL
+    /// decoder makes the same call, on any zero chunk of a record).
     static func scan(_ bytes: [UInt8], file: String, isLast: Bool) throws(RecoveryError) -> SegmentScan {
         var scan = SegmentScan()
         var offset = 0
+        func tornOrCorrupt(_ reason: String, zeroSectorIn range: Range<Int>) throws(RecoveryError) {
+            guard isLast && hasZeroSector(bytes, range) else {
+                throw .corrupt(file: file, offset: offset, reason: reason)
+            }
+            scan.tail = .torn
+        }
         while offset < bytes.count {
             let remaining = bytes.count - offset
-            if remaining < headerSize || bytes[offset...].allSatisfy({ $0 == 0 }) {
+            if bytes[offset...].allSatisfy({ $0 == 0 }) {
                 guard isLast else {
                     throw .corrupt(file: file, offset: offset, reason: "truncated record in a sealed segment")
                 }
-                scan.tornTail = true
+                scan.tail = .zeros
+                break
+            }
+            if remaining < headerSize {
+                guard isLast else {
+                    throw .corrupt(file: file, offset: offset, reason: "truncated record in a sealed segment")
+                }
+                scan.tail = .torn
                 break
             }
             var header = ByteReader(bytes[offset..<(offset + headerSize)])
@@ -101,8 +145,9 @@ extension WALRecord {
             let headerCRC = try! header.u32()
             let actualHeaderCRC = CRC32C.checksum(bytes[offset..<(offset + 8)])
             if headerCRC != actualHeaderCRC {
-                throw .corrupt(file: file, offset: offset, reason: "header checksum mismatch: expected "
-                               + "\(hex32(headerCRC)), found \(hex32(actualHeaderCRC))")
+                try tornOrCorrupt("header checksum mismatch: expected \(hex32(headerCRC)), found "
+                                  + hex32(actualHeaderCRC), zeroSectorIn: offset..<(offset + headerSize))
+                break
             }
             if length > payloadBytesMax {
                 throw .corrupt(file: file, offset: offset, reason: "record length \(length) over limit")
@@ -111,23 +156,36 @@ extension WALRecord {
                 guard isLast else {
                     throw .corrupt(file: file, offset: offset, reason: "record past end of a sealed segment")
                 }
-                scan.tornTail = true
+                scan.tail = .torn
                 break
             }
-            let payload = bytes[(offset + headerSize)..<(offset + headerSize + length)]
+            let end = offset + headerSize + length
+            let payload = bytes[(offset + headerSize)..<end]
             let actual = CRC32C.checksum(payload)
             if actual != payloadCRC {
-                throw .corrupt(file: file, offset: offset, reason: "payload checksum mismatch: expected "
-                               + "\(hex32(payloadCRC)), found \(hex32(actual))")
+                try tornOrCorrupt("payload checksum mismatch: expected \(hex32(payloadCRC)), found \(hex32(actual))",
+                                  zeroSectorIn: offset..<end)
+                break
             }
             do {
                 scan.records.append(try decodePayload(payload, at: offset))
             } catch {
                 throw .corrupt(file: file, offset: offset, reason: "undecodable record: \(error)")
             }
-            offset += headerSize + length
+            offset = end
             scan.validBytes = offset
         }
         return scan
+    }
+
+    /// Whether a sector that `range` touches is all zeros (a sector the file ends in: its part in the file).
+    static func hasZeroSector(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        var start = range.lowerBound / sectorSize * sectorSize
+        while start < range.upperBound && start < bytes.count {
+            let end = min(bytes.count, start + sectorSize)
+            if bytes[start..<end].allSatisfy({ $0 == 0 }) { return true }
+            start = end
+        }
+        return false
     }
 }
