@@ -154,6 +154,7 @@ long ckeel_sendv(int fd, const struct iovec *vectors, int count) {
 int ckeel_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
 int ckeel_open_write(const char *path) { return open(path, O_WRONLY | O_CLOEXEC); }
 int ckeel_open_append(const char *path) { return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644); }
+int ckeel_open_create(const char *path) { return open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644); }
 int ckeel_open_truncate(const char *path) { return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }
 int ckeel_open_directory(const char *path) { return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
 int ckeel_mkdir(const char *path) { return mkdir(path, 0700); }

@@ -9,6 +9,13 @@ public protocol DiskWorker: SendableMetatype {
     /// Carries out `jobs` in order and appends what completed to `completions`. Called on the disk thread
     /// with everything queued since the last call (group commit: one sync for the whole group).
     mutating func perform(_ jobs: [Job], into completions: inout [Completion])
+    /// Work that no completion waits for, done after a group's completions were reported (and before the
+    /// next group): `WALWorker` grows the segment ahead of use here.
+    mutating func afterReport()
+}
+
+extension DiskWorker {
+    public mutating func afterReport() {}
 }
 
 /// A background thread that takes jobs from the loop, performs them in groups and reports completions.
@@ -130,6 +137,7 @@ private final class DiskQueues<Job: Sendable, Completion: Sendable>: Sendable {
                 completions.removeAll(keepingCapacity: true)
                 wake()
             }
+            worker.afterReport()
         }
         queues.withLock { $0.stopped = true }
     }
@@ -232,6 +240,11 @@ public struct WALWorker: DiskWorker {
             failure = error
         }
         groupCount += 1
+    }
+
+    /// Grows the current segment ahead of the next group's writes (`FileDisk.preallocateAhead`).
+    public mutating func afterReport() {
+        if failure == nil { disk.preallocateAhead() }
     }
 
     static func monotonicMicroseconds() -> UInt64 {

@@ -234,6 +234,11 @@ enum Syscall {
         OwnedFD(taking: try blocking("open(O_APPEND)") { path.withCString { ckeel_open_append($0) } })
     }
 
+    /// `open(2)` with `O_WRONLY | O_CREAT`, mode 0644: a file written with `pwrite` at offsets of our own.
+    static func openForWritingAt(_ path: String) throws(Errno) -> OwnedFD {
+        OwnedFD(taking: try blocking("open(O_CREAT)") { path.withCString { ckeel_open_create($0) } })
+    }
+
     /// `open(2)` with `O_WRONLY | O_CREAT | O_TRUNC`, mode 0644.
     static func openTruncating(_ path: String) throws(Errno) -> OwnedFD {
         OwnedFD(taking: try blocking("open(O_TRUNC)") { path.withCString { ckeel_open_truncate($0) } })
@@ -302,6 +307,14 @@ enum Syscall {
         while done < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[done...])
             done += try blocking("write") { Glibc.write(fd, rest.baseAddress, rest.count) }
+        }
+    }
+
+    /// `pwrite(2)` at `offset` until every byte is written.
+    static func pwriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, offset: Int) throws(Errno) {
+        var done = 0
+        while done < bytes.count {
+            done += try pwrite(fd, UnsafeRawBufferPointer(rebasing: bytes[done...]), offset: offset + done)
         }
     }
 

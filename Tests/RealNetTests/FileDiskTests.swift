@@ -176,7 +176,8 @@ import Testing
 
         let segment = WAL.segmentName(0)
         let size = try reopened.read(segment).count
-        try reopened.truncate(segment, size: size - 3)
+        // The last batch fills the last sector (records, then padding): cut it inside its first record.
+        try reopened.truncate(segment, size: size - WALRecord.sectorSize + 20)
         var torn = try FileDisk(directory: directory.path)
         let afterTear = try Recovery.recover(from: &torn)
         #expect(afterTear.tornBytesTruncated > 0)
@@ -244,5 +245,99 @@ import Testing
         thread.takeCompletions(into: &done)
         #expect(done == Array(0..<100))
         #expect(groups.current < 100)
+    }
+}
+
+@Suite struct FileDiskPreallocationTests {
+    func entries(_ range: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
+        range.map { Entry(term: Term(term), index: LogIndex($0), data: [UInt8](repeating: UInt8(truncatingIfNeeded: $0) | 1, count: 300)) }
+    }
+
+    func fileSize(_ path: String) -> Int {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int(status.st_size) : -1
+    }
+
+    @Test("a segment grows by zeros ahead of its end, batches land at the end, recovery cuts the zeros")
+    func growsAhead() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var disk = try FileDisk(directory: directory.path, preallocationBytes: 64 << 10)
+        try WAL.bootstrap(members: [(1, [])], on: &disk)
+        var wal = try Recovery.recover(from: &disk).wal
+        let segment = WAL.segmentName(0)
+        let path = directory.path + "/" + segment
+        try wal.write(PersistBatch(seq: 1, hardState: HardState(term: 2), snapshot: nil,
+                                   entries: entries(2...3, term: 2)), to: &disk)
+        let written = fileSize(path)
+        disk.preallocateAhead()
+        #expect(fileSize(path) == written + (64 << 10))
+        disk.preallocateAhead()
+        #expect(fileSize(path) == written + (64 << 10), "more than half a chunk is still ahead")
+        var seq: UInt64 = 2
+        for first in stride(from: UInt64(4), through: 400, by: 4) {
+            try wal.write(PersistBatch(seq: seq, hardState: HardState(term: 2, commit: LogIndex(first)),
+                                       snapshot: nil, entries: entries(first...(first + 3), term: 2)), to: &disk)
+            disk.preallocateAhead()
+            seq += 1
+        }
+        let bytes = try disk.read(segment)
+        #expect(bytes.count % (64 << 10) == written % (64 << 10), "grown only by whole chunks")
+        #expect(bytes.last == 0)
+
+        var reopened = try FileDisk(directory: directory.path)
+        let recovered = try Recovery.recover(from: &reopened)
+        #expect(recovered.boot.entries.map(\.index.value) == Array(1...403))
+        #expect(recovered.boot.hardState.commit == LogIndex(400))
+        #expect(recovered.tornBytesTruncated == 0, "unused space is not a torn write")
+        let cut = fileSize(path)
+        #expect(cut < bytes.count && bytes[cut...].allSatisfy { $0 == 0 })
+
+        // Appending again after the cut continues at the end, and recovers whole.
+        var wal2 = recovered.wal
+        try wal2.write(PersistBatch(seq: 1, hardState: HardState(term: 2, commit: LogIndex(404)), snapshot: nil,
+                                    entries: entries(404...404, term: 2)), to: &reopened)
+        reopened.preallocateAhead()
+        var third = try FileDisk(directory: directory.path)
+        #expect(try Recovery.recover(from: &third).boot.entries.count == 404)
+    }
+
+    @Test("a segment left for the next is cut to its last record and synced first; a sealed segment has no zeros")
+    func sealsOnCut() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var disk = try FileDisk(directory: directory.path, preallocationBytes: 64 << 10)
+        try WAL.bootstrap(members: [(1, [])], on: &disk)
+        var wal = try Recovery.recover(from: &disk).wal
+        try wal.write(PersistBatch(seq: 1, hardState: HardState(term: 2), snapshot: nil,
+                                   entries: entries(2...5, term: 2)), to: &disk)
+        let firstEnd = fileSize(directory.path + "/" + WAL.segmentName(0))
+        disk.preallocateAhead()
+        let syncs = disk.syncCount
+        let snapshot = Snapshot(meta: SnapshotMeta(index: LogIndex(3), term: Term(2), conf: ConfState(voters: [1])),
+                                data: [1, 2, 3])
+        try wal.write(PersistBatch(seq: 2, hardState: HardState(term: 2, commit: LogIndex(5)), snapshot: snapshot,
+                                   entries: entries(6...7, term: 2)), to: &disk)
+        #expect(wal.segments.count == 2)
+        #expect(fileSize(directory.path + "/" + WAL.segmentName(0)) == firstEnd, "the old segment was cut")
+        #expect(disk.syncCount > syncs, "and synced before the new one was written")
+        disk.preallocateAhead()
+        #expect(fileSize(directory.path + "/" + WAL.segmentName(1)) > 64 << 10 - 1)
+
+        var reopened = try FileDisk(directory: directory.path)
+        let recovered = try Recovery.recover(from: &reopened)
+        #expect(recovered.boot.entries.map(\.index.value) == [4, 5, 6, 7])
+        #expect(recovered.tornBytesTruncated == 0)
+    }
+
+    @Test("without preallocation a segment is appended to and never holds zeros")
+    func off() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var disk = try FileDisk(directory: directory.path, preallocationBytes: 0)
+        try WAL.bootstrap(members: [(1, [])], on: &disk)
+        let size = fileSize(directory.path + "/" + WAL.segmentName(0))
+        disk.preallocateAhead()
+        #expect(fileSize(directory.path + "/" + WAL.segmentName(0)) == size)
     }
 }

@@ -69,6 +69,8 @@ int ckeel_open_read(const char *path);
 int ckeel_open_write(const char *path);
 /// open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644).
 int ckeel_open_append(const char *path);
+/// open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644): written at explicit offsets (pwrite).
+int ckeel_open_create(const char *path);
 /// open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644).
 int ckeel_open_truncate(const char *path);
 /// open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC): a directory handle to fsync.
