@@ -15,17 +15,16 @@ public struct AppliedRequests: Sendable, Equatable {
     private var order: [Key] = []
     private var head = 0
     /// The same keys in an open-addressing table (linear probing, deletion by backward shift), a power of two
-    /// at least twice `capacity` long: a member check hashes two words, where a `Set` ran SipHash on every
-    /// applied entry twice (insert and evict). Never iterated, so its layout decides nothing.
+    /// at least twice as long as the keys held (it doubles as they come, so a new window costs no more than
+    /// what it holds): a member check hashes two words, where a `Set` ran SipHash on every applied entry
+    /// twice (insert and evict). Never iterated, so its layout decides nothing.
     private var slots: [Key?]
     private var members = 0
 
     public init(capacity: Int = 16_384) {
         invariant(capacity > 0, "the window needs room")
         self.capacity = capacity
-        var size = 16
-        while size < 2 * capacity { size *= 2 }
-        slots = [Key?](repeating: nil, count: size)
+        slots = [Key?](repeating: nil, count: 16)
     }
 
     public var count: Int { members }
@@ -63,6 +62,7 @@ public struct AppliedRequests: Sendable, Equatable {
 
     /// Adds `key` unless present. - Returns: whether it was added.
     private mutating func add(_ key: Key) -> Bool {
+        if 2 * (members + 1) > slots.count { grow() }
         let mask = slots.count - 1
         var slot = home(key)
         while let held = slots[slot] {
@@ -72,6 +72,14 @@ public struct AppliedRequests: Sendable, Equatable {
         slots[slot] = key
         members += 1
         return true
+    }
+
+    /// Doubles the table, placing every key again.
+    private mutating func grow() {
+        let old = slots
+        slots = [Key?](repeating: nil, count: 2 * old.count)
+        members = 0
+        for case let key? in old { _ = add(key) }
     }
 
     /// Removes `key` (present), shifting back the entries of its probe run so no lookup stops short.
