@@ -18,7 +18,7 @@ extension FileDisk {
     /// on disk by the next group's `fdatasync` or nearly. A failure only ends the growing: appends still
     /// write past the end as any file does, and a full disk fails them as before.
     public func preallocateAhead() {
-        guard appendPreallocates, !growthStopped, let fd = appendDescriptor,
+        guard appendPreallocates, !growthStopped, let fd = openAppendFD,
               allocatedEnd - appendOffset < preallocationBytes / 2 else { return }
         let start = allocatedEnd
         var written = 0
@@ -40,7 +40,7 @@ extension FileDisk {
     /// Before leaving a WAL segment for another file: cuts it to its last record (a sealed segment has no
     /// zeros past its end) and makes it durable, so it is whole on disk before the next one gets a byte.
     func sealAppendFile() throws(DiskError) {
-        guard let name = appendName, name.hasPrefix(FileDisk.walPrefix), let fd = appendDescriptor else { return }
+        guard let name = appendName, name.hasPrefix(FileDisk.walPrefix), let fd = openAppendFD else { return }
         do {
             if appendPreallocates, try Syscall.fileSize(fd) != appendOffset {
                 try Syscall.truncate(fd, size: appendOffset)

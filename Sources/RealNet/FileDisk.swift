@@ -32,7 +32,7 @@ public final class FileDisk: Disk {
     private(set) var appendName: String?
     private var appendFD: OwnedFD?
     /// The append file's descriptor, if one is open.
-    var appendDescriptor: Int32? { appendFD?.rawValue }
+    var openAppendFD: Int32? { appendFD?.rawValue }
     /// Whether the append file is written with `pwrite` at `appendOffset` and grown ahead by
     /// `preallocationBytes` of zeros (a WAL segment), rather than with `O_APPEND`.
     var appendPreallocates = false

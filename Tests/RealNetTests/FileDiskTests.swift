@@ -253,6 +253,13 @@ import Testing
         range.map { Entry(term: Term(term), index: LogIndex($0), data: [UInt8](repeating: UInt8(truncatingIfNeeded: $0) | 1, count: 300)) }
     }
 
+    /// A one-member WAL bootstrapped in `directory` and recovered, ready to write.
+    func bootstrapped(_ directory: TemporaryDirectory, preallocationBytes: Int) throws -> (FileDisk, WAL) {
+        var disk = try FileDisk(directory: directory.path, preallocationBytes: preallocationBytes)
+        try WAL.bootstrap(members: [(1, [])], on: &disk)
+        return (disk, try Recovery.recover(from: &disk).wal)
+    }
+
     func fileSize(_ path: String) -> Int {
         var status = stat()
         return stat(path, &status) == 0 ? Int(status.st_size) : -1
@@ -262,9 +269,7 @@ import Testing
     func growsAhead() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        var disk = try FileDisk(directory: directory.path, preallocationBytes: 64 << 10)
-        try WAL.bootstrap(members: [(1, [])], on: &disk)
-        var wal = try Recovery.recover(from: &disk).wal
+        var (disk, wal) = try bootstrapped(directory, preallocationBytes: 64 << 10)
         let segment = WAL.segmentName(0)
         let path = directory.path + "/" + segment
         try wal.write(PersistBatch(seq: 1, hardState: HardState(term: 2), snapshot: nil,
@@ -306,9 +311,7 @@ import Testing
     func sealsOnCut() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        var disk = try FileDisk(directory: directory.path, preallocationBytes: 64 << 10)
-        try WAL.bootstrap(members: [(1, [])], on: &disk)
-        var wal = try Recovery.recover(from: &disk).wal
+        var (disk, wal) = try bootstrapped(directory, preallocationBytes: 64 << 10)
         try wal.write(PersistBatch(seq: 1, hardState: HardState(term: 2), snapshot: nil,
                                    entries: entries(2...5, term: 2)), to: &disk)
         let firstEnd = fileSize(directory.path + "/" + WAL.segmentName(0))
