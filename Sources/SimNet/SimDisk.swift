@@ -89,16 +89,15 @@ public struct SimDisk: Disk, Sendable {
                 SimDisk.apply(volatile[k], to: &durable)
             } else if case .append(let name, let bytes) = volatile[k] {
                 if k == keep && tornWrites && !bytes.isEmpty && prng.chance(Ratio(1, 2)) {
+                    let start = durable[name]?.count ?? 0  // The write's offset in its file.
                     if prng.chance(Ratio(1, 2)) {
                         var cut = prng.int(below: bytes.count)
                         if preallocates! {
-                            let start = durable[name]?.count ?? 0
                             cut = max(0, (start + cut) / WALRecord.sectorSize * WALRecord.sectorSize - start)
                         }
                         SimDisk.apply(.append(name, Array(bytes[..<cut])), to: &durable)
                         lost += bytes.count - cut
                     } else {
-                        let start = durable[name]?.count ?? 0
                         let torn = SimDisk.unwrittenSectors(bytes, at: start, prng: &prng)
                         SimDisk.apply(.append(name, torn), to: &durable)
                         lost += bytes.count

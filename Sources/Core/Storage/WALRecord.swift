@@ -42,7 +42,7 @@ public enum WALRecord: Equatable, Sendable {
         case .padding(let payloadBytes):
             invariant(payloadBytes >= 1, "padding holds at least its tag")
             writer.u8(4)
-            for _ in 1..<payloadBytes { writer.u8(0xFF) }
+            writer.bytes.append(contentsOf: repeatElement(0xFF, count: payloadBytes - 1))
         }
         let payloadStart = start + WALRecord.headerSize
         let length = writer.count - payloadStart
