@@ -23,6 +23,11 @@ public struct GRPCMessageReader: Sendable {
     var bufferedBytes: Int { buffer.count - start }
 
     public mutating func append(_ bytes: [UInt8]) {
+        if start == buffer.count && buffer.capacity < bytes.count {
+            buffer = bytes  // Nothing buffered and no room: take the frame's array as it is, no copy.
+            start = 0
+            return
+        }
         if start > 0 && start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0

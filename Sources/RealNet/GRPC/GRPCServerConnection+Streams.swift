@@ -7,7 +7,7 @@ extension GRPCServerConnection {
     /// Opens a Replica watch stream for the call and handles its first request.
     func startWatch(_ id: UInt32, first: ArraySlice<UInt8>, reader: GRPCMessageReader) {
         let stream = server.openWatchStream(for: self, tag: Int(id), auth: streams[id]?.auth)
-        streams[id]?.call = .watch(WatchCall(reader: reader, stream: stream))
+        streams.update(id) { $0.call = .watch(WatchCall(reader: reader, stream: stream)) }
         sendResponseHeadersIfNeeded(id)  // etcd's watch stream sends its headers at once.
         watchRequest(first, on: id, stream: stream)
         readWatchRequests(id)
@@ -16,15 +16,15 @@ extension GRPCServerConnection {
     /// Handles every whole request message buffered on a watch stream.
     func readWatchRequests(_ id: UInt32) {
         while case .watch(var watch)? = streams[id]?.call {
-            streams[id]?.call = .finishing
+            streams.update(id) { $0.call = .finishing }
             let next: ArraySlice<UInt8>?
             do throws(RPCError) {
                 next = try watch.reader.next()
             } catch {
-                streams[id]?.call = .watch(watch)
+                streams.update(id) { $0.call = .watch(watch) }
                 return finish(id, error)
             }
-            streams[id]?.call = .watch(watch)
+            streams.update(id) { $0.call = .watch(watch) }
             guard let request = next else { return }
             server.metrics.grpcReceivedBytes += UInt64(request.count)
             countMessage(sent: false, on: id)
@@ -83,7 +83,7 @@ extension GRPCServerConnection {
             }
             if !watch.blocked && isBackedUp(id) {
                 watch.blocked = true  // A slow reader: the Replica keeps its events (bounded) until it drains.
-                streams[id]?.call = .watch(watch)
+                streams.update(id) { $0.call = .watch(watch) }
                 server.enqueue(.watch(.flowControl(watch.stream, blocked: true)))
             }
             flushSoon()
@@ -103,7 +103,7 @@ extension GRPCServerConnection {
     func resumeWatch(_ id: UInt32) {
         guard case .watch(var watch)? = streams[id]?.call, watch.blocked, !isBackedUp(id) else { return }
         watch.blocked = false
-        streams[id]?.call = .watch(watch)
+        streams.update(id) { $0.call = .watch(watch) }
         server.enqueue(.watch(.flowControl(watch.stream, blocked: false)))
     }
 
@@ -117,15 +117,15 @@ extension GRPCServerConnection {
     /// Handles every whole request message buffered on a keep-alive stream.
     func readKeepAlives(_ id: UInt32) {
         while case .keepAlive(var call)? = streams[id]?.call {
-            streams[id]?.call = .finishing
+            streams.update(id) { $0.call = .finishing }
             let next: ArraySlice<UInt8>?
             do throws(RPCError) {
                 next = try call.reader.next()
             } catch {
-                streams[id]?.call = .keepAlive(call)
+                streams.update(id) { $0.call = .keepAlive(call) }
                 return finish(id, error)
             }
-            streams[id]?.call = .keepAlive(call)
+            streams.update(id) { $0.call = .keepAlive(call) }
             guard let request = next else { return }
             server.metrics.grpcReceivedBytes += UInt64(request.count)
             countMessage(sent: false, on: id)
@@ -143,7 +143,7 @@ extension GRPCServerConnection {
         }
         guard case .keepAlive(var call)? = streams[id]?.call else { return }
         call.outstanding += 1
-        streams[id]?.call = .keepAlive(call)
+        streams.update(id) { $0.call = .keepAlive(call) }
         server.submit(.leaseKeepAlive(lease), caller: self, tag: Int(id), endpoint: .leaseKeepAlive, auth: nil)
     }
 
@@ -152,7 +152,7 @@ extension GRPCServerConnection {
     /// Observe: a watch on the election's keys; each change that moves the leader sends it.
     func startObserve(_ id: UInt32, name: [UInt8]) {
         let stream = server.openWatchStream(for: self, tag: Int(id), auth: streams[id]?.auth)
-        streams[id]?.call = .observe(ObserveCall(name: name, stream: stream))
+        streams.update(id) { $0.call = .observe(ObserveCall(name: name, stream: stream)) }
         server.step(.watch(.create(stream, Replica.observeWatch(name: name))))
         sendObservedLeader(id)
     }
@@ -163,7 +163,7 @@ extension GRPCServerConnection {
             return
         }
         observe.lastLeader = leader
-        streams[id]?.call = .observe(observe)
+        streams.update(id) { $0.call = .observe(observe) }
         sendMessage(.leader(leader, server.header(revision: server.replica.store.currentRevision)), on: id)
         flushSoon()
     }
@@ -173,7 +173,7 @@ extension GRPCServerConnection {
     /// Snapshot: the state in 32 KiB messages, each with the bytes still to come, then OK. The file (etcd's
     /// format: bbolt database, SHA-256) is built on the snapshot thread; a stream reset meanwhile gets nothing.
     func sendSnapshot(_ id: UInt32) {
-        streams[id]?.call = .finishing
+        streams.update(id) { $0.call = .finishing }
         server.buildEtcdSnapshot { [weak self] bytes in
             guard let self, isOpen, streams[id] != nil else { return }
             sendSnapshot(bytes, on: id)
@@ -211,7 +211,7 @@ extension GRPCServerConnection {
             sendEncodedMessage(on: id)
             return finish(id, nil)
         }
-        streams[id]?.call = .healthWatch
+        streams.update(id) { $0.call = .healthWatch }
         writer.reset()
         ProtobufEncoder.encodeHealth(status: known ? 1 : 3, into: &writer)  // SERVING, SERVICE_UNKNOWN
         sendEncodedMessage(on: id)

@@ -17,7 +17,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     unowned let server: Server
     weak var connection: Connection?
     var http2: HTTP2ServerConnection
-    var streams: [UInt32: GRPCStreamState] = [:]
+    var streams = StreamTable<GRPCStreamState>()
     var events: [HTTP2Event] = []
     var writer = ProtobufWriter(capacity: 4096)
     var message: [UInt8] = []
@@ -157,12 +157,12 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         }
         if let timeout {
             guard let milliseconds = GRPCTimeout.milliseconds(timeout) else {
-                streams[id] = state
+                streams.insert(state, id: id)
                 return finish(id, RPCError(code: .internal, message: "malformed grpc-timeout: \(timeout)"))
             }
             state.deadline = Server.monotonicMilliseconds() + milliseconds
         }
-        streams[id] = state
+        streams.insert(state, id: id)
         guard method == "POST" else {
             return finish(id, RPCError(code: .internal, message: "invalid gRPC request method \"\(method)\""))
         }
@@ -171,7 +171,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             finish(id, error)
         case .success(let grpcMethod):
             let reader = GRPCMessageReader(messageBytesMax: messageBytesMax, encoding: encoding)
-            streams[id]?.call = .awaitingRequest(grpcMethod, reader)
+            streams.update(id) { $0.call = .awaitingRequest(grpcMethod, reader) }
             if endStream { clientFinished(id) }
         }
     }
@@ -181,11 +181,11 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         guard let state = streams[id] else { return }
         switch state.call {
         case .awaitingRequest(let method, var reader):
-            streams[id]?.call = .finishing  // Not holding a second reference while the reader mutates.
+            streams.update(id) { $0.call = .finishing }  // Not holding a second reference while the reader mutates.
             reader.append(bytes)
             do throws(RPCError) {
                 guard let request = try reader.next() else {
-                    streams[id]?.call = .awaitingRequest(method, reader)
+                    streams.update(id) { $0.call = .awaitingRequest(method, reader) }
                     return
                 }
                 start(method, request: request, reader: reader, on: id)
@@ -193,14 +193,14 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
                 finish(id, error)
             }
         case .watch(var watch):
-            streams[id]?.call = .finishing
+            streams.update(id) { $0.call = .finishing }
             watch.reader.append(bytes)
-            streams[id]?.call = .watch(watch)
+            streams.update(id) { $0.call = .watch(watch) }
             readWatchRequests(id)
         case .keepAlive(var keepAlive):
-            streams[id]?.call = .finishing
+            streams.update(id) { $0.call = .finishing }
             keepAlive.reader.append(bytes)
-            streams[id]?.call = .keepAlive(keepAlive)
+            streams.update(id) { $0.call = .keepAlive(keepAlive) }
             readKeepAlives(id)
         case .unary, .observe, .healthWatch, .finishing:
             break  // A unary call's extra messages are ignored; its answer is on the way.
@@ -215,7 +215,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             finish(id, RPCError(code: .internal, message: "grpc: error while receiving request: EOF"))
         case .keepAlive(var keepAlive):
             keepAlive.clientDone = true
-            streams[id]?.call = .keepAlive(keepAlive)
+            streams.update(id) { $0.call = .keepAlive(keepAlive) }
             if keepAlive.outstanding == 0 { finish(id, nil) }
         case .unary, .watch, .observe, .healthWatch, .finishing:
             break  // etcd keeps a watch open after the client's half-close, until the client cancels.
@@ -245,7 +245,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             case .watch:
                 return startWatch(id, first: request, reader: reader)
             case .leaseKeepAlive:
-                streams[id]?.call = .keepAlive(KeepAliveCall(reader: reader))
+                streams.update(id) { $0.call = .keepAlive(KeepAliveCall(reader: reader)) }
                 keepAlive(request, on: id)
                 return readKeepAlives(id)
             default:
@@ -273,7 +273,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
                 sendSnapshot(id)
             case .observe(let name): startObserve(id, name: name)
             default:
-                streams[id]?.call = .unary(endpoint)
+                streams.update(id) { $0.call = .unary(endpoint) }
                 server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id), auth: streams[id]?.auth)
             }
         }
@@ -283,8 +283,8 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     /// `method` is its index in `GRPCMethod.paths`.
     func countStarted(_ method: Int, on id: UInt32) {
         server.metrics.grpc.start(method)
-        streams[id]?.started = method
-        if server.config.metricsExtensive { streams[id]?.startedAt = EventLoop.monotonicNanoseconds() }
+        streams.update(id) { $0.started = method }
+        if server.config.metricsExtensive { streams.update(id) { $0.startedAt = EventLoop.monotonicNanoseconds() } }
     }
 
     /// --metrics extensive: the call's time from start to its status, in grpc_server_handling_seconds.
@@ -319,7 +319,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             sendUnaryAnswer(response, on: id, state: state)
         case .keepAlive(var keepAlive):
             keepAlive.outstanding -= 1
-            streams[id]?.call = .keepAlive(keepAlive)
+            streams.update(id) { $0.call = .keepAlive(keepAlive) }
             if case .error(let error) = response { return finish(id, error) }
             sendMessage(response, on: id)
             if keepAlive.clientDone && keepAlive.outstanding == 0 { finish(id, nil) }
@@ -374,7 +374,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
 
     func sendResponseHeadersIfNeeded(_ id: UInt32) {
         guard streams[id]?.headersSent == false else { return }
-        streams[id]?.headersSent = true
+        streams.update(id) { $0.headersSent = true }
         http2.sendHeaders(Self.responseHeaders, stream: id, endStream: false)
     }
 
@@ -385,7 +385,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     func finish(_ id: UInt32, _ error: RPCError?) {
         guard let state = streams[id] else { return }
         countHandled(state, code: error?.code ?? .ok)
-        streams[id]?.started = nil
+        streams.update(id) { $0.started = nil }
         var trailers: [HPACKHeader] = []
         if state.headersSent {
             trailers.reserveCapacity(2)

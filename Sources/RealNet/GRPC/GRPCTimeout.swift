@@ -2,7 +2,7 @@
 enum GRPCTimeout {
     /// The timeout in milliseconds (sub-millisecond timeouts round up to 1), or nil when malformed.
     static func milliseconds(_ value: String) -> UInt64? {
-        let bytes = Array(value.utf8)
+        let bytes = value.utf8  // Read in place: no copy per call.
         guard bytes.count >= 2, bytes.count <= 9, let unit = bytes.last else { return nil }
         var amount: UInt64 = 0
         for byte in bytes.dropLast() {

@@ -14,6 +14,8 @@ public struct HPACKDecoder: Sendable {
     public var stringBytesMax: Int { headerListBytesMax }
     /// Set when `setTableSizeMax` went below the table's capacity: the next block must open with an update.
     private var sizeUpdateRequired = false
+    /// Fields a block usually holds (a gRPC request has 8 to 10): the decoded list starts with room for them.
+    static let typicalFieldCount = 12
     /// Reused for Huffman-decoded strings.
     private var scratch: [UInt8] = []
 
@@ -60,6 +62,7 @@ public struct HPACKDecoder: Sendable {
             }
         }
         var headers: [HPACKHeader] = []
+        headers.reserveCapacity(HPACKDecoder.typicalFieldCount)  // One allocation, not one per doubling.
         var position = block.startIndex
         var listSize = 0
         var fieldSeen = false

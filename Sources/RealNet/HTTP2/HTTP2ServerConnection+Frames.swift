@@ -73,7 +73,7 @@ extension HTTP2ServerConnection {
             peer.initialWindowSize = value
             guard delta != 0 else { return }
             for id in streams.keys.sorted() {
-                try streams[id]?.peerInitialWindowChanged(by: delta)
+                try streams.update(id) { (stream) throws(HTTP2Error) in try stream.peerInitialWindowChanged(by: delta) }
                 if delta > 0 { markReady(id) }
             }
         case HTTP2SettingID.maxFrameSize:
@@ -97,7 +97,10 @@ extension HTTP2ServerConnection {
         let delta = Int(settings.initialWindowSize) - Int(FlowWindow.defaultSize)
         guard delta != 0 else { return }
         for id in streams.keys.sorted() {
-            try streams[id]?.localInitialWindowChanged(by: delta, target: settings.initialWindowSize)
+            let target = settings.initialWindowSize
+            try streams.update(id) { (stream) throws(HTTP2Error) in
+                try stream.localInitialWindowChanged(by: delta, target: target)
+            }
         }
     }
 
@@ -171,7 +174,7 @@ extension HTTP2ServerConnection {
             throw .connection(.protocolError, debug: "WINDOW_UPDATE on idle stream \(id)")
         case .open:
             guard increment > 0 else { throw .stream(id, .protocolError, debug: "WINDOW_UPDATE of 0") }
-            try streams[id]?.receiveWindowUpdate(increment)
+            try streams.update(id) { (stream) throws(HTTP2Error) in try stream.receiveWindowUpdate(increment) }
             markReady(id)
             flushData()
         case .skipped, .closed:

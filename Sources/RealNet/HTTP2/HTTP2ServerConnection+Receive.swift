@@ -79,7 +79,10 @@ extension HTTP2ServerConnection {
             try openStream(id, headers: headers, block: block, events: &events)
         case .open:
             // The stream's state first: trailers on a half-closed stream are STREAM_CLOSED, whatever they hold.
-            _ = try streams[id]?.receiveTrailers(endStream: block.endStream)
+            let endStream = block.endStream
+            try streams.update(id) { (stream) throws(HTTP2Error) in
+                _ = try stream.receiveTrailers(endStream: endStream)
+            }
             if block.selfDependent { throw .stream(id, .protocolError, debug: "stream depends on itself") }
             do {
                 try HeaderValidation.validateTrailers(headers)
@@ -141,9 +144,10 @@ extension HTTP2ServerConnection {
             throw .stream(id, .protocolError, debug: "END_STREAM with a non-zero content-length")
         }
         let windowSize = localSettingsAcked ? settings.initialWindowSize : FlowWindow.defaultSize
-        streams[id] = HTTP2Stream(
+        let stream = HTTP2Stream(
             id: id, contentLength: contentLength, receiveWindow: ReceiveWindow(target: windowSize, initial: windowSize),
             sendWindow: peer.initialWindowSize, endStream: block.endStream)
+        streams.insert(stream, id: id)
         lastProcessedStreamID = id
         events.append(.headers(stream: id, headers: headers, endStream: block.endStream))
         invariant(streams.count <= Int(settings.maxConcurrentStreams), "stream limit exceeded")
@@ -192,14 +196,16 @@ extension HTTP2ServerConnection {
         case .open:
             break
         }
-        let result = try streams[id]?.receiveData(
-            flowLength: payload.count, dataLength: end - start, endStream: endStream)
+        let flowLength = payload.count, dataLength = end - start
+        let result = try streams.update(id) { (stream) throws(HTTP2Error) in
+            try stream.receiveData(flowLength: flowLength, dataLength: dataLength, endStream: endStream)
+        }
         invariant(result != nil, "open stream \(id) not stored")
         if (end > start || endStream) && isResponding(id) {
             let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: payload[start..<end]))
             events.append(.data(stream: id, bytes: bytes, endStream: endStream))
         }
-        if let increment = streams[id]?.takeWindowUpdate() {
+        if let increment = streams.update(id, { $0.takeWindowUpdate() }) ?? nil {
             FrameWriter.appendWindowUpdate(stream: id, increment: increment, into: &output)
         }
     }

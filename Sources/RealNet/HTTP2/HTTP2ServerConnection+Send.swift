@@ -21,7 +21,7 @@ extension HTTP2ServerConnection {
         invariant(!outbound.headersSent, "stream \(id): response headers sent twice")
         invariant(outbound.end == .none, "stream \(id): headers after the end was queued")
         writeHeaderBlock(headers, stream: id, endStream: endStream)
-        streams[id]?.withOutbound { $0.headersSent = true }
+        streams.update(id) { $0.withOutbound { $0.headersSent = true } }
         if endStream { endLocally(id) }
         finishIfDrained()
     }
@@ -33,15 +33,17 @@ extension HTTP2ServerConnection {
         guard canSend, let headersSent = streams[id]?.outbound.headersSent else { return }
         invariant(headersSent, "stream \(id): DATA before response headers")
         invariant(streams[id]?.outbound.end == OutboundEnd.none, "stream \(id): DATA after the end was queued")
-        streams[id]?.withOutbound { outbound in
-            outbound.enqueue(bytes)
-            if endStream { outbound.end = .afterData }
+        streams.update(id) {
+            $0.withOutbound { outbound in
+                outbound.enqueue(bytes)
+                if endStream { outbound.end = .afterData }
+            }
         }
         markReady(id)
         flushData()
         // Whatever is still queued waits for a window; `.writable` will say when it has all gone out.
         let lowWater = writableBelowBytes
-        streams[id]?.withOutbound { if $0.queuedBytes > lowWater { $0.stalled = true } }
+        streams.update(id) { $0.withOutbound { if $0.queuedBytes > lowWater { $0.stalled = true } } }
         finishIfDrained()
     }
 
@@ -49,7 +51,7 @@ extension HTTP2ServerConnection {
     public mutating func sendTrailers(_ headers: [HPACKHeader], stream id: UInt32) {
         guard canSend, let outbound = streams[id]?.outbound else { return }
         invariant(outbound.end == .none, "stream \(id): trailers after the end was queued")
-        streams[id]?.withOutbound { $0.end = .trailers(headers) }
+        streams.update(id) { $0.withOutbound { $0.end = .trailers(headers) } }
         markReady(id)
         flushData()
         finishIfDrained()
@@ -114,7 +116,7 @@ extension HTTP2ServerConnection {
     mutating func markReady(_ id: UInt32) {
         guard let outbound = streams[id]?.outbound, !outbound.inReadyList, outbound.hasWork else { return }
         guard outbound.queuedBytes == 0 || outbound.window.available > 0 else { return }
-        streams[id]?.withOutbound { $0.inReadyList = true }
+        streams.update(id) { $0.withOutbound { $0.inReadyList = true } }
         readyList.append(id)
     }
 
@@ -132,7 +134,11 @@ extension HTTP2ServerConnection {
                 switch writeTurn(id) {
                 case .wrote(let keep):
                     progressed = true
-                    if keep { readyList.append(id) } else { streams[id]?.withOutbound { $0.inReadyList = false } }
+                    if keep {
+                        readyList.append(id)
+                    } else {
+                        streams.update(id) { $0.withOutbound { $0.inReadyList = false } }
+                    }
                 case .blocked:
                     readyList.append(id)
                 }
@@ -158,7 +164,9 @@ extension HTTP2ServerConnection {
             if window == 0 { return .wrote(keep: false) }  // Parked until WINDOW_UPDATE.
             if count == 0 { return .blocked }
             let endStream = endsWithData && count == queued
-            streams[id]?.withOutbound { $0.writeData(stream: id, count: count, endStream: endStream, into: &output) }
+            streams.update(id) {
+                $0.withOutbound { $0.writeData(stream: id, count: count, endStream: endStream, into: &output) }
+            }
             // Cannot fail: `count` is within the connection window.
             try? connectionSendWindow.consume(count)
             resetPingStrikes = true
@@ -188,7 +196,7 @@ extension HTTP2ServerConnection {
     /// A stalled stream's queue is down to `writableBelowBytes`: `.writable` on the next `receive`.
     private mutating func reportWritable(_ id: UInt32) {
         drainedStreams.append(id)
-        streams[id]?.withOutbound { $0.stalled = false }
+        streams.update(id) { $0.withOutbound { $0.stalled = false } }
     }
 
     /// What the scheduler needs to know of a stream's sending half.

@@ -53,7 +53,7 @@ public struct HTTP2ServerConnection: Sendable {
     var headerBlock: [UInt8] = []
 
     /// Streams whose sending half is open. Invariant: every key is odd and `<= highestStreamID`.
-    var streams: [UInt32: HTTP2Stream] = [:]
+    var streams = StreamTable<HTTP2Stream>()
     /// Round-robin order of streams with something to write; each id at most once (`inReadyList`).
     var readyList: [UInt32] = []
     var readyHead = 0
