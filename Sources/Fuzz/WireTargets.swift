@@ -28,7 +28,7 @@ enum WireTargets {
                 connection.sendTrailers([HPACKHeader("grpc-status", "0")], stream: stream)
             }
             events.removeAll(keepingCapacity: true)
-            connection.output.removeAll(keepingCapacity: true)
+            connection.outputWritten()
             connection.tick(now: now)
             if connection.isFinished { break }
         }

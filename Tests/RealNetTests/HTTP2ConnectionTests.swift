@@ -113,6 +113,32 @@ import Testing
         #expect(client.takeSummaries().isEmpty)
     }
 
+    @Test("PING ACKs alone may wait for the owner's next write; anything else written with them may not")
+    func pingAcksOnly() {
+        var client = H2Client()
+        client.handshake()
+        #expect(!client.server.outputIsPingAcksOnly)  // Nothing queued.
+        client.send(H2.ping(1))
+        client.send(H2.ping(2))
+        #expect(client.server.outputIsPingAcksOnly)
+        #expect(client.takeFrames().map(\.summary) == ["PING s0 ACK", "PING s0 ACK"])
+        #expect(!client.server.outputIsPingAcksOnly)  // Written: the mark goes with the bytes.
+
+        client.send(H2.headers(stream: 1, client.encode(H2.request), endStream: true))
+        client.send(H2.ping(3))
+        #expect(client.server.outputIsPingAcksOnly)
+        client.server.sendHeaders(H2.response, stream: 1, endStream: true)  // An answer joins the ACK.
+        #expect(!client.server.outputIsPingAcksOnly)
+        client.send(H2.ping(4))  // A later ACK does not make the answer holdable.
+        #expect(!client.server.outputIsPingAcksOnly)
+        #expect(client.takeFrames().map(\.summary) == ["PING s0 ACK", "HEADERS s1 END_STREAM END_HEADERS",
+                                                       "PING s0 ACK"])
+
+        client.send(H2.settings([]))  // A SETTINGS ACK ahead of a PING ACK: not ACKs alone.
+        client.send(H2.ping(5))
+        #expect(!client.server.outputIsPingAcksOnly)
+    }
+
     @Test("a header block split over CONTINUATION frames is assembled")
     func continuation() {
         var client = H2Client()

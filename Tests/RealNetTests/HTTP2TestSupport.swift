@@ -156,7 +156,7 @@ struct H2Client {
     /// Parses and clears the server's output.
     mutating func takeFrames() -> [OutFrame] {
         unparsed += server.output
-        server.output.removeAll(keepingCapacity: true)
+        server.outputWritten()
         var frames: [OutFrame] = []
         var offset = 0
         while unparsed.count - offset >= 9 {

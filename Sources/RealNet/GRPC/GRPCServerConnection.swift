@@ -25,6 +25,8 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     var encodedEvents = ProtobufWriter(capacity: 4096)
     /// Waiting in the server's list of connections to flush after the Replica step.
     var flushQueued = false
+    /// Unary calls handed to the server and not yet answered: their answers will flush this connection.
+    var unaryAwaiting = 0
     let messageBytesMax: Int
 
     init(server: Server, connection: Connection) {
@@ -44,6 +46,10 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     func received(_ bytes: UnsafeRawBufferPointer, on connection: Connection) {
         http2.receive(bytes, now: Server.monotonicMilliseconds(), into: &events)
         handleEvents()
+        // PING ACKs alone wait for the answers due here, or for the next tick. grpc-go's clients ping after
+        // every read that brought DATA (to estimate bandwidth), so answering at once doubled the writes, and
+        // the client's wakeups, of a busy connection. RFC 9113 asks for no more than an answer.
+        if unaryAwaiting > 0 && http2.outputIsPingAcksOnly { return }
         flush()
     }
 
@@ -79,7 +85,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         guard let connection, connection.isOpen else { return }
         if !http2.output.isEmpty {
             connection.write(http2.output)
-            http2.output.removeAll(keepingCapacity: true)
+            http2.outputWritten()
         }
         if http2.isFinished { connection.close() }
     }
@@ -274,6 +280,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
             case .observe(let name): startObserve(id, name: name)
             default:
                 streams.update(id) { $0.call = .unary(endpoint) }
+                unaryAwaiting += 1
                 server.serve(decoded, endpoint: endpoint, caller: self, tag: Int(id), auth: streams[id]?.auth)
             }
         }
@@ -360,7 +367,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         http2.sendResponse(headers: state.headersSent ? nil : Self.responseHeaders, data: message,
                            trailers: Self.okTrailers, stream: id)
         countHandled(state, code: .ok)
-        streams.removeValue(forKey: id)  // A unary call holds no watch stream to close.
+        forget(id)  // A unary call holds no watch stream to close.
     }
 
     /// Counts a call that was counted as started as handled with `code` (its state before it ends).
@@ -407,12 +414,21 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
 
     /// Forgets a stream (finished, reset by the client or the connection closed).
     func endStream(_ id: UInt32) {
-        guard let state = streams.removeValue(forKey: id) else { return }
+        guard let state = forget(id) else { return }
         countHandled(state, code: .cancelled)  // Reset or closed; finished calls were counted already.
         switch state.call {
         case .watch(let watch): server.closeWatchStream(watch.stream)
         case .observe(let observe): server.closeWatchStream(observe.stream)
         default: break
         }
+    }
+
+    /// Removes a stream's state, keeping `unaryAwaiting` in step.
+    @discardableResult
+    func forget(_ id: UInt32) -> GRPCStreamState? {
+        guard let state = streams.removeValue(forKey: id) else { return nil }
+        if case .unary = state.call { unaryAwaiting -= 1 }
+        invariant(unaryAwaiting >= 0, "more unary calls ended than started")
+        return state
     }
 }

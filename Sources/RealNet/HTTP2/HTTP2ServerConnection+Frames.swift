@@ -104,7 +104,8 @@ extension HTTP2ServerConnection {
         }
     }
 
-    /// PING: answered at once; client pings are policed like grpc-go's server (section 6.7).
+    /// PING: answered (the owner may hold an answer back for its next write, `outputIsPingAcksOnly`); client
+    /// pings are policed like grpc-go's server (section 6.7).
     mutating func receivePing(
         _ header: FrameHeader, _ payload: UnsafeRawBufferPointer, now: UInt64
     ) throws(HTTP2Error) {
@@ -115,7 +116,9 @@ extension HTTP2ServerConnection {
             return
         }
         let data = UInt64(readUInt32(payload, at: 0)) << 32 | UInt64(readUInt32(payload, at: 4))
+        let acksOnly = output.isEmpty || outputIsPingAcksOnly
         FrameWriter.appendPing(data, ack: true, into: &output)
+        pingAcksOnlyCount = acksOnly ? output.count : -1
         try policePing(now: now)
     }
 

@@ -35,9 +35,18 @@ public struct HTTP2ServerConnection: Sendable {
 
     public let settings: HTTP2Settings
     public let keepalive: HTTP2KeepalivePolicy
-    /// Bytes to write to the socket; every call may append. The owner writes them and calls
-    /// `output.removeAll(keepingCapacity: true)`.
+    /// Bytes to write to the socket; every call may append. The owner writes them and calls `outputWritten()`.
     public var output: [UInt8] = []
+    /// `output.count` just after a PING ACK was added to an output of nothing but PING ACKs, else -1.
+    var pingAcksOnlyCount = -1
+    /// `output` holds PING ACKs and nothing else: an owner with answers due may let them wait for those.
+    public var outputIsPingAcksOnly: Bool { !output.isEmpty && output.count == pingAcksOnlyCount }
+
+    /// The owner wrote `output` to the socket.
+    public mutating func outputWritten() {
+        output.removeAll(keepingCapacity: true)
+        pingAcksOnlyCount = -1
+    }
 
     var phase = Phase.preface(matched: 0)
     var reader = FrameReader()
