@@ -184,8 +184,10 @@ extension Replica {
               let term = raft.log.term(at: applied) else { return }
         let meta = SnapshotMeta(index: applied, term: term, conf: raft.conf)
         snapshotSerializing = applied
+        let expectedBytes = lastSnapshotBytes + logBytesSinceSnapshot
         logBytesSinceSnapshot = 0
-        effects.append(.serializeSnapshot(SnapshotJob(meta: meta, state: stateMachineState)))
+        effects.append(.serializeSnapshot(SnapshotJob(meta: meta, state: stateMachineState,
+                                                      expectedBytes: expectedBytes)))
     }
 
     /// The driver serialized a snapshot: save it unless a newer one (a leader's) arrived meanwhile.
