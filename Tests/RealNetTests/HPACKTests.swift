@@ -292,6 +292,40 @@ private let c6 = Responses.blocks([
         #expect(encoder.dynamicTableFields == decoder.dynamicTableFields)
     }
 
+    @Test("memoized lists encode to the octets a plain encoder writes, across table changes and size updates")
+    func memoizedLists() throws {
+        var memoized = HPACKEncoder()
+        var plain = HPACKEncoder()
+        var decoder = HPACKDecoder()
+        let lists = [
+            [field(":status", "200"), field("content-type", "application/grpc")],
+            [field("grpc-status", "0")],
+        ]
+        for round in 0..<200 {
+            if round % 7 == 3 {  // Other fields enter the table, and old ones leave it.
+                let other = [field("x-round", String(round)), field("x-pad", String(repeating: "p", count: 900))]
+                var a: [UInt8] = [], b: [UInt8] = []
+                memoized.encode(other, into: &a)
+                plain.encode(other, into: &b)
+                #expect(a == b)
+                #expect(try decoder.decode(a) == other)
+            }
+            if round % 50 == 20 {
+                memoized.setTableSizeMax(round % 100 == 20 ? 256 : 4096)
+                plain.setTableSizeMax(round % 100 == 20 ? 256 : 4096)
+            }
+            for (memo, list) in lists.enumerated() {
+                var a: [UInt8] = [], b: [UInt8] = []
+                memoized.encode(list, memo: memo, into: &a)
+                plain.encode(list, into: &b)
+                #expect(a == b, "round \(round) memo \(memo)")
+                #expect(try decoder.decode(a) == list)
+            }
+        }
+        #expect(memoized.dynamicTableFields == decoder.dynamicTableFields)
+        #expect(memoized.memoHits > 300)  // Most blocks came from a memo; the first after each change did not.
+    }
+
     @Test("two setting changes before a block signal the minimum, then the final size")
     func encoderSizeUpdates() throws {
         var encoder = HPACKEncoder()

@@ -365,7 +365,7 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
         GRPCResponses.encode(response, into: &writer)
         frameMessage(on: id)
         http2.sendResponse(headers: state.headersSent ? nil : Self.responseHeaders, data: message,
-                           trailers: Self.okTrailers, stream: id)
+                           trailers: Self.okTrailers, stream: id, memos: Self.okAnswerMemos)
         countHandled(state, code: .ok)
         forget(id)  // A unary call holds no watch stream to close.
     }
@@ -378,6 +378,9 @@ final class GRPCServerConnection: ConnectionHandler, ServiceCaller, WatchReceive
     }
 
     static let okTrailers = [HPACKHeader("grpc-status", "0")]
+    /// HPACK memo numbers of `responseHeaders` and `okTrailers`: a unary OK answer's header blocks are the same
+    /// octets call after call.
+    static let okAnswerMemos = (headers: 0, trailers: 1)
 
     func sendResponseHeadersIfNeeded(_ id: UInt32) {
         guard streams[id]?.headersSent == false else { return }

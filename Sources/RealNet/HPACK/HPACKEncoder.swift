@@ -13,6 +13,12 @@ public struct HPACKEncoder: Sendable {
     public let tableBytesUsedMax: Int
     /// The smallest capacity wanted since the last block, when a size change is to be signalled.
     private var pendingCapacityMin: Int?
+    /// Bumped at every change of the table: a list encodes to the same octets again only in the same generation.
+    private var generation: UInt64 = 1
+    /// Encodings of the lists an owner sends again and again (`encode(_:memo:into:)`), by memo number.
+    private var memos: [(generation: UInt64, octets: [UInt8])] = []
+    /// Blocks appended from a memo (for tests).
+    private(set) var memoHits = 0
 
     /// Names whose values rarely repeat, or which are secrets: sent as literals without indexing (unless
     /// empty), so they do not push useful entries out of the table.
@@ -66,9 +72,28 @@ public struct HPACKEncoder: Sendable {
         precondition(table.capacity <= tableSizeMax, "HPACK encoder table above the peer's limit")
     }
 
+    /// `encode(_:into:)` for a list the owner sends again and again (a gRPC OK answer's headers and trailers),
+    /// under a number of its choosing, always the same list for the same number. Once the list encodes without
+    /// changing the table (every field indexed), its octets are kept and appended as they are until the table
+    /// changes: no table lookups, no string hashing.
+    public mutating func encode(_ headers: [HPACKHeader], memo: Int, into out: inout [UInt8]) {
+        if pendingCapacityMin == nil, memo < memos.count, memos[memo].generation == generation {
+            out.append(contentsOf: memos[memo].octets)
+            memoHits += 1
+            return
+        }
+        let start = out.count
+        let before = generation
+        encode(headers, into: &out)
+        guard generation == before else { return }  // The table changed: the same list encodes otherwise next.
+        while memos.count <= memo { memos.append((0, [])) }
+        memos[memo] = (generation, Array(out[start...]))
+    }
+
     private mutating func sizeUpdate(_ size: Int, into out: inout [UInt8]) {
         HPACKInteger.encode(size, prefixBits: 5, flags: 0x20, into: &out)
         table.setCapacity(size)
+        generation += 1
     }
 
     private mutating func encode(_ header: HPACKHeader, into out: inout [UInt8]) {
@@ -99,6 +124,7 @@ public struct HPACKEncoder: Sendable {
         if repeats && size * 4 <= table.capacity * 3 {
             literal(header, nameIndex: nameIndex, prefixBits: 6, flags: 0x40, into: &out)
             table.insert(name: header.name, value: header.value, nameCount: nameCount, valueCount: valueCount)
+            generation += 1
         } else {
             literal(header, nameIndex: nameIndex, prefixBits: 4, flags: 0x00, into: &out)
         }

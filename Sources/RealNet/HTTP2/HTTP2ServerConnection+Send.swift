@@ -60,8 +60,11 @@ extension HTTP2ServerConnection {
     /// A small unary answer in one go: response headers (nil when already sent), one DATA payload, trailers.
     /// With nothing queued on the stream and the windows and frame size taking `data`, the frames go straight
     /// to the output (no queue, no turn in the round-robin); otherwise as sendHeaders, sendData, sendTrailers.
+    /// `memos`: the HPACK memo numbers of `headers` and `trailers` when the owner sends these lists over and over
+    /// (`HPACKEncoder.encode(_:memo:into:)`).
     public mutating func sendResponse(
-        headers: [HPACKHeader]?, data: [UInt8], trailers: [HPACKHeader], stream id: UInt32
+        headers: [HPACKHeader]?, data: [UInt8], trailers: [HPACKHeader], stream id: UInt32,
+        memos: (headers: Int, trailers: Int)? = nil
     ) {
         guard canSend, let (queued, window, headersSent, end) = responseState(id) else { return }
         invariant(headersSent == (headers == nil), "stream \(id): response headers sent twice or missing")
@@ -73,10 +76,10 @@ extension HTTP2ServerConnection {
             sendTrailers(trailers, stream: id)
             return
         }
-        if let headers { writeHeaderBlock(headers, stream: id, endStream: false) }
+        if let headers { writeHeaderBlock(headers, memo: memos?.headers, stream: id, endStream: false) }
         data.withUnsafeBytes { FrameWriter.appendData(stream: id, bytes: $0, endStream: false, into: &output) }
         try? connectionSendWindow.consume(data.count)  // Cannot fail: checked above.
-        writeHeaderBlock(trailers, stream: id, endStream: true)
+        writeHeaderBlock(trailers, memo: memos?.trailers, stream: id, endStream: true)
         endLocally(id)
         finishIfDrained()
     }
@@ -218,9 +221,13 @@ extension HTTP2ServerConnection {
     }
 
     /// Encodes a header block in wire order and frames it as HEADERS + CONTINUATION.
-    private mutating func writeHeaderBlock(_ headers: [HPACKHeader], stream id: UInt32, endStream: Bool) {
+    private mutating func writeHeaderBlock(
+        _ headers: [HPACKHeader], memo: Int? = nil, stream id: UInt32, endStream: Bool
+    ) {
         encodeScratch.removeAll(keepingCapacity: true)
-        encoder.encode(headers, into: &encodeScratch)
+        if let memo { encoder.encode(headers, memo: memo, into: &encodeScratch) } else {
+            encoder.encode(headers, into: &encodeScratch)
+        }
         FrameWriter.appendHeaderBlock(
             encodeScratch, stream: id, endStream: endStream, frameBytesMax: Int(peer.maxFrameSize), into: &output)
         resetPingStrikes = true
