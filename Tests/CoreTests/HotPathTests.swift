@@ -29,6 +29,42 @@ import Testing
         }
     }
 
+    @Test("CRC-32C combined from two parts' checksums equals the checksum in one pass, at every split")
+    func checksumCombine() {
+        var prng = Prng(seed: 13)
+        let bytes = (0..<300).map { _ in UInt8(prng.int(below: 256)) }
+        for count in stride(from: 0, through: bytes.count, by: 7) {
+            let whole = CRC32C.checksum(Array(bytes[..<count]))
+            for split in 0...count {
+                let first = CRC32C.checksum(Array(bytes[..<split]))
+                let second = CRC32C.checksum(Array(bytes[split..<count]))
+                #expect(CRC32C.combine(first, second, secondCount: count - split) == whole, "\(split) of \(count)")
+            }
+        }
+        let long = [UInt8](repeating: 0xA5, count: 3 << 20)  // A snapshot-sized part: the power by squaring.
+        #expect(CRC32C.combine(CRC32C.checksum([1, 2, 3]), CRC32C.checksum(long), secondCount: long.count)
+                == CRC32C.checksum([1, 2, 3] + long))
+    }
+
+    @Test("a writer's checksum reads around a known range and equals a full pass; overwriting in it forgets it")
+    func writerKnownChecksum() {
+        var prng = Prng(seed: 17)
+        for _ in 0..<200 {
+            var writer = ByteWriter()
+            for _ in 0..<prng.int(below: 40) { writer.u8(UInt8(prng.int(below: 256))) }
+            let start = writer.count
+            for _ in 0..<prng.int(below: 400) { writer.u8(UInt8(prng.int(below: 256))) }
+            writer.noteChecksum(CRC32C.checksum(writer.bytes[start...]), of: start..<writer.count)
+            for _ in 0..<prng.int(below: 40) { writer.u8(UInt8(prng.int(below: 256))) }
+            #expect(writer.checksum() == CRC32C.checksum(writer.bytes))
+        }
+        var writer = ByteWriter()
+        writer.blob { $0.u64(42) }
+        writer.noteChecksum(CRC32C.checksum(writer.bytes), of: 0..<writer.count)
+        writer.patchU32(7, at: 0)  // Inside the range: its checksum no longer holds.
+        #expect(writer.knownChecksum == nil && writer.checksum() == CRC32C.checksum(writer.bytes))
+    }
+
     @Test("the applied-request window against a set and a queue: duplicates refused, the oldest evicted")
     func appliedWindow() {
         var prng = Prng(seed: 3)

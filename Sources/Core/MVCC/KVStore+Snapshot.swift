@@ -31,7 +31,9 @@ extension KVStore {
         for keyIndex in index {
             Self.writeHistory(key: keyIndex.key, records: keyIndex.records, into: &writer)
         }
-        writer.u32(CRC32C.checksum(writer.bytes[start...]))
+        let checksum = CRC32C.checksum(writer.bytes[start...])
+        writer.noteChecksum(checksum, of: start..<writer.count)  // A snapshot file's checksum need not read it again.
+        writer.u32(checksum)
     }
 
     /// One key's history in the snapshot format: the key, then each record (revision, and the value unless a

@@ -36,7 +36,7 @@ public enum SnapshotCodec {
         writer.u8(1)
         encodeMeta(meta, into: &writer)
         writer.blob(writing: body)
-        writer.u32(CRC32C.checksum(writer.bytes))
+        writer.u32(writer.checksum())
         return writer.bytes
     }
 

@@ -55,4 +55,42 @@ public enum CRC32C {
     public static func checksum(_ bytes: [UInt8], seed: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, seed: seed) }
     }
+
+    // MARK: Combining
+
+    /// The checksum of `A` followed by `B`, from `checksum(A)`, `checksum(B)` and `B`'s length: a part already
+    /// checksummed is not read again. CRC-32C is linear over GF(2), so shifting `A`'s checksum past `count`
+    /// zero bytes (multiplying it by x^(8·count) mod the polynomial) and adding `B`'s gives the whole's; the
+    /// pre- and post-inversions cancel out.
+    public static func combine(_ first: UInt32, _ second: UInt32, secondCount count: Int) -> UInt32 {
+        precondition(count >= 0, "negative length")
+        return multiply(power(bytes: count), first) ^ second
+    }
+
+    /// The reflected polynomial: bit 31 is x^0's coefficient, bit 0 is x^31's.
+    static let polynomial: UInt32 = 0x82F6_3B78
+
+    /// a·b mod the polynomial, both in the reflected order.
+    static func multiply(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        var product: UInt32 = 0
+        var term = b  // b·x^k, for k = 0, 1, ...
+        for k in 0..<32 {
+            if a & (0x8000_0000 >> UInt32(k)) != 0 { product ^= term }
+            term = term & 1 != 0 ? (term >> 1) ^ polynomial : term >> 1
+        }
+        return product
+    }
+
+    /// x^(8·count) mod the polynomial, by squaring.
+    static func power(bytes count: Int) -> UInt32 {
+        var result: UInt32 = 0x8000_0000  // 1
+        var square: UInt32 = 0x0080_0000  // x^8: one byte
+        var left = count
+        while left > 0 {
+            if left & 1 != 0 { result = multiply(result, square) }
+            square = multiply(square, square)
+            left >>= 1
+        }
+        return result
+    }
 }
