@@ -17,6 +17,8 @@ public struct HPACKEncoder: Sendable {
     private var generation: UInt64 = 1
     /// Encodings of the lists an owner sends again and again (`encode(_:memo:into:)`), by memo number.
     private var memos: [(generation: UInt64, octets: [UInt8])] = []
+    /// Memo numbers run below this (an owner memoizes a few lists, not many).
+    static let memosMax = 16
     /// Blocks appended from a memo (for tests).
     private(set) var memoHits = 0
 
@@ -77,6 +79,7 @@ public struct HPACKEncoder: Sendable {
     /// changing the table (every field indexed), its octets are kept and appended as they are until the table
     /// changes: no table lookups, no string hashing.
     public mutating func encode(_ headers: [HPACKHeader], memo: Int, into out: inout [UInt8]) {
+        precondition(memo >= 0 && memo < HPACKEncoder.memosMax, "HPACK memo number \(memo) out of range")
         if pendingCapacityMin == nil, memo < memos.count, memos[memo].generation == generation {
             out.append(contentsOf: memos[memo].octets)
             memoHits += 1
