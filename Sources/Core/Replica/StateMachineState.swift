@@ -20,8 +20,8 @@ public struct StateMachineState: Sendable {
 
     /// The snapshot bytes: version, cluster id, member contexts, applied-request window, alarms, store, auth, and
     /// from version 5 the v2 store (`V2Store.encode`).
-    public func serialized(capacity: Int = 4096) -> [UInt8] {
-        var writer = ByteWriter(capacity: capacity)
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter(capacity: 4096)
         serialized(into: &writer)
         return writer.bytes
     }
@@ -52,19 +52,20 @@ public struct StateMachineState: Sendable {
 public struct SnapshotJob: Sendable {
     public var meta: SnapshotMeta
     public var state: StateMachineState
-    /// About how many bytes the state serializes to (the last snapshot's plus the log since): its buffer is
-    /// allocated once at that size, not grown by doubling (a copy of everything so far, and new pages to
-    /// fault in, at each step; most of a large snapshot's cost).
+    /// About how many bytes the state serializes to (the last snapshot's plus the log since, an upper bound
+    /// unless keys were overwritten): a snapshot file's buffer is allocated once at that size, not grown by
+    /// doubling (a copy of everything so far, and new pages to fault in, at each step; most of a large
+    /// snapshot's cost).
     public var expectedBytes = 0
 
-    /// The buffer to serialize into: the expected size with a quarter to spare (pages never written cost
-    /// nothing).
-    var capacity: Int { max(1 << 16, expectedBytes + expectedBytes / 4) }
+    /// The file buffer: the expected size with a quarter to spare. Pages never written cost nothing, and the
+    /// buffer is freed once the file is written.
+    var fileCapacity: Int { max(1 << 16, expectedBytes + expectedBytes / 4) }
 
     /// Serializes the state (the expensive part); hand the result back as `.snapshotSerialized`. The WAL
     /// writes the snapshot file with its marker.
     public func serialize() -> SerializedSnapshot {
-        let data = state.serialized(capacity: capacity)
+        let data = state.serialized()  // Kept as the snapshot's bytes: grown to fit, not reserved ahead.
         return SerializedSnapshot(meta: meta, data: data, fileWritten: false, byteCount: data.count)
     }
 
@@ -75,7 +76,7 @@ public struct SnapshotJob: Sendable {
     /// back: the file holds them, and a transfer reads them from it. If the write fails the state comes back
     /// serialized in memory, unwritten, and the WAL tries (and reports the failure).
     public func serializeAndSave<D: Disk>(to disk: inout D) -> SerializedSnapshot {
-        let file = SnapshotCodec.encode(meta: meta, capacity: capacity) { state.serialized(into: &$0) }
+        let file = SnapshotCodec.encode(meta: meta, capacity: fileCapacity) { state.serialized(into: &$0) }
         do {
             try disk.writeAtomically(SnapshotCodec.fileName(index: meta.index), file)
             return SerializedSnapshot(meta: meta, data: [], fileWritten: true, byteCount: file.count)

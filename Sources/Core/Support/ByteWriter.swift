@@ -2,7 +2,8 @@
 public struct ByteWriter: Sendable {
     public var bytes: [UInt8]
     /// A range of `bytes` whose CRC-32C is already known (`noteChecksum`), so `checksum()` need not read it
-    /// again; forgotten when bytes in it are overwritten through this writer.
+    /// again; forgotten when bytes in it are overwritten through this writer (`reset`, `patchU32`, `blob`).
+    /// Code that rewrites `bytes` directly must not rely on `checksum()`.
     public private(set) var knownChecksum: (range: Range<Int>, checksum: UInt32)?
 
     public init(capacity: Int = 256) {
@@ -24,7 +25,9 @@ public struct ByteWriter: Sendable {
 
     /// The CRC-32C of all the bytes, reading only those outside the known range (`CRC32C.combine`).
     public func checksum() -> UInt32 {
-        guard let known = knownChecksum else { return CRC32C.checksum(bytes) }
+        guard let known = knownChecksum, known.range.upperBound <= bytes.count else {
+            return CRC32C.checksum(bytes)
+        }
         let before = CRC32C.checksum(bytes[..<known.range.lowerBound])
         let through = CRC32C.combine(before, known.checksum, secondCount: known.range.count)
         return CRC32C.checksum(bytes[known.range.upperBound...], seed: through)
